@@ -1,0 +1,69 @@
+# Routine commands of Clauses. `make run` and `make test` do their own set-up on a fresh Debian machine.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install sysdeps run test lint format seed migrate clean
+
+help:
+	@echo "make run     installe, migre, charge la démo et lance web + worker + planificateur (http://$(HOST):$(PORT))"
+	@echo "make test    installe et lance les tests (DATABASE_URL et REDIS_URL utilisés s'ils sont définis)"
+	@echo "make lint    ruff check et ruff format --check"
+	@echo "make seed    (re)charge les données de démonstration"
+
+install: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml constraints.txt
+	@$(MAKE) --no-print-directory sysdeps
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=24"
+	$(PY) -m pip install --quiet --constraint constraints.txt --editable ".[dev]"
+	@touch $@
+
+# System libraries: Python's venv module and Pango (WeasyPrint). Installed when run as root, else named.
+sysdeps:
+	@missing=""; \
+	$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || missing="$$missing python3-venv"; \
+	ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so" || missing="$$missing libpango-1.0-0"; \
+	ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so" || missing="$$missing libpangoft2-1.0-0"; \
+	fc-list 2>/dev/null | grep -qi dejavu || missing="$$missing fonts-dejavu-core"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = "0" ]; then \
+			echo "Installation des paquets système manquants :$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+		else \
+			echo "Paquets système manquants :$$missing"; \
+			echo "Installez-les avec : sudo apt-get install$$missing"; exit 1; \
+		fi; \
+	fi
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+# Web server, Celery worker and its scheduler (beat, embedded in the worker) in one command; Ctrl-C stops all.
+run: migrate
+	$(PY) manage.py seed_demo --if-empty
+	@echo "Clauses : http://$(HOST):$(PORT)/ (Ctrl-C pour arrêter)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(VENV)/bin/celery -A config worker --beat --loglevel=INFO --concurrency=1 & \
+	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

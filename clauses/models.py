@@ -1,0 +1,513 @@
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Case, F, Q, Value, When
+
+from clauses import objectif
+from conventions.validation import ErreursHorsFormulaireMixin, verifier_dates_ordonnees
+from entreprises.models import Operateur, TypeOperateur
+from marches.models import Attribution, Lot
+
+POURCENTAGE = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+
+# A full-time person cannot work more than this in a month (48 h a week at most, over 31 days ≈ 212 h).
+HEURES_MAX_PAR_MOIS = Decimal("220")
+# What the database refuses outright: more hours than the month has.
+HEURES_MAX_ABSOLU = Decimal("744")
+
+
+# --- Reference tables (loaded by migrations, editable in the admin) --------------------------------
+
+
+class ModaliteJuridique(models.Model):
+    code = models.SlugField("code", max_length=40, unique=True)
+    libelle = models.CharField("libellé", max_length=200)
+    article = models.CharField("article du Code de la commande publique", max_length=60)
+    ordre = models.PositiveSmallIntegerField("ordre", default=0)
+
+    class Meta:
+        verbose_name = "modalité juridique"
+        verbose_name_plural = "modalités juridiques"
+        ordering = ["ordre", "libelle"]
+
+    def __str__(self) -> str:
+        return f"{self.libelle} ({self.article})"
+
+
+class CritereEligibilite(models.Model):
+    code = models.SlugField("code", max_length=40, unique=True)
+    libelle = models.CharField("libellé", max_length=200)
+    ordre = models.PositiveSmallIntegerField("ordre", default=0)
+
+    class Meta:
+        verbose_name = "critère d'éligibilité"
+        verbose_name_plural = "critères d'éligibilité"
+        ordering = ["ordre", "libelle"]
+
+    def __str__(self) -> str:
+        return self.libelle
+
+
+class CorpsDEtat(models.Model):
+    """Labour share by trade, used by the hour calculator."""
+
+    libelle = models.CharField("corps d'état ou prestation", max_length=200, unique=True)
+    part_main_oeuvre = models.DecimalField(
+        "part de main-d'œuvre (%)", max_digits=5, decimal_places=2, validators=POURCENTAGE
+    )
+    actif = models.BooleanField("proposé dans le calculateur", default=True)
+    ordre = models.PositiveSmallIntegerField("ordre", default=0)
+
+    class Meta:
+        verbose_name = "corps d'état (part de main-d'œuvre)"
+        verbose_name_plural = "corps d'état (parts de main-d'œuvre)"
+        ordering = ["ordre", "libelle"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(part_main_oeuvre__gte=0) & Q(part_main_oeuvre__lte=100), name="corps_part_pourcentage"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.libelle} ({self.part_main_oeuvre.normalize():f} %)"
+
+
+# --- The clause of a lot ---------------------------------------------------------------------------
+
+
+class ClauseInsertionQuerySet(models.QuerySet):
+    def for_donneur(self, donneur):
+        return self.filter(lot__marche__donneur_d_ordre=donneur)
+
+    def with_heures_objectif(self):
+        from django.db.models.functions import Coalesce
+
+        return self.annotate(objectif=Coalesce("heures_forcees", "heures_calculees", Value(0)))
+
+
+class ClauseInsertion(models.Model):
+    lot = models.OneToOneField(Lot, on_delete=models.CASCADE, related_name="clause", verbose_name="lot")
+    modalites = models.ManyToManyField(
+        ModaliteJuridique, related_name="clauses", verbose_name="modalités juridiques", blank=True
+    )
+    corps_d_etat = models.ForeignKey(
+        CorpsDEtat, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="corps d'état"
+    )
+    montant_ht = models.DecimalField(
+        "montant HT retenu (€)", max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    part_main_oeuvre = models.DecimalField(
+        "part de main-d'œuvre (%)", max_digits=5, decimal_places=2, validators=POURCENTAGE
+    )
+    taux_insertion = models.DecimalField(
+        "taux d'insertion (%)", max_digits=5, decimal_places=2, validators=POURCENTAGE
+    )
+    cout_horaire = models.DecimalField(
+        "coût horaire (€/h)",
+        max_digits=7,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="Coût horaire chargé retenu, souvent entre 25 et 35 €.",
+    )
+    heures_calculees = models.PositiveIntegerField("heures calculées", editable=False, default=0)
+    heures_forcees = models.PositiveIntegerField(
+        "objectif forcé (heures)", null=True, blank=True, help_text="Laisser vide pour retenir le calcul."
+    )
+    motif_forcage = models.TextField("motif du forçage", blank=True)
+    part_qpv_minimum = models.DecimalField(
+        "part minimale d'heures pour des habitants de QPV (%)",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=POURCENTAGE,
+        help_text="Opérations financées par l'ANRU : au moins 5 %.",
+    )
+    cree_le = models.DateTimeField("créée le", auto_now_add=True)
+    modifie_le = models.DateTimeField("modifiée le", auto_now=True)
+
+    objects = ClauseInsertionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "clause d'insertion"
+        verbose_name_plural = "clauses d'insertion"
+        constraints = [
+            models.CheckConstraint(condition=Q(montant_ht__gte=0), name="clause_montant_positif"),
+            models.CheckConstraint(
+                condition=Q(part_main_oeuvre__gte=0) & Q(part_main_oeuvre__lte=100), name="clause_part_pourcentage"
+            ),
+            models.CheckConstraint(
+                condition=Q(taux_insertion__gte=0) & Q(taux_insertion__lte=100), name="clause_taux_pourcentage"
+            ),
+            models.CheckConstraint(condition=Q(cout_horaire__gt=0), name="clause_cout_horaire_positif"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Clause — {self.lot}"
+
+    def save(self, *args, **kwargs):
+        self.heures_calculees = self.calculer()
+        super().save(*args, **kwargs)
+
+    @property
+    def heures_objectif(self) -> int:
+        return self.heures_forcees if self.heures_forcees is not None else self.heures_calculees
+
+    @property
+    def est_forcee(self) -> bool:
+        return self.heures_forcees is not None
+
+    def calculer(self) -> int:
+        return objectif.calculer_heures(self.montant_ht, self.part_main_oeuvre, self.taux_insertion, self.cout_horaire)
+
+
+# --- Participants ----------------------------------------------------------------------------------
+
+
+class Genre(models.TextChoices):
+    FEMME = "femme", "Femme"
+    HOMME = "homme", "Homme"
+
+
+class NiveauQualification(models.TextChoices):
+    # National nomenclature of diploma levels (décret du 8 janvier 2019).
+    INFRA_3 = "infra_3", "Sans diplôme ou infra niveau 3"
+    NIVEAU_3 = "3", "Niveau 3 (CAP, BEP)"
+    NIVEAU_4 = "4", "Niveau 4 (baccalauréat)"
+    NIVEAU_5 = "5", "Niveau 5 (bac + 2)"
+    NIVEAU_6_PLUS = "6_plus", "Niveau 6 et plus (bac + 3 et au-delà)"
+
+
+class ParticipantQuerySet(models.QuerySet):
+    def recherche(self, terme: str):
+        terme = terme.strip()
+        if not terme:
+            return self
+        return self.filter(Q(nom__icontains=terme) | Q(prenom__icontains=terme) | Q(reference__iexact=terme))
+
+
+class Participant(models.Model):
+    """A person hired under a clause. Identity under professional secrecy: facilitators only."""
+
+    reference = models.CharField("référence", max_length=20, unique=True, editable=False)
+    nom = models.CharField("nom", max_length=150)
+    prenom = models.CharField("prénom", max_length=150)
+    date_naissance = models.DateField("date de naissance")
+    genre = models.CharField("genre", max_length=10, choices=Genre.choices)
+    commune = models.CharField("commune de résidence", max_length=100, blank=True)
+    code_postal = models.CharField("code postal", max_length=5, blank=True)
+    reside_qpv = models.BooleanField("réside en QPV", default=False)
+    qpv = models.CharField("quartier prioritaire", max_length=150, blank=True)
+    niveau_qualification = models.CharField(
+        "niveau de qualification", max_length=10, choices=NiveauQualification.choices
+    )
+    criteres = models.ManyToManyField(
+        CritereEligibilite, related_name="participants", verbose_name="critères d'éligibilité"
+    )
+    prescripteur = models.ForeignKey(
+        Operateur,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="participants_orientes",
+        verbose_name="prescripteur",
+    )
+    identifiant_france_travail = models.CharField("identifiant France Travail", max_length=20, blank=True)
+    telephone = models.CharField("téléphone", max_length=30, blank=True)
+    email = models.EmailField("e-mail", blank=True)
+    date_orientation = models.DateField("date d'orientation", null=True, blank=True)
+    notes = models.TextField("notes", blank=True)
+    cree_le = models.DateTimeField("créé le", auto_now_add=True)
+    modifie_le = models.DateTimeField("modifié le", auto_now=True)
+
+    objects = ParticipantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "participant"
+        verbose_name_plural = "participants"
+        ordering = ["nom", "prenom"]
+        indexes = [models.Index(fields=["nom", "prenom", "date_naissance"], name="participant_identite_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.prenom} {self.nom}"
+
+    def save(self, *args, **kwargs):
+        if not self.reference:
+            from clauses.services import prochaine_reference_participant
+
+            self.reference = prochaine_reference_participant()
+        super().save(*args, **kwargs)
+
+    def age(self, jour: dt.date) -> int:
+        d = self.date_naissance
+        return jour.year - d.year - ((jour.month, jour.day) < (d.month, d.day))
+
+
+# --- Placements and hours --------------------------------------------------------------------------
+
+
+class ModalitePlacement(models.TextChoices):
+    EMBAUCHE_DIRECTE = "embauche_directe", "Embauche directe par l'attributaire"
+    MAD_ETTI = "mad_etti", "Mise à disposition par une ETTI"
+    MAD_AI = "mad_ai", "Mise à disposition par une AI"
+    MAD_GEIQ = "mad_geiq", "Mise à disposition par un GEIQ"
+    SOUS_TRAITANCE_SIAE = "sous_traitance_siae", "Sous-traitance ou co-traitance avec une EI ou un ACI"
+    FORMATION = "formation", "Heures de formation"
+
+
+# Which kind of operator each modality goes through (none for direct hiring).
+OPERATEUR_PAR_MODALITE = {
+    ModalitePlacement.MAD_ETTI: {TypeOperateur.ETTI},
+    ModalitePlacement.MAD_AI: {TypeOperateur.AI},
+    ModalitePlacement.MAD_GEIQ: {TypeOperateur.GEIQ},
+    ModalitePlacement.SOUS_TRAITANCE_SIAE: {TypeOperateur.EI, TypeOperateur.ACI},
+    ModalitePlacement.FORMATION: {TypeOperateur.ORGANISME_FORMATION},
+}
+
+
+class TypeContrat(models.TextChoices):
+    CDI = "cdi", "CDI"
+    CDI_CHANTIER = "cdi_chantier", "CDI de chantier ou d'opération"
+    CDD = "cdd", "CDD"
+    APPRENTISSAGE = "apprentissage", "Contrat d'apprentissage"
+    PROFESSIONNALISATION = "professionnalisation", "Contrat de professionnalisation"
+    INTERIM = "interim", "Mission d'intérim (CTTI)"
+    CDDI = "cddi", "CDDI (contrat à durée déterminée d'insertion)"
+    MAD_AI = "mad_ai", "Mise à disposition (AI)"
+    FORMATION = "formation", "Formation"
+    AUTRE = "autre", "Autre"
+
+
+class PlacementQuerySet(models.QuerySet):
+    def for_donneur(self, donneur):
+        return self.filter(attribution__lot__marche__donneur_d_ordre=donneur)
+
+    def en_cours(self, jour: dt.date):
+        return self.filter(date_debut__lte=jour).filter(Q(date_fin__isnull=True) | Q(date_fin__gte=jour))
+
+
+class Placement(ErreursHorsFormulaireMixin, models.Model):
+    """A participant working for an attributaire under the clause: a contract, a provision or training."""
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.PROTECT, related_name="placements", verbose_name="participant"
+    )
+    attribution = models.ForeignKey(
+        Attribution, on_delete=models.PROTECT, related_name="placements", verbose_name="attributaire"
+    )
+    modalite = models.CharField("modalité", max_length=25, choices=ModalitePlacement.choices)
+    operateur = models.ForeignKey(
+        Operateur,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="placements",
+        verbose_name="opérateur",
+    )
+    type_contrat = models.CharField("type de contrat", max_length=25, choices=TypeContrat.choices)
+    poste = models.CharField("poste occupé", max_length=150, blank=True)
+    date_debut = models.DateField("début")
+    date_fin_prevue = models.DateField("fin prévue", null=True, blank=True)
+    date_fin = models.DateField("fin effective", null=True, blank=True)
+    duree_hebdomadaire = models.DecimalField(
+        "durée hebdomadaire (h)",
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("48"))],
+    )
+    notes = models.TextField("notes", blank=True)
+    cree_le = models.DateTimeField("créé le", auto_now_add=True)
+    modifie_le = models.DateTimeField("modifié le", auto_now=True)
+
+    objects = PlacementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "placement"
+        verbose_name_plural = "placements"
+        ordering = ["-date_debut"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(date_fin__isnull=True) | Q(date_fin__gte=F("date_debut")),
+                name="placement_dates_ordonnees",
+            ),
+            models.CheckConstraint(
+                condition=Q(date_fin_prevue__isnull=True) | Q(date_fin_prevue__gte=F("date_debut")),
+                name="placement_fin_prevue_apres_debut",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["attribution", "date_debut"], name="placement_attribution_idx"),
+            models.Index(fields=["participant", "date_debut"], name="placement_participant_idx"),
+            models.Index(fields=["date_fin"], name="placement_date_fin_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant} — {self.attribution.entreprise} ({self.get_modalite_display()})"
+
+    def clean(self):
+        verifier_dates_ordonnees(
+            self,
+            (
+                ("date_debut", "date_fin", "La fin effective ne peut pas précéder le début."),
+                ("date_debut", "date_fin_prevue", "La fin prévue ne peut pas précéder le début."),
+            ),
+        )
+        types_attendus = OPERATEUR_PAR_MODALITE.get(self.modalite)
+        operateur = self.operateur if self.operateur_id else None
+        if operateur is not None and types_attendus is not None and operateur.type not in types_attendus:
+            attendus = ", ".join(TypeOperateur(t).label.split(" — ")[0] for t in sorted(types_attendus))
+            raise ValidationError({"operateur": f"Pour cette modalité, l'opérateur doit être : {attendus}."})
+
+
+class SourceHeures(models.TextChoices):
+    SAISIE = "saisie", "Saisie"
+    IMPORT = "import", "Import d'un relevé"
+
+
+class HeuresMensuellesQuerySet(models.QuerySet):
+    def for_donneur(self, donneur):
+        return self.filter(placement__attribution__lot__marche__donneur_d_ordre=donneur)
+
+    def entre(self, debut: dt.date, fin: dt.date):
+        return self.filter(mois__gte=debut, mois__lte=fin)
+
+
+class HeuresMensuelles(models.Model):
+    """Insertion hours done in one month by one placement."""
+
+    placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="heures", verbose_name="placement")
+    mois = models.DateField("mois", help_text="Premier jour du mois.")
+    heures = models.DecimalField(
+        "heures",
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(HEURES_MAX_PAR_MOIS)],
+    )
+    source = models.CharField("source", max_length=10, choices=SourceHeures.choices, default=SourceHeures.SAISIE)
+    saisi_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="saisi par",
+    )
+    modifie_le = models.DateTimeField("modifié le", auto_now=True)
+
+    objects = HeuresMensuellesQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "heures du mois"
+        verbose_name_plural = "heures mensuelles"
+        ordering = ["placement", "mois"]
+        constraints = [
+            models.UniqueConstraint(fields=["placement", "mois"], name="heures_une_ligne_par_mois"),
+            models.CheckConstraint(
+                condition=Q(heures__gte=0) & Q(heures__lte=HEURES_MAX_ABSOLU), name="heures_positives_bornees"
+            ),
+            models.CheckConstraint(condition=Q(mois__day=1), name="heures_mois_premier_jour"),
+        ]
+        indexes = [models.Index(fields=["mois", "placement"], name="heures_mois_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.mois:%m/%Y} : {self.heures} h"
+
+    def save(self, *args, **kwargs):
+        self.mois = self.mois.replace(day=1)
+        super().save(*args, **kwargs)
+
+
+# --- Outcomes --------------------------------------------------------------------------------------
+
+
+class CategorieSortie(models.TextChoices):
+    EMPLOI_DURABLE = "emploi_durable", "Emploi durable"
+    EMPLOI_TRANSITION = "emploi_transition", "Emploi de transition"
+    SORTIE_POSITIVE = "sortie_positive", "Sortie positive"
+    AUTRE = "autre", "Autre sortie"
+
+
+class Situation(models.TextChoices):
+    CDI = "cdi", "CDI"
+    CDD_LONG = "cdd_6_mois_plus", "CDD de 6 mois ou plus"
+    INTERIM_LONG = "interim_6_mois_plus", "Intérim de 6 mois ou plus"
+    FONCTION_PUBLIQUE = "fonction_publique", "Entrée dans la fonction publique"
+    CREATION = "creation_entreprise", "Création ou reprise d'entreprise"
+    CDD_COURT = "cdd_moins_6_mois", "CDD de moins de 6 mois"
+    INTERIM_COURT = "interim_moins_6_mois", "Intérim de moins de 6 mois"
+    CONTRAT_AIDE = "contrat_aide", "Contrat aidé"
+    FORMATION_QUALIFIANTE = "formation_qualifiante", "Formation qualifiante"
+    EMBAUCHE_SIAE = "embauche_siae", "Embauche dans une autre SIAE"
+    CHOMAGE = "chomage", "Demandeur d'emploi"
+    INACTIVITE = "inactivite", "Inactivité (santé, famille…)"
+    SANS_NOUVELLES = "sans_nouvelles", "Sans nouvelles"
+    AUTRE = "autre", "Autre"
+
+
+CATEGORIE_PAR_SITUATION = {
+    Situation.CDI: CategorieSortie.EMPLOI_DURABLE,
+    Situation.CDD_LONG: CategorieSortie.EMPLOI_DURABLE,
+    Situation.INTERIM_LONG: CategorieSortie.EMPLOI_DURABLE,
+    Situation.FONCTION_PUBLIQUE: CategorieSortie.EMPLOI_DURABLE,
+    Situation.CREATION: CategorieSortie.EMPLOI_DURABLE,
+    Situation.CDD_COURT: CategorieSortie.EMPLOI_TRANSITION,
+    Situation.INTERIM_COURT: CategorieSortie.EMPLOI_TRANSITION,
+    Situation.CONTRAT_AIDE: CategorieSortie.EMPLOI_TRANSITION,
+    Situation.FORMATION_QUALIFIANTE: CategorieSortie.SORTIE_POSITIVE,
+    Situation.EMBAUCHE_SIAE: CategorieSortie.SORTIE_POSITIVE,
+    Situation.CHOMAGE: CategorieSortie.AUTRE,
+    Situation.INACTIVITE: CategorieSortie.AUTRE,
+    Situation.SANS_NOUVELLES: CategorieSortie.AUTRE,
+    Situation.AUTRE: CategorieSortie.AUTRE,
+}
+
+
+class MomentSortie(models.TextChoices):
+    FIN_PARCOURS = "fin", "À la fin du placement"
+    SIX_MOIS = "six_mois", "Six mois après"
+
+
+class SortieQuerySet(models.QuerySet):
+    def with_categorie(self):
+        """Annotates ``categorie_code``, the national category, computed in the database."""
+        whens = [
+            When(situation=situation, then=Value(cat.value)) for situation, cat in CATEGORIE_PAR_SITUATION.items()
+        ]
+        return self.annotate(categorie_code=Case(*whens, default=Value(CategorieSortie.AUTRE.value)))
+
+
+class Sortie(models.Model):
+    """Where a participant stands when a placement ends, and six months later."""
+
+    placement = models.ForeignKey(
+        Placement, on_delete=models.CASCADE, related_name="sorties", verbose_name="placement"
+    )
+    moment = models.CharField("moment", max_length=10, choices=MomentSortie.choices, default=MomentSortie.FIN_PARCOURS)
+    date_constat = models.DateField("constatée le")
+    situation = models.CharField("situation", max_length=25, choices=Situation.choices)
+    employeur = models.CharField("employeur", max_length=200, blank=True)
+    commentaire = models.TextField("commentaire", blank=True)
+    cree_le = models.DateTimeField("créée le", auto_now_add=True)
+
+    objects = SortieQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "sortie"
+        verbose_name_plural = "sorties"
+        ordering = ["-date_constat"]
+        constraints = [
+            models.UniqueConstraint(fields=["placement", "moment"], name="sortie_une_par_moment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_situation_display()} ({self.get_moment_display().lower()})"
+
+    @property
+    def categorie(self) -> CategorieSortie:
+        return CATEGORIE_PAR_SITUATION[Situation(self.situation)]

@@ -1,0 +1,68 @@
+"""The hour target of a lot and its expected progress.
+
+heures = montant HT × part de main-d'œuvre × taux d'insertion ÷ coût horaire
+
+Facilitators announce a whole number of hours, so the result is rounded to the nearest hour (half up):
+1 000 000 € × 50 % × 5 % ÷ 30 €/h = 833,33 h → 833 h.
+"""
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+
+class ObjectifInvalide(ValueError):
+    pass
+
+
+def calculer_heures(
+    montant_ht: Decimal, part_main_oeuvre: Decimal, taux_insertion: Decimal, cout_horaire: Decimal
+) -> int:
+    """Hour target; ``part_main_oeuvre`` and ``taux_insertion`` are percentages (50 for 50 %)."""
+    montant_ht, part_main_oeuvre, taux_insertion, cout_horaire = (
+        Decimal(montant_ht),
+        Decimal(part_main_oeuvre),
+        Decimal(taux_insertion),
+        Decimal(cout_horaire),
+    )
+    if montant_ht < 0:
+        raise ObjectifInvalide("Le montant HT ne peut pas être négatif.")
+    if not 0 <= part_main_oeuvre <= 100:
+        raise ObjectifInvalide("La part de main-d'œuvre doit être comprise entre 0 et 100 %.")
+    if not 0 <= taux_insertion <= 100:
+        raise ObjectifInvalide("Le taux d'insertion doit être compris entre 0 et 100 %.")
+    if cout_horaire <= 0:
+        raise ObjectifInvalide("Le coût horaire doit être strictement positif.")
+    heures = montant_ht * part_main_oeuvre / 100 * taux_insertion / 100 / cout_horaire
+    return int(heures.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def fraction_ecoulee(debut: dt.date, fin: dt.date, jour: dt.date) -> Decimal:
+    """Share of the period [debut, fin] (both days included) elapsed at the end of ``jour``, from 0 to 1."""
+    if fin < debut:
+        raise ValueError("La fin d'exécution précède le début.")
+    if jour < debut:
+        return Decimal(0)
+    if jour >= fin:
+        return Decimal(1)
+    total = (fin - debut).days + 1
+    return Decimal((jour - debut).days + 1) / Decimal(total)
+
+
+def heures_attendues(objectif: int, debut: dt.date | None, fin: dt.date | None, jour: dt.date) -> Decimal | None:
+    """Hours that should be done by the end of ``jour``, pro rata of the execution period.
+
+    None when the period is unknown: without dates there is no expectation to compare against.
+    """
+    if debut is None or fin is None:
+        return None
+    return (Decimal(objectif) * fraction_ecoulee(debut, fin, jour)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+SEUIL_RETARD = Decimal("0.80")
+
+
+def en_retard(realisees: Decimal, attendues: Decimal | None, seuil: Decimal = SEUIL_RETARD) -> bool:
+    """Behind schedule: realised hours under ``seuil`` (80 %) of the pro-rata expectation."""
+    if attendues is None or attendues <= 0:
+        return False
+    return Decimal(realisees) < attendues * seuil

@@ -1,0 +1,59 @@
+"""Test set-up shared by every app.
+
+- Templates fail loudly on an undefined variable.
+- With CLAUSES_NO_SKIP=1 (set by .ci/run) a skipped test counts as a failure: CI has Redis and
+  PostgreSQL, so nothing may quietly not run there.
+"""
+
+import os
+
+import pytest
+
+NO_SKIP = os.environ.get("CLAUSES_NO_SKIP") == "1"
+
+
+class UndefinedVariable(str):
+    # Django calls ``string_if_invalid % name`` only when string_if_invalid is truthy, and never for
+    # ``{% if missing %}``, so a plain non-empty str subclass is enough.
+    def __mod__(self, other):
+        raise AssertionError(f"Variable de gabarit indéfinie : {other}")
+
+
+@pytest.fixture(autouse=True)
+def _strict_templates(settings):
+    for engine in settings.TEMPLATES:
+        engine.setdefault("OPTIONS", {})["string_if_invalid"] = UndefinedVariable("%s")
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _static_files_without_collectstatic(settings):
+    # Tests serve static files from the finders, as in development, rather than from a collectstatic run.
+    settings.WHITENOISE_AUTOREFRESH = True
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    # Tests create many users: the production hasher would dominate the run.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.skip("REDIS_URL n'est pas défini : test nécessitant Redis ignoré.")
+    return url
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if NO_SKIP and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"Test ignoré alors que CLAUSES_NO_SKIP=1 : {report.longrepr}"

@@ -1,0 +1,268 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from conventions.models import DonneurDOrdre
+from conventions.validation import ErreursHorsFormulaireMixin, verifier_dates_ordonnees
+from entreprises.models import Entreprise
+
+
+class TypeMarche(models.TextChoices):
+    TRAVAUX = "travaux", "Travaux"
+    SERVICES = "services", "Services"
+    FOURNITURES = "fournitures", "Fournitures"
+
+
+class StatutMarche(models.TextChoices):
+    EN_PREPARATION = "en_preparation", "En préparation"
+    EN_CONSULTATION = "en_consultation", "En consultation"
+    ATTRIBUE = "attribue", "Attribué"
+    EN_EXECUTION = "en_execution", "En exécution"
+    ACHEVE = "acheve", "Achevé"
+    SOLDE = "solde", "Soldé"
+    SANS_SUITE = "sans_suite", "Sans suite"
+
+
+STATUTS_ACTIFS = (StatutMarche.ATTRIBUE, StatutMarche.EN_EXECUTION)
+STATUTS_AVANT_ATTRIBUTION = (StatutMarche.EN_PREPARATION, StatutMarche.EN_CONSULTATION)
+
+
+class AvisFaisabilite(models.TextChoices):
+    A_ETUDIER = "a_etudier", "À étudier"
+    FAVORABLE = "favorable", "Favorable"
+    RESERVE = "reserve", "Favorable avec réserves"
+    DEFAVORABLE = "defavorable", "Défavorable"
+
+
+class Origine(models.TextChoices):
+    FACILITATEUR = "facilitateur", "Saisi par le facilitateur"
+    PORTAIL = "portail", "Déclaré par le donneur d'ordre"
+    IMPORT = "import", "Importé"
+
+
+class MarcheQuerySet(models.QuerySet):
+    def for_donneur(self, donneur):
+        return self.filter(donneur_d_ordre=donneur)
+
+    def actifs(self):
+        return self.filter(statut__in=STATUTS_ACTIFS)
+
+
+class Marche(ErreursHorsFormulaireMixin, models.Model):
+    donneur_d_ordre = models.ForeignKey(
+        DonneurDOrdre, on_delete=models.PROTECT, related_name="marches", verbose_name="donneur d'ordre"
+    )
+    facilitateur = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="marches_suivis",
+        verbose_name="facilitateur en charge",
+        limit_choices_to={"is_facilitateur": True},
+    )
+    objet = models.CharField("objet", max_length=300)
+    reference = models.CharField("référence du donneur d'ordre", max_length=100, blank=True)
+    type = models.CharField("type de marché", max_length=15, choices=TypeMarche.choices, default=TypeMarche.TRAVAUX)
+    statut = models.CharField(
+        "statut", max_length=20, choices=StatutMarche.choices, default=StatutMarche.EN_PREPARATION
+    )
+    origine = models.CharField("origine", max_length=15, choices=Origine.choices, default=Origine.FACILITATEUR)
+    montant_estime_ht = models.DecimalField(
+        "montant estimé HT (€)",
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    maitre_oeuvre = models.CharField("maître d'œuvre", max_length=200, blank=True)
+    contact = models.CharField(
+        "contact chez le donneur d'ordre", max_length=200, blank=True, help_text="Nom, e-mail, téléphone."
+    )
+    # Pre-award: the facilitator's advice on feasibility (the convention names cost, duration, technicity).
+    avis_faisabilite = models.CharField(
+        "avis de faisabilité", max_length=15, choices=AvisFaisabilite.choices, default=AvisFaisabilite.A_ETUDIER
+    )
+    faisabilite_cout = models.TextField("faisabilité : coût", blank=True)
+    faisabilite_duree = models.TextField("faisabilité : durée", blank=True)
+    faisabilite_technicite = models.TextField("faisabilité : technicité", blank=True)
+    formation_amont = models.BooleanField(
+        "formation en amont envisagée",
+        default=False,
+        help_text="Marché pouvant faire l'objet d'une action de formation avant le recrutement.",
+    )
+    formation_amont_notes = models.TextField("formation en amont : notes", blank=True)
+    # Calendar.
+    date_publication = models.DateField("publication de la consultation", null=True, blank=True)
+    date_remise_offres = models.DateField("remise des offres", null=True, blank=True)
+    date_attribution = models.DateField("attribution", null=True, blank=True)
+    date_debut_prevue = models.DateField("début d'exécution prévu", null=True, blank=True)
+    date_fin_prevue = models.DateField("fin d'exécution prévue", null=True, blank=True)
+    notes = models.TextField("notes", blank=True)
+    cree_le = models.DateTimeField("créé le", auto_now_add=True)
+    modifie_le = models.DateTimeField("modifié le", auto_now=True)
+
+    objects = MarcheQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "marché"
+        verbose_name_plural = "marchés"
+        ordering = ["-cree_le"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(montant_estime_ht__isnull=True) | Q(montant_estime_ht__gte=0),
+                name="marche_montant_positif",
+            ),
+            models.CheckConstraint(
+                condition=Q(date_debut_prevue__isnull=True)
+                | Q(date_fin_prevue__isnull=True)
+                | Q(date_fin_prevue__gte=F("date_debut_prevue")),
+                name="marche_dates_ordonnees",
+            ),
+            models.CheckConstraint(
+                condition=Q(date_publication__isnull=True)
+                | Q(date_remise_offres__isnull=True)
+                | Q(date_remise_offres__gte=F("date_publication")),
+                name="marche_remise_apres_publication",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["donneur_d_ordre", "statut"], name="marche_donneur_statut_idx"),
+            models.Index(fields=["statut", "facilitateur"], name="marche_statut_facil_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.objet
+
+    def clean(self):
+        verifier_dates_ordonnees(
+            self,
+            (
+                ("date_debut_prevue", "date_fin_prevue", "La fin d'exécution prévue ne peut pas précéder le début."),
+                (
+                    "date_publication",
+                    "date_remise_offres",
+                    "La remise des offres ne peut pas précéder la publication.",
+                ),
+            ),
+        )
+
+
+class LotQuerySet(models.QuerySet):
+    def for_donneur(self, donneur):
+        return self.filter(marche__donneur_d_ordre=donneur)
+
+
+class Lot(ErreursHorsFormulaireMixin, models.Model):
+    marche = models.ForeignKey(Marche, on_delete=models.CASCADE, related_name="lots", verbose_name="marché")
+    numero = models.CharField("numéro", max_length=10, help_text="Ex. : 1, 2, 3a. « Unique » s'il n'y a pas de lots.")
+    intitule = models.CharField("intitulé", max_length=250)
+    montant_ht = models.DecimalField(
+        "montant HT (€)",
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Montant estimé avant attribution, montant du marché ensuite.",
+    )
+    date_debut = models.DateField("début d'exécution", null=True, blank=True)
+    date_fin = models.DateField("fin d'exécution", null=True, blank=True)
+
+    objects = LotQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "lot"
+        verbose_name_plural = "lots"
+        ordering = ["marche", "numero"]
+        constraints = [
+            models.UniqueConstraint(fields=["marche", "numero"], name="lot_numero_unique"),
+            models.CheckConstraint(
+                condition=Q(montant_ht__isnull=True) | Q(montant_ht__gte=0), name="lot_montant_positif"
+            ),
+            models.CheckConstraint(
+                condition=Q(date_debut__isnull=True) | Q(date_fin__isnull=True) | Q(date_fin__gte=F("date_debut")),
+                name="lot_dates_ordonnees",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Lot {self.numero} — {self.intitule}"
+
+    def clean(self):
+        verifier_dates_ordonnees(
+            self, (("date_debut", "date_fin", "La fin d'exécution ne peut pas précéder le début."),)
+        )
+
+
+class RoleAttributaire(models.TextChoices):
+    TITULAIRE = "titulaire", "Titulaire"
+    MANDATAIRE = "mandataire", "Mandataire"
+    CO_TRAITANT = "co_traitant", "Co-traitant"
+    SOUS_TRAITANT = "sous_traitant", "Sous-traitant"
+
+
+class AttributionQuerySet(models.QuerySet):
+    def for_donneur(self, donneur):
+        return self.filter(lot__marche__donneur_d_ordre=donneur)
+
+
+class Attribution(ErreursHorsFormulaireMixin, models.Model):
+    """A company's part in a lot, with its share of the lot's hour target."""
+
+    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="attributions", verbose_name="lot")
+    entreprise = models.ForeignKey(
+        Entreprise, on_delete=models.PROTECT, related_name="attributions", verbose_name="entreprise"
+    )
+    role = models.CharField(
+        "rôle", max_length=15, choices=RoleAttributaire.choices, default=RoleAttributaire.TITULAIRE
+    )
+    montant_ht = models.DecimalField(
+        "montant HT (€)",
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    heures_objectif = models.PositiveIntegerField(
+        "objectif d'heures attribué", null=True, blank=True, help_text="Part de l'objectif du lot."
+    )
+    date_notification = models.DateField("notification", null=True, blank=True)
+    date_debut = models.DateField("début prévu", null=True, blank=True)
+    date_fin = models.DateField("fin prévue", null=True, blank=True)
+    contact_nom = models.CharField("contact pour la clause", max_length=200, blank=True)
+    contact_email = models.EmailField("e-mail du contact", blank=True)
+    contact_telephone = models.CharField("téléphone du contact", max_length=30, blank=True)
+    cree_le = models.DateTimeField("créée le", auto_now_add=True)
+    modifie_le = models.DateTimeField("modifiée le", auto_now=True)
+
+    objects = AttributionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "attribution"
+        verbose_name_plural = "attributions"
+        ordering = ["lot", "role", "entreprise__raison_sociale"]
+        constraints = [
+            models.UniqueConstraint(fields=["lot", "entreprise"], name="attribution_unique_par_lot"),
+            models.CheckConstraint(
+                condition=Q(montant_ht__isnull=True) | Q(montant_ht__gte=0), name="attribution_montant_positif"
+            ),
+            models.CheckConstraint(
+                condition=Q(date_debut__isnull=True) | Q(date_fin__isnull=True) | Q(date_fin__gte=F("date_debut")),
+                name="attribution_dates_ordonnees",
+            ),
+        ]
+        indexes = [models.Index(fields=["entreprise", "lot"], name="attribution_entreprise_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.entreprise} ({self.get_role_display().lower()}) — {self.lot}"
+
+    def clean(self):
+        verifier_dates_ordonnees(
+            self, (("date_debut", "date_fin", "La fin prévue ne peut pas précéder le début prévu."),)
+        )
