@@ -11,6 +11,9 @@ import pytest
 
 NO_SKIP = os.environ.get("CLAUSES_NO_SKIP") == "1"
 
+# Browser tests use the ORM in the test body next to Playwright's sync API (which runs an event loop).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 
 class UndefinedVariable(str):
     # Django calls ``string_if_invalid % name`` only when string_if_invalid is truthy, and never for
@@ -28,12 +31,6 @@ def _strict_templates(settings):
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture(autouse=True)
-def _static_files_without_collectstatic(settings):
-    # Tests serve static files from the finders, as in development, rather than from a collectstatic run.
-    settings.WHITENOISE_AUTOREFRESH = True
 
 
 @pytest.fixture(autouse=True)
@@ -57,3 +54,54 @@ def pytest_runtest_makereport(item, call):
     if NO_SKIP and report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"Test ignoré alors que CLAUSES_NO_SKIP=1 : {report.longrepr}"
+
+
+# --- Users and clients of each role ---------------------------------------------------------------
+
+
+@pytest.fixture
+def facilitateur(db):
+    from conventions.factories import FacilitateurFactory
+
+    return FacilitateurFactory(email="camille@exemple.fr", first_name="Camille", last_name="Martin")
+
+
+@pytest.fixture
+def client_facilitateur(client, facilitateur):
+    client.force_login(facilitateur)
+    return client
+
+
+@pytest.fixture
+def client_referent(client, db):
+    """A référent of a donneur d'ordre: no access to the dashboard."""
+    from conventions.factories import ReferentFactory
+
+    referent = ReferentFactory()
+    client.force_login(referent.user)
+    return client
+
+
+# --- Browser tests (Playwright driving Debian's Chromium) -----------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    # pytest-playwright cannot download its browser here: use the system's Chromium.
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_FLAGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "fr-FR", "viewport": {"width": 1366, "height": 900}}

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ConfigConfig(AppConfig):
+    """The project package as an app, for what every app's templates share (template tags, navigation)."""
+
+    name = "config"
+    verbose_name = "Clauses"

@@ -1,0 +1,70 @@
+"""Template helpers shared by every page: sortable column headers, French number formats."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django import template
+from django.utils.formats import number_format
+from django.utils.html import format_html
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def entete_tri(context, cle: str, libelle: str, classes: str = ""):
+    """A <th> whose link sorts the list by ``cle``; a second click reverses the order."""
+    tri = context.get("tri", "")
+    params = context.get("params_sans_tri", "")
+    if tri == cle:
+        suivant, aria, signe = f"-{cle}", "ascending", "▲"
+    elif tri == f"-{cle}":
+        suivant, aria, signe = cle, "descending", "▼"
+    else:
+        suivant, aria, signe = cle, "none", ""
+    lien = f"?{params}&tri={suivant}" if params else f"?tri={suivant}"
+    return format_html(
+        '<th scope="col" class="{}" aria-sort="{}"><a href="{}" class="link-body-emphasis">{}'
+        '<span aria-hidden="true"> {}</span></a></th>',
+        classes,
+        aria,
+        lien,
+        libelle,
+        signe,
+    )
+
+
+@register.filter
+def heures(valeur, decimales: int = 0) -> str:
+    """1234.5 → « 1 234,5 h » (no decimals when the value is whole)."""
+    if valeur is None or valeur == "":
+        return "—"
+    valeur = Decimal(valeur)
+    if valeur == valeur.to_integral_value():
+        decimales = 0
+    elif not decimales:
+        decimales = 1
+    quantum = Decimal(1).scaleb(-int(decimales))
+    return f"{number_format(valeur.quantize(quantum, rounding=ROUND_HALF_UP), int(decimales), force_grouping=True)} h"
+
+
+@register.filter
+def euros(valeur) -> str:
+    if valeur is None or valeur == "":
+        return "—"
+    return f"{number_format(Decimal(valeur).quantize(Decimal('1')), 0, force_grouping=True)} €"
+
+
+@register.filter
+def pourcent(valeur, decimales: int = 0) -> str:
+    """A ratio (0.52) as « 52 % »."""
+    if valeur is None or valeur == "":
+        return "—"
+    pct = (Decimal(valeur) * 100).quantize(Decimal(1).scaleb(-int(decimales)), rounding=ROUND_HALF_UP)
+    return f"{number_format(pct, int(decimales), force_grouping=True)} %"
+
+
+@register.filter
+def pourcent_borne(valeur) -> int:
+    """A ratio as a whole percentage between 0 and 100, for progress bars."""
+    if valeur is None or valeur == "":
+        return 0
+    return max(0, min(100, int((Decimal(valeur) * 100).to_integral_value(rounding=ROUND_HALF_UP))))

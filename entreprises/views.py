@@ -1,0 +1,140 @@
+from django.contrib.messages.views import SuccessMessageMixin
+from django.db.models import Count, DecimalField, Sum, Value
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.views.generic import CreateView, DetailView, UpdateView
+
+from config.listes import VueListe
+from config.permissions import FacilitateurRequisMixin
+from entreprises.filters import EntrepriseFilter, OperateurFilter
+from entreprises.forms import EntrepriseForm, OperateurForm
+from entreprises.models import Entreprise, Operateur
+
+
+class EntrepriseListe(VueListe):
+    model = Entreprise
+    template_name = "entreprises/entreprise_list.html"
+    filterset_class = EntrepriseFilter
+    titre = "Entreprises"
+    nom_export = "entreprises"
+    tris = {
+        "raison_sociale": "raison_sociale",
+        "siret": "siret",
+        "commune": "commune",
+        "attributions": "nb_attributions",
+    }
+    tri_par_defaut = "raison_sociale"
+    colonnes_export = [
+        ("Raison sociale", lambda e: e.raison_sociale),
+        ("SIRET", lambda e: e.siret),
+        ("Code NAF", lambda e: e.naf),
+        ("Adresse", lambda e: e.adresse),
+        ("Code postal", lambda e: e.code_postal),
+        ("Commune", lambda e: e.commune),
+        ("Contact", lambda e: e.contact_nom),
+        ("E-mail", lambda e: e.contact_email),
+        ("Téléphone", lambda e: e.contact_telephone),
+        ("Attributions", lambda e: e.nb_attributions),
+    ]
+
+    def get_queryset(self):
+        self.queryset = Entreprise.objects.annotate(nb_attributions=Count("attributions"))
+        return super().get_queryset()
+
+
+class EntrepriseDetail(FacilitateurRequisMixin, DetailView):
+    model = Entreprise
+    template_name = "entreprises/entreprise_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["titre"] = self.object.raison_sociale
+        context["attributions"] = (
+            self.object.attributions.select_related("lot__marche__donneur_d_ordre")
+            .annotate(
+                realisees=Coalesce(
+                    Sum("placements__heures__heures"),
+                    Value(0),
+                    output_field=DecimalField(max_digits=12, decimal_places=2),
+                )
+            )
+            .order_by("-lot__marche__cree_le", "lot__numero")
+        )
+        return context
+
+
+class EntrepriseCreation(FacilitateurRequisMixin, SuccessMessageMixin, CreateView):
+    model = Entreprise
+    form_class = EntrepriseForm
+    template_name = "entreprises/entreprise_form.html"
+    success_message = "L'entreprise « %(raison_sociale)s » a été enregistrée."
+    extra_context = {"titre": "Nouvelle entreprise"}
+
+    def get_success_url(self):
+        return reverse("entreprises:entreprise", args=[self.object.pk])
+
+
+class EntrepriseModification(FacilitateurRequisMixin, SuccessMessageMixin, UpdateView):
+    model = Entreprise
+    form_class = EntrepriseForm
+    template_name = "entreprises/entreprise_form.html"
+    success_message = "L'entreprise « %(raison_sociale)s » a été modifiée."
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(titre=f"Modifier {self.object.raison_sociale}", **kwargs)
+
+    def get_success_url(self):
+        return reverse("entreprises:entreprise", args=[self.object.pk])
+
+
+class OperateurListe(VueListe):
+    model = Operateur
+    template_name = "entreprises/operateur_list.html"
+    filterset_class = OperateurFilter
+    titre = "Opérateurs d'insertion et prescripteurs"
+    nom_export = "operateurs"
+    tris = {"nom": "nom", "type": "type", "commune": "commune"}
+    tri_par_defaut = "nom"
+    colonnes_export = [
+        ("Nom", lambda o: o.nom),
+        ("Type", lambda o: o.get_type_display()),
+        ("SIRET", lambda o: o.siret),
+        ("Commune", lambda o: o.commune),
+        ("Contact", lambda o: o.contact_nom),
+        ("E-mail", lambda o: o.email),
+        ("Téléphone", lambda o: o.telephone),
+        ("Métiers et secteurs", lambda o: o.metiers),
+        ("Actif", lambda o: o.actif),
+    ]
+
+
+class OperateurDetail(FacilitateurRequisMixin, DetailView):
+    model = Operateur
+    template_name = "entreprises/operateur_detail.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(titre=self.object.nom, **kwargs)
+
+
+class OperateurCreation(FacilitateurRequisMixin, SuccessMessageMixin, CreateView):
+    model = Operateur
+    form_class = OperateurForm
+    template_name = "entreprises/operateur_form.html"
+    success_message = "« %(nom)s » a été ajouté à l'annuaire."
+    extra_context = {"titre": "Nouvel opérateur ou prescripteur"}
+
+    def get_success_url(self):
+        return reverse("entreprises:operateur", args=[self.object.pk])
+
+
+class OperateurModification(FacilitateurRequisMixin, SuccessMessageMixin, UpdateView):
+    model = Operateur
+    form_class = OperateurForm
+    template_name = "entreprises/operateur_form.html"
+    success_message = "« %(nom)s » a été modifié."
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(titre=f"Modifier {self.object.nom}", **kwargs)
+
+    def get_success_url(self):
+        return reverse("entreprises:operateur", args=[self.object.pk])
