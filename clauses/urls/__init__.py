@@ -1,0 +1,7 @@
+"""URLs of the clauses app, one module per area of the dashboard."""
+
+from clauses.urls import clause, heures, imports, participants
+
+app_name = "clauses"
+
+urlpatterns = [*clause.urlpatterns, *participants.urlpatterns, *heures.urlpatterns, *imports.urlpatterns]
