@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install sysdeps run test lint format seed migrate clean
+.PHONY: help install sysdeps sysdeps-test run test lint format seed migrate clean
 
 help:
 	@echo "make run     installe, migre, charge la démo et lance web + worker + planificateur (http://$(HOST):$(PORT))"
@@ -40,6 +40,21 @@ sysdeps:
 		fi; \
 	fi
 
+# What the tests add: Chromium for the browser tests, poppler-utils to read PDFs back.
+sysdeps-test:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = "0" ]; then \
+			echo "Installation des paquets système manquants pour les tests :$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+		else \
+			echo "Paquets système manquants pour les tests :$$missing"; \
+			echo "Installez-les avec : sudo apt-get install$$missing"; exit 1; \
+		fi; \
+	fi
+
 migrate: install
 	$(PY) manage.py migrate --noinput
 
@@ -54,7 +69,7 @@ run: migrate
 	$(VENV)/bin/celery -A config worker --beat --loglevel=INFO --concurrency=1 & \
 	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
-test: install
+test: install sysdeps-test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
