@@ -39,6 +39,24 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _referentiels_apres_flush(request):
+    """Reloads the reference tables the migrations fill (corps d'état, modalités, critères, clause texts).
+
+    A transactional test ends with a flush that empties them, so the next transactional test would find
+    them gone; tests in a transaction (the usual case) never lose them.
+    """
+    if "transactional_db" not in request.fixturenames and "live_server" not in request.fixturenames:
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    for migration in ("0003_referentiels", "0005_modeles_clauses"):
+        importlib.import_module(f"clauses.migrations.{migration}").charger(apps, None)
+
+
 @pytest.fixture
 def redis_url() -> str:
     url = os.environ.get("REDIS_URL")

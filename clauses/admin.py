@@ -12,6 +12,7 @@ from clauses.models import (
     CritereEligibilite,
     HeuresMensuelles,
     ModaliteJuridique,
+    ModeleClause,
     Participant,
     Placement,
     Sortie,
@@ -419,3 +420,25 @@ class SortieAdmin(ParticipantEntrepriseDuPlacementMixin, admin.ModelAdmin):
     @admin.display(description="catégorie", ordering="categorie_code")
     def categorie(self, obj: Sortie) -> str | None:
         return obj.categorie.label if obj.situation else None
+
+
+# --- Clause text templates ------------------------------------------------------------------------------
+
+
+@admin.register(ModeleClause)
+class ModeleClauseAdmin(CodeFigeMixin, admin.ModelAdmin):
+    list_display = ("titre", "destination", "modalite", "actif", "code")
+    list_filter = ("destination", "modalite", "actif")
+    list_select_related = ("modalite",)
+    search_fields = ("titre", "code", "texte")
+    fields = ("titre", "code", "destination", "modalite", "actif", "texte")
+    prepopulated_fields = {"code": ("titre",)}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "texte":
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 24, "cols": 100})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_prepopulated_fields(self, request, obj=None):
+        # The code is read-only once set: a prepopulated read-only field would break the admin page.
+        return {} if obj is not None else self.prepopulated_fields

@@ -151,6 +151,10 @@ class ClauseInsertion(models.Model):
 
     def save(self, *args, **kwargs):
         self.heures_calculees = self.calculer()
+        # A partial save of the inputs must carry the recomputed target with it.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "heures_calculees" not in update_fields:
+            kwargs["update_fields"] = {*update_fields, "heures_calculees"}
         super().save(*args, **kwargs)
 
     @property
@@ -511,3 +515,80 @@ class Sortie(models.Model):
     @property
     def categorie(self) -> CategorieSortie:
         return CATEGORIE_PAR_SITUATION[Situation(self.situation)]
+
+
+# --- Clause text templates (the drafter) -----------------------------------------------------------
+
+
+class DestinationModele(models.TextChoices):
+    CCAP = "ccap", "Article du CCAP"
+    AVIS = "avis", "Avis d'information aux candidats (notice)"
+
+
+# Placeholders a template may use ($heures…), with what they become. Admins edit the texts, so they get
+# string.Template's $name substitution, never the Django template language.
+VARIABLES_MODELE = {
+    "heures": "objectif d'heures d'insertion du lot (ex. : 833)",
+    "heures_lettres": "le même objectif en lettres (ex. : huit cent trente-trois)",
+    "lot": "numéro et intitulé du lot",
+    "marche": "objet du marché",
+    "reference": "référence du marché chez le donneur d'ordre",
+    "donneur": "nom du donneur d'ordre",
+    "structure": "nom de la structure porteuse du facilitateur",
+    "facilitateur": "nom du facilitateur en charge",
+    "email_facilitateur": "e-mail du facilitateur",
+    "telephone_facilitateur": "téléphone du facilitateur",
+    "telephone_structure": "téléphone de la structure porteuse",
+    "part_qpv": "part minimale d'heures pour des habitants de QPV (ex. : 5 %)",
+    "mention_qpv": "phrase sur la part minimale pour des habitants de QPV (vide s'il n'y en a pas)",
+    "taux_insertion": "taux d'insertion retenu (ex. : 5 %)",
+    "article": "article du Code de la commande publique de la modalité",
+}
+
+
+class ModeleClause(models.Model):
+    """A clause text template, rendered by the drafter for the modalities chosen on a lot."""
+
+    code = models.SlugField("code", max_length=60, unique=True)
+    titre = models.CharField("titre", max_length=200)
+    destination = models.CharField("destination", max_length=10, choices=DestinationModele.choices)
+    modalite = models.ForeignKey(
+        ModaliteJuridique,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="modeles",
+        verbose_name="modalité juridique",
+        help_text="Laisser vide pour un texte repris dans toutes les clauses.",
+    )
+    texte = models.TextField(
+        "texte",
+        help_text="Variables possibles : "
+        + ", ".join(f"${nom} ({description})" for nom, description in VARIABLES_MODELE.items())
+        + ".",
+    )
+    actif = models.BooleanField("proposé dans l'outil de rédaction", default=True)
+
+    class Meta:
+        verbose_name = "modèle de clause"
+        verbose_name_plural = "modèles de clauses"
+        ordering = ["destination", "modalite__ordre", "code"]
+
+    def __str__(self) -> str:
+        return self.titre
+
+    def clean(self):
+        import string
+
+        modele = string.Template(self.texte or "")
+        if not modele.is_valid():
+            raise ValidationError(
+                {"texte": "Le texte contient un « $ » mal formé : écrivez $$ pour un dollar, $nom pour une variable."}
+            )
+        inconnues = sorted(set(modele.get_identifiers()) - set(VARIABLES_MODELE))
+        if inconnues:
+            inconnues_texte = ", ".join(f"${nom}" for nom in inconnues)
+            possibles = ", ".join(f"${nom}" for nom in VARIABLES_MODELE)
+            raise ValidationError(
+                {"texte": f"Variable inconnue : {inconnues_texte}. Variables possibles : {possibles}."}
+            )

@@ -1,3 +1,17 @@
+from django.urls import path
+
+from marches import views
+
 app_name = "marches"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("marches/", views.MarcheListe.as_view(), name="marches"),
+    path("marches/nouveau/", views.MarcheCreation.as_view(), name="marche_creation"),
+    path("marches/<int:pk>/", views.MarcheDetail.as_view(), name="marche"),
+    path("marches/<int:pk>/modifier/", views.MarcheModification.as_view(), name="marche_modification"),
+    path("marches/<int:pk>/statut/", views.MarcheStatut.as_view(), name="marche_statut"),
+    path("marches/<int:pk>/lots/nouveau/", views.LotCreation.as_view(), name="lot_creation"),
+    path("lots/<int:pk>/modifier/", views.LotModification.as_view(), name="lot_modification"),
+    path("lots/<int:pk>/attributaires/nouveau/", views.AttributionCreation.as_view(), name="attribution_creation"),
+    path("attributions/<int:pk>/modifier/", views.AttributionModification.as_view(), name="attribution_modification"),
+]

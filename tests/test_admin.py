@@ -29,6 +29,7 @@ from clauses.models import (
     CritereEligibilite,
     HeuresMensuelles,
     ModaliteJuridique,
+    ModeleClause,
     Participant,
     Placement,
     Sortie,
@@ -113,6 +114,9 @@ CONSTRUCTEURS = {
     ),
     CritereEligibilite: lambda: CritereEligibilite.objects.create(code=f"critere-{next(_numeros)}", libelle="Critère"),
     CorpsDEtat: lambda: CorpsDEtat.objects.create(libelle=f"Corps {next(_numeros)}", part_main_oeuvre=Decimal("40")),
+    ModeleClause: lambda: ModeleClause.objects.create(
+        code=f"modele-{next(_numeros)}", titre="Modèle de test", destination="ccap", texte="$heures heures."
+    ),
     ClauseInsertion: _clause,
     Participant: _participant,
     Placement: _placement,

@@ -192,3 +192,11 @@ class TestValidationPlacement:
         with pytest.raises(ValidationError) as excinfo:
             placement.full_clean(exclude={"date_fin"})
         assert "La fin effective ne peut pas précéder le début." in excinfo.value.message_dict["__all__"]
+
+
+def test_a_partial_save_recomputes_the_target():
+    clause = ClauseInsertionFactory()
+    clause.taux_insertion = Decimal("10")
+    clause.save(update_fields=["taux_insertion"])
+    clause.refresh_from_db()
+    assert clause.heures_calculees == 1667

@@ -68,3 +68,14 @@ def pourcent_borne(valeur) -> int:
     if valeur is None or valeur == "":
         return 0
     return max(0, min(100, int((Decimal(valeur) * 100).to_integral_value(rounding=ROUND_HALF_UP))))
+
+
+@register.filter
+def date_longue(valeur) -> str:
+    """A date as French writes it: « 1er juillet 2027 », « 15 mars 2027 »."""
+    if not valeur:
+        return "—"
+    from django.utils.dateformat import format as format_date
+
+    jour = "1er" if valeur.day == 1 else str(valeur.day)
+    return f"{jour} {format_date(valeur, 'F Y')}"

@@ -1,0 +1,286 @@
+"""The clause of a lot, from its terms to its text: recording the calculator's result, drafting the texts for
+the tender documents from the admin's templates, and writing them as .docx or PDF.
+
+Templates use string.Template ($heures…) with safe_substitute: admins edit them, so they never reach the
+Django template language, and an unknown $name stays as typed instead of failing.
+"""
+
+import datetime as dt
+import io
+import string
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils.formats import number_format
+
+from clauses.models import ClauseInsertion, CorpsDEtat, DestinationModele, ModaliteJuridique, ModeleClause
+from conventions.models import StructurePorteuse
+from marches.models import Lot
+
+HEURES_PAR_ETP = 1600
+
+# A contact detail missing from the admin shows as a gap to fill in, never as a dangling « au . ».
+A_COMPLETER_TELEPHONE = "[téléphone à compléter]"
+A_COMPLETER_EMAIL = "[e-mail à compléter]"
+
+
+# --- Recording the clause --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def enregistrer_clause(
+    lot: Lot,
+    *,
+    montant_ht: Decimal,
+    part_main_oeuvre: Decimal,
+    taux_insertion: Decimal,
+    cout_horaire: Decimal,
+    corps_d_etat: CorpsDEtat | None = None,
+    modalites: list[ModaliteJuridique] | tuple = (),
+    heures_forcees: int | None = None,
+    motif_forcage: str = "",
+    part_qpv_minimum: Decimal | None = None,
+) -> ClauseInsertion:
+    """Creates or updates the lot's clause; the calculated hours are recomputed on save."""
+    # Not update_or_create: it saves only the fields it is given, and heures_calculees is computed in save().
+    clause = ClauseInsertion.objects.select_for_update().filter(lot=lot).first() or ClauseInsertion(lot=lot)
+    clause.montant_ht = montant_ht
+    clause.part_main_oeuvre = part_main_oeuvre
+    clause.taux_insertion = taux_insertion
+    clause.cout_horaire = cout_horaire
+    clause.corps_d_etat = corps_d_etat
+    clause.heures_forcees = heures_forcees
+    # A motive without an override would explain nothing.
+    clause.motif_forcage = motif_forcage.strip() if heures_forcees is not None else ""
+    clause.part_qpv_minimum = part_qpv_minimum
+    clause.save()
+    clause.modalites.set(modalites)
+    return clause
+
+
+# --- French number formats -------------------------------------------------------------------------------
+
+
+def nombre(valeur: Decimal | int | float, decimales_max: int = 2) -> str:
+    """1000000 → « 1 000 000 », 7.5 → « 7,5 », 32.50 → « 32,5 »: no trailing zeros."""
+    valeur = Decimal(valeur).quantize(Decimal(1).scaleb(-decimales_max), rounding=ROUND_HALF_UP).normalize()
+    decimales = max(0, -valeur.as_tuple().exponent)
+    return number_format(valeur, decimales, force_grouping=True)
+
+
+@dataclass(frozen=True)
+class Calcul:
+    montant_ht: Decimal
+    part_main_oeuvre: Decimal
+    taux_insertion: Decimal
+    cout_horaire: Decimal
+    heures: int
+
+    @property
+    def formule(self) -> str:
+        return (
+            f"{nombre(self.montant_ht, 0)} € × {nombre(self.part_main_oeuvre)} % × {nombre(self.taux_insertion)} % "
+            f"÷ {nombre(self.cout_horaire)} €/h = {nombre(self.heures)} h"
+        )
+
+    @property
+    def etp(self) -> Decimal:
+        return (Decimal(self.heures) / HEURES_PAR_ETP).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+    @property
+    def equivalent_etp(self) -> str:
+        return f"≈ {number_format(self.etp, 2)} ETP ({nombre(HEURES_PAR_ETP)} h)"
+
+
+_UNITES = (
+    "zéro un deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize "
+    "dix-sept dix-huit dix-neuf"
+).split()
+_DIZAINES = {2: "vingt", 3: "trente", 4: "quarante", 5: "cinquante", 6: "soixante", 8: "quatre-vingt"}
+
+
+def _moins_de_cent(n: int) -> str:
+    if n < 20:
+        return _UNITES[n]
+    dizaine, unite = divmod(n, 10)
+    if dizaine in (7, 9):  # soixante-dix…, quatre-vingt-dix…
+        base, reste = _DIZAINES[dizaine - 1], 10 + unite
+        liaison = " et " if reste == 11 and dizaine == 7 else "-"
+        return f"{base}{liaison}{_UNITES[reste]}"
+    base = _DIZAINES[dizaine]
+    if unite == 0:
+        return base + ("s" if dizaine == 8 else "")
+    if unite == 1 and dizaine != 8:
+        return f"{base} et un"
+    return f"{base}-{_UNITES[unite]}"
+
+
+def _moins_de_mille(n: int, final: bool) -> str:
+    centaines, reste = divmod(n, 100)
+    mots = []
+    if centaines:
+        mot = "cent" if centaines == 1 else f"{_UNITES[centaines]} cent"
+        # « deux cents » but « deux cent trois », and « quatre-vingt » before « mille »: the s only at the end.
+        if centaines > 1 and reste == 0 and final:
+            mot += "s"
+        mots.append(mot)
+    if reste:
+        texte = _moins_de_cent(reste)
+        if not final and texte.endswith("quatre-vingts"):
+            texte = texte[:-1]
+        mots.append(texte)
+    return " ".join(mots)
+
+
+def en_lettres(n: int) -> str:
+    """A whole number in French words (traditional spelling): 833 → « huit cent trente-trois »."""
+    if n < 0:
+        return "moins " + en_lettres(-n)
+    if n == 0:
+        return "zéro"
+    millions, reste = divmod(n, 1_000_000)
+    milliers, unites = divmod(reste, 1000)
+    mots = []
+    if millions:
+        mots.append(f"{_moins_de_mille(millions, True)} million{'s' if millions > 1 else ''}")
+    if milliers:
+        mots.append("mille" if milliers == 1 else f"{_moins_de_mille(milliers, False)} mille")
+    if unites:
+        mots.append(_moins_de_mille(unites, True))
+    return " ".join(mots)
+
+
+# --- Drafting ---------------------------------------------------------------------------------------------
+
+
+def variables(clause: ClauseInsertion, facilitateur, structure: StructurePorteuse) -> dict[str, str]:
+    """What each $name of a template becomes for this clause."""
+    lot = clause.lot
+    marche = lot.marche
+    heures = clause.heures_objectif
+    part_qpv = f"{nombre(clause.part_qpv_minimum)} %" if clause.part_qpv_minimum else ""
+    return {
+        "heures": nombre(heures),
+        "heures_lettres": en_lettres(heures),
+        "lot": f"lot n° {lot.numero} « {lot.intitule} »",
+        "marche": marche.objet,
+        "reference": marche.reference,
+        "donneur": marche.donneur_d_ordre.nom,
+        "structure": structure.nom,
+        "facilitateur": (facilitateur.get_full_name() or facilitateur.email)
+        if facilitateur
+        else "[facilitateur à compléter]",
+        "email_facilitateur": (facilitateur.email if facilitateur else "") or structure.email or A_COMPLETER_EMAIL,
+        "telephone_facilitateur": (facilitateur.telephone if facilitateur else "")
+        or structure.telephone
+        or A_COMPLETER_TELEPHONE,
+        "telephone_structure": structure.telephone or A_COMPLETER_TELEPHONE,
+        "part_qpv": part_qpv,
+        "mention_qpv": (
+            f"Au moins {part_qpv} de ces heures sont réalisées par des habitants des quartiers prioritaires de la "
+            "politique de la ville."
+            if part_qpv
+            else ""
+        ),
+        "taux_insertion": f"{nombre(clause.taux_insertion)} %",
+        "article": "",
+    }
+
+
+def textes_proposes(clause: ClauseInsertion, facilitateur, structure: StructurePorteuse) -> dict[str, str]:
+    """One text per destination, from the active templates of the clause's modalities (and the common ones)."""
+    valeurs = variables(clause, facilitateur, structure)
+    modalites = list(clause.modalites.all())
+    modeles = (
+        ModeleClause.objects.filter(actif=True)
+        .filter(Q(modalite__isnull=True) | Q(modalite__in=modalites))
+        .select_related("modalite")
+        .order_by("modalite__ordre", "code")
+    )
+    textes: dict[str, list[str]] = {d: [] for d in DestinationModele.values}
+    for modele in modeles:
+        article = modele.modalite.article if modele.modalite else ""
+        rendu = string.Template(modele.texte).safe_substitute(valeurs, article=article)
+        textes[modele.destination].append(_nettoyer(rendu))
+    return {destination: "\n\n".join(morceaux) for destination, morceaux in textes.items()}
+
+
+def _nettoyer(texte: str) -> str:
+    """Drops the double spaces and trailing blanks an empty variable leaves behind."""
+    lignes = [" ".join(ligne.split()) for ligne in texte.splitlines()]
+    return "\n".join(lignes).strip()
+
+
+@dataclass(frozen=True)
+class Document:
+    """What is downloaded: the texts as the facilitator edited them on the page."""
+
+    titre: str
+    sous_titre: str
+    sections: list[tuple[str, str]]  # (heading, text)
+    structure: StructurePorteuse
+    date: dt.date
+
+    @staticmethod
+    def paragraphes(texte: str) -> list[tuple[str, bool]]:
+        """(line, is a heading) for each non-empty line.
+
+        Headings follow the drafting convention of the default templates: « Article X – … », « X.1 – … », and
+        the first line of each block (blocks are separated by an empty line) when it reads as a title.
+        """
+        lignes = []
+        debut_de_bloc = True
+        for ligne in texte.splitlines():
+            ligne = ligne.strip()
+            if not ligne:
+                debut_de_bloc = True
+                continue
+            court = len(ligne) < 120 and not ligne.endswith((".", ":", ";", ","))
+            premier_mot = ligne.split(" ", 1)[0]
+            numerote = ligne.startswith("Article ") or ("." in premier_mot and not premier_mot.endswith("."))
+            lignes.append((ligne, court and (debut_de_bloc or numerote)))
+            debut_de_bloc = False
+        return lignes
+
+
+def document_docx(document: Document) -> bytes:
+    from docx import Document as Docx
+    from docx.shared import Pt
+
+    docx = Docx()
+    style = docx.styles["Normal"]
+    style.font.name = "Arial"
+    style.font.size = Pt(10.5)
+    docx.core_properties.title = document.titre
+    docx.core_properties.author = document.structure.nom
+    docx.add_heading(document.titre, level=0)
+    docx.add_paragraph(document.sous_titre)
+    for intitule, texte in document.sections:
+        if not texte.strip():
+            continue
+        docx.add_heading(intitule, level=1)
+        for ligne, intertitre in document.paragraphes(texte):
+            if intertitre:
+                docx.add_heading(ligne, level=2)
+            else:
+                docx.add_paragraph(ligne)
+    sortie = io.BytesIO()
+    docx.save(sortie)
+    return sortie.getvalue()
+
+
+def document_pdf(document: Document) -> bytes:
+    from weasyprint import HTML
+
+    structure = document.structure
+    logo = Path(structure.logo.path).as_uri() if structure.logo else None
+    sections = [(intitule, document.paragraphes(texte)) for intitule, texte in document.sections if texte.strip()]
+    html = render_to_string(
+        "reporting/pdf/clause.html",
+        {"document": document, "sections": sections, "structure": structure, "logo": logo},
+    )
+    return HTML(string=html, base_url="/").write_pdf()

@@ -1,0 +1,411 @@
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from clauses import importation
+from clauses.factories import HeuresMensuellesFactory, ParticipantFactory, PlacementFactory
+from clauses.models import CritereEligibilite, Genre, HeuresMensuelles, NiveauQualification, Participant, SourceHeures
+from conventions.factories import FacilitateurFactory
+from entreprises.factories import EntrepriseFactory, PrescripteurFactory, siret_n
+from marches.factories import AttributionFactory
+
+pytestmark = pytest.mark.django_db
+
+AUJOURD_HUI = dt.date(2026, 6, 15)
+ENTETE_RELEVE = ["SIRET", "Référence participant", "Nom", "Prénom", "Date de naissance", "Mois", "Heures", "Modalité"]
+
+
+def xlsx(lignes: list[list]) -> bytes:
+    classeur = Workbook()
+    feuille = classeur.active
+    for ligne in lignes:
+        feuille.append(ligne)
+    sortie = io.BytesIO()
+    classeur.save(sortie)
+    return sortie.getvalue()
+
+
+def csv_(lignes: list[list], separateur=";", encodage="utf-8") -> bytes:
+    return "\r\n".join(separateur.join(str(v) for v in ligne) for ligne in lignes).encode(encodage)
+
+
+def analyser(contenu: bytes, nom="releve.xlsx", type_import=importation.RELEVE):
+    return importation.analyser(type_import, io.BytesIO(contenu), nom, len(contenu), AUJOURD_HUI)
+
+
+def importer(contenu: bytes, user, nom="releve.xlsx", type_import=importation.RELEVE):
+    return importation.importer(type_import, io.BytesIO(contenu), nom, len(contenu), user, AUJOURD_HUI)
+
+
+@pytest.fixture
+def donnees():
+    entreprise = EntrepriseFactory(raison_sociale="Peintures du Rhône", siret=siret_n(1))
+    attribution = AttributionFactory(entreprise=entreprise)
+    ines = ParticipantFactory(nom="Durand", prenom="Inès", date_naissance=dt.date(1999, 5, 17))
+    sam = ParticipantFactory(nom="Abdi", prenom="Sam", date_naissance=dt.date(1988, 2, 3))
+    p_ines = PlacementFactory(participant=ines, attribution=attribution, date_debut=dt.date(2026, 1, 5))
+    p_sam = PlacementFactory(
+        participant=sam, attribution=attribution, date_debut=dt.date(2026, 3, 1), date_fin=dt.date(2026, 4, 30)
+    )
+    return {"entreprise": entreprise, "ines": ines, "sam": sam, "p_ines": p_ines, "p_sam": p_sam}
+
+
+def ligne(d, personne="ines", mois="03/2026", heures="35,5", siret=None):
+    participant = d[personne]
+    return [siret or d["entreprise"].siret, participant.reference, "", "", "", mois, heures, ""]
+
+
+class TestLecture:
+    @pytest.mark.parametrize(
+        ("valeur", "attendu"),
+        [
+            ("03/2026", dt.date(2026, 3, 1)),
+            ("3/2026", dt.date(2026, 3, 1)),
+            ("2026-03", dt.date(2026, 3, 1)),
+            ("15/03/2026", dt.date(2026, 3, 1)),
+            ("2026-03-15", dt.date(2026, 3, 1)),
+            ("mars 2026", dt.date(2026, 3, 1)),
+            ("Février 2026", dt.date(2026, 2, 1)),
+            (dt.datetime(2026, 3, 12), dt.date(2026, 3, 1)),
+            (46082, dt.date(2026, 3, 1)),  # an Excel serial number: 1 March 2026
+            ("13/2026", None),
+            ("31/02/2026", None),
+            ("bientôt", None),
+        ],
+    )
+    def test_months(self, valeur, attendu):
+        assert importation.lire_mois(valeur) == attendu
+
+    @pytest.mark.parametrize(
+        ("valeur", "attendu"),
+        [("35,5", Decimal("35.5")), ("35.5", Decimal("35.5")), (" 1 234,5 h", Decimal("1234.5")), (12, 12)],
+    )
+    def test_numbers(self, valeur, attendu):
+        assert importation.lire_nombre(valeur) == attendu
+
+    def test_headers_ignore_case_accents_and_extra_columns(self):
+        contenu = csv_(
+            [["Commentaire", "REFERENCE PARTICIPANT", "siret ", "Nombre d'heures", "mois"], ["x", "a", "b", "c", "d"]]
+        )
+        tableau = importation.lire_tableau(io.BytesIO(contenu), "f.csv", len(contenu), importation.COLONNES_RELEVE)
+        assert tableau.colonnes == {"reference": 1, "siret": 2, "heures": 3, "mois": 4}
+        assert tableau.lignes == [(2, ("x", "a", "b", "c", "d"))]
+
+
+class TestReleveApercu:
+    def test_counts_and_nothing_written(self, donnees):
+        HeuresMensuellesFactory(placement=donnees["p_ines"], mois=dt.date(2026, 1, 1), heures=100)
+        HeuresMensuellesFactory(placement=donnees["p_ines"], mois=dt.date(2026, 3, 1), heures=10)
+        sam = donnees["sam"]
+        contenu = xlsx(
+            [
+                ENTETE_RELEVE,
+                ligne(donnees, mois="01/2026", heures=100),  # unchanged
+                ligne(donnees, mois="02/2026", heures="35,5"),  # added
+                ligne(donnees, mois="03/2026", heures=20),  # updated
+                [donnees["entreprise"].siret, "", "DURAND ", "ines", "17/05/1999", "04/2026", "7.5", ""],  # added
+                [donnees["entreprise"].siret, "", "abdi", "Sam", dt.datetime(1988, 2, 3), "2026-04", 12, ""],  # added
+            ]
+        )
+        rapport = analyser(contenu)
+        assert rapport.erreurs == [] and rapport.erreur_fichier == ""
+        assert (rapport.lignes, rapport.ajoutees, rapport.mises_a_jour, rapport.inchangees) == (5, 3, 1, 1)
+        assert rapport.resume == "3 lignes ajoutées, 1 mise à jour, 1 inchangée"
+        assert rapport.valide
+        assert HeuresMensuelles.objects.count() == 2
+        assert sam.reference  # matched by identity, not by reference
+
+    def test_excel_cells_numeric_siret_and_date_month(self, donnees):
+        siret = int(donnees["entreprise"].siret)
+        contenu = xlsx(
+            [ENTETE_RELEVE, [siret, donnees["ines"].reference, "", "", "", dt.datetime(2026, 2, 1), 35.5, ""]]
+        )
+        rapport = analyser(contenu)
+        assert rapport.erreurs == [] and rapport.ajoutees == 1
+
+    def test_csv_cp1252_semicolon_decimal_comma(self, donnees):
+        contenu = csv_(
+            [
+                ["SIRET", "Référence participant", "Mois", "Heures", "Modalité"],
+                [donnees["entreprise"].siret, donnees["ines"].reference, "02/2026", "35,5", "Embauche directe"],
+            ],
+            encodage="cp1252",
+        )
+        with pytest.raises(UnicodeDecodeError):
+            contenu.decode("utf-8")
+        rapport = analyser(contenu, nom="releve.csv")
+        assert rapport.erreurs == [] and rapport.ajoutees == 1
+        assert rapport.creations[0][1] == Decimal("35.5")
+
+    def test_csv_utf8_bom_comma_separated_with_quoted_decimal(self, donnees):
+        contenu = '\ufeffSIRET,Référence participant,Mois,Heures\r\n{},{},02/2026,"35,5"\r\n'.format(
+            donnees["entreprise"].siret, donnees["ines"].reference
+        ).encode()
+        rapport = analyser(contenu, nom="releve.csv")
+        assert rapport.erreurs == [] and rapport.creations[0][1] == Decimal("35.5")
+
+    def test_every_bad_row_is_listed_with_its_line_and_column(self, donnees):
+        siret_inconnu = siret_n(999)
+        contenu = xlsx(
+            [
+                ENTETE_RELEVE,
+                ligne(donnees, mois="02/2026"),  # line 2: good
+                ligne(donnees, siret=siret_inconnu),  # 3
+                ligne(donnees, siret="73282932000075"),  # 4: bad key
+                ligne(donnees, siret="1234"),  # 5
+                ligne(donnees, heures=260),  # 6
+                ligne(donnees, heures="-3"),  # 7
+                ligne(donnees, heures="beaucoup"),  # 8
+                ligne(donnees, mois="13/2026"),  # 9
+                ligne(donnees, mois="07/2026"),  # 10: future
+                ligne(donnees, personne="sam", mois="05/2026"),  # 11: Sam's placement ended in April
+                [donnees["entreprise"].siret, "P-999999", "", "", "", "03/2026", 1, ""],  # 12
+                [donnees["entreprise"].siret, "", "Inconnue", "Zoé", "01/01/2000", "03/2026", 1, ""],  # 13
+                [donnees["entreprise"].siret, "", "Durand", "", "", "03/2026", 1, ""],  # 14
+                ligne(donnees, mois="02/2026", heures=3),  # 15: same placement and month as line 2
+                ligne(donnees, mois=""),  # 16
+            ]
+        )
+        rapport = analyser(contenu)
+        assert not rapport.valide
+        ref = donnees["ines"].reference
+        assert rapport.erreurs == [
+            f"Ligne 3 : SIRET {siret_inconnu} inconnu : aucune entreprise n'a ce SIRET.",
+            "Ligne 4 : SIRET 73282932000075 invalide : sa clé de contrôle ne correspond pas.",
+            "Ligne 5 : SIRET « 1234 » invalide : il doit compter 14 chiffres.",
+            "Ligne 6 : 260 heures en un mois dépasse le maximum de 220.",
+            "Ligne 7 : -3 heures : le nombre d'heures ne peut pas être négatif.",
+            "Ligne 8 : Heures « beaucoup » : ce n'est pas un nombre.",
+            "Ligne 9 : Mois « 13/2026 » invalide : MM/AAAA attendu, par exemple 03/2026.",
+            "Ligne 10 : Mois 07/2026 dans le futur : ses heures ne sont pas encore faites.",
+            f"Ligne 11 : aucun placement de {donnees['sam'].reference} chez Peintures du Rhône "
+            f"(SIRET {donnees['entreprise'].siret}) en cours en 05/2026 (Mois).",
+            "Ligne 12 : Référence participant P-999999 inconnue.",
+            "Ligne 13 : participant Zoé Inconnue (né(e) le 01/01/2000) inconnu (Nom, Prénom, Date de naissance).",
+            "Ligne 14 : participant non identifié : renseignez la Référence participant, ou le Nom, le Prénom et "
+            "la Date de naissance.",
+            f"Ligne 15 : même placement et même mois que la ligne 2 ({ref}, 02/2026) : gardez une seule de ces "
+            "deux lignes.",
+            "Ligne 16 : Mois manquant (MM/AAAA attendu).",
+        ]
+        assert rapport.ajoutees == 1
+
+    def test_missing_column_lists_the_expected_ones(self, donnees):
+        rapport = analyser(
+            xlsx([["SIRET", "Référence participant", "Heures"], [donnees["entreprise"].siret, "P-1", 3]])
+        )
+        assert rapport.erreur_fichier.startswith("Colonne manquante : Mois. Colonnes attendues : SIRET ;")
+        rapport = analyser(xlsx([["SIRET", "Mois", "Heures"], [donnees["entreprise"].siret, "03/2026", 3]]))
+        assert "Référence participant, ou bien Nom, Prénom et Date de naissance" in rapport.erreur_fichier
+
+    @pytest.mark.parametrize(
+        ("contenu", "nom", "message"),
+        [
+            (b"", "releve.csv", "Le fichier est vide"),
+            (b"\r\n;;\r\n", "releve.csv", "Le fichier est vide"),
+            (csv_([ENTETE_RELEVE]), "releve.csv", "aucune ligne d'heures"),
+            (xlsx([]), "releve.xlsx", "Le fichier est vide"),
+            (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "releve.xlsx", "n'est pas un classeur XLSX"),
+            (b"\x89PNG\r\n\x1a\n\x00\x00" + bytes(range(256)) * 4, "releve.csv", "n'est pas un fichier CSV"),
+            (b"PK\x03\x04 pas vraiment un zip", "releve.xlsx", "endommagé ou illisible"),
+            (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "releve.xlsx", "Excel 97-2003"),
+            (b"%PDF-1.4", "releve.pdf", "XLSX ou un fichier CSV"),
+            (b"x", "releve.xls", "Excel 97-2003"),
+        ],
+    )
+    def test_unreadable_files(self, contenu, nom, message):
+        rapport = analyser(contenu, nom=nom)
+        assert message in rapport.erreur_fichier
+        assert not rapport.valide
+
+    def test_size_limit(self):
+        rapport = importation.analyser(importation.RELEVE, io.BytesIO(b""), "r.csv", 11 * 1024 * 1024)
+        assert rapport.erreur_fichier == (
+            "Le fichier pèse 11,0 Mo : la taille maximale est de 10 Mo. Découpez-le en plusieurs fichiers."
+        )
+
+    def test_two_placements_same_month_need_the_modality(self, donnees):
+        PlacementFactory(
+            participant=donnees["ines"],
+            attribution=AttributionFactory(entreprise=donnees["entreprise"]),
+            date_debut=dt.date(2026, 2, 1),
+            modalite="mad_etti",
+        )
+        rapport = analyser(xlsx([ENTETE_RELEVE, ligne(donnees)]))
+        assert "a plusieurs placements chez Peintures du Rhône en 03/2026" in rapport.erreurs[0]
+        avec_modalite = ligne(donnees)
+        avec_modalite[-1] = "Mise à disposition par une ETTI"
+        rapport = analyser(xlsx([ENTETE_RELEVE, avec_modalite]))
+        assert rapport.erreurs == [] and rapport.ajoutees == 1
+
+    def test_query_count_does_not_grow_with_rows(self, donnees, django_assert_max_num_queries):
+        entreprise = donnees["entreprise"]
+        placements = [
+            PlacementFactory(attribution=donnees["p_ines"].attribution, date_debut=dt.date(2026, 1, 1))
+            for _ in range(30)
+        ]
+        lignes = [ENTETE_RELEVE] + [
+            [entreprise.siret, p.participant.reference, "", "", "", f"{m:02d}/2026", 10, ""]
+            for p in placements
+            for m in range(1, 6)
+        ]
+        contenu = xlsx(lignes)
+        with django_assert_max_num_queries(6):
+            rapport = analyser(contenu)
+        assert rapport.ajoutees == 150
+
+
+class TestReleveImport:
+    def test_all_rows_written_then_reimport_changes_nothing(self, donnees):
+        user = FacilitateurFactory()
+        HeuresMensuellesFactory(placement=donnees["p_ines"], mois=dt.date(2026, 3, 1), heures=10)
+        contenu = xlsx([ENTETE_RELEVE, ligne(donnees, mois="02/2026"), ligne(donnees, mois="03/2026", heures=20)])
+        rapport = importer(contenu, user)
+        assert rapport.valide and rapport.resume == "1 ligne ajoutée, 1 mise à jour, 0 inchangée"
+        heures = {h.mois.month: h for h in HeuresMensuelles.objects.all()}
+        assert heures[2].heures == Decimal("35.5") and heures[3].heures == 20
+        assert {h.source for h in heures.values()} == {SourceHeures.IMPORT}
+        assert {h.saisi_par for h in heures.values()} == {user}
+        avant = list(HeuresMensuelles.objects.values_list("id", "heures", "modifie_le"))
+        rapport = importer(contenu, user)
+        assert rapport.resume == "0 ligne ajoutée, 0 mise à jour, 2 inchangées"
+        assert list(HeuresMensuelles.objects.values_list("id", "heures", "modifie_le")) == avant
+
+    def test_one_bad_row_writes_nothing(self, donnees):
+        user = FacilitateurFactory()
+        contenu = xlsx([ENTETE_RELEVE, ligne(donnees, mois="02/2026"), ligne(donnees, mois="03/2026", heures=260)])
+        rapport = importer(contenu, user)
+        assert not rapport.valide and rapport.erreurs == ["Ligne 3 : 260 heures en un mois dépasse le maximum de 220."]
+        assert not HeuresMensuelles.objects.exists()
+
+
+ENTETE_PARTICIPANTS = [
+    "Nom",
+    "Prénom",
+    "Date de naissance",
+    "Genre",
+    "Commune",
+    "Code postal",
+    "QPV",
+    "Quartier",
+    "Niveau de qualification",
+    "Critères",
+    "Prescripteur",
+]
+
+
+class TestParticipants:
+    def test_creates_and_updates_then_reimport_changes_nothing(self):
+        user = FacilitateurFactory()
+        prescripteur = PrescripteurFactory(nom="Mission locale du Delta")
+        existant = ParticipantFactory(
+            nom="Durand", prenom="Inès", date_naissance=dt.date(1999, 5, 17), commune="Arles"
+        )
+        contenu = xlsx(
+            [
+                ENTETE_PARTICIPANTS,
+                ["DURAND", "ines", "17/05/1999", "F", "Tarascon", 13150, "oui", "Barriol", "Niveau 4", "deld", ""],
+                ["Abdi", "Sam", dt.datetime(1988, 2, 3), "Homme", "Arles", "13200", "non", "", "infra_3",
+                 "rsa; Habitant d'un quartier prioritaire de la ville (QPV)", "mission locale du delta"],
+                ["Leroy", "Zoé", "2001-09-30", "femme", "", "", "", "", "5", "", ""],
+            ]
+        )  # fmt: skip
+        rapport = analyser(contenu, type_import=importation.PARTICIPANTS)
+        assert rapport.erreurs == [] and rapport.resume == "2 lignes ajoutées, 1 mise à jour, 0 inchangée"
+        assert Participant.objects.count() == 1
+        rapport = importer(contenu, user, type_import=importation.PARTICIPANTS)
+        assert rapport.valide
+        existant.refresh_from_db()
+        assert (existant.nom, existant.commune, existant.code_postal, existant.reside_qpv, existant.qpv) == (
+            "Durand",
+            "Tarascon",
+            "13150",
+            True,
+            "Barriol",
+        )
+        assert existant.niveau_qualification == NiveauQualification.NIVEAU_4
+        assert list(existant.criteres.values_list("code", flat=True)) == ["deld"]
+        sam = Participant.objects.get(nom="Abdi")
+        assert sam.genre == Genre.HOMME and sam.prescripteur == prescripteur and not sam.reside_qpv
+        assert set(sam.criteres.values_list("code", flat=True)) == {"rsa", "qpv"}
+        zoe = Participant.objects.get(nom="Leroy")
+        assert zoe.niveau_qualification == "5" and zoe.date_naissance == dt.date(2001, 9, 30)
+        # References follow the existing ones, as Participant.save() would have numbered them.
+        numero = int(existant.reference[2:])
+        assert {sam.reference, zoe.reference} == {f"P-{numero + 1:06d}", f"P-{numero + 2:06d}"}
+        # A new participant saved afterwards gets the next one.
+        assert ParticipantFactory().reference == f"P-{numero + 3:06d}"
+
+        rapport = importer(contenu, user, type_import=importation.PARTICIPANTS)
+        assert rapport.resume == "0 ligne ajoutée, 0 mise à jour, 3 inchangées"
+        assert Participant.objects.count() == 4  # with the one saved above
+
+    def test_empty_cells_leave_existing_values(self):
+        existant = ParticipantFactory(
+            nom="Durand", prenom="Inès", date_naissance=dt.date(1999, 5, 17), commune="Arles"
+        )
+        existant.criteres.set(CritereEligibilite.objects.filter(code="deld"))
+        contenu = xlsx([ENTETE_PARTICIPANTS, ["Durand", "Inès", "17/05/1999", "F", "", "", "", "", "3", "", ""]])
+        rapport = analyser(contenu, type_import=importation.PARTICIPANTS)
+        assert rapport.resume == "0 ligne ajoutée, 0 mise à jour, 1 inchangée"
+
+    def test_errors_and_all_or_nothing(self):
+        user = FacilitateurFactory()
+        PrescripteurFactory(nom="France Travail Arles")
+        PrescripteurFactory(nom="France Travail Arles")
+        contenu = xlsx(
+            [
+                ENTETE_PARTICIPANTS,
+                ["Abdi", "Sam", "03/02/1988", "H", "", "", "", "", "3", "", ""],  # 2: good
+                ["Martin", "Léa", "31/02/1990", "M", "", "1320", "peut-être", "", "bac+12", "deld;licorne", "Inconnu"],
+                ["abdi", "SAM", "1988-02-03", "H", "", "", "non", "Barriol", "3", "", "France Travail Arles"],
+            ]
+        )  # fmt: skip
+        rapport = importer(contenu, user, type_import=importation.PARTICIPANTS)
+        assert not Participant.objects.exists()
+        assert rapport.erreurs[:6] == [
+            "Ligne 3 : Date de naissance « 31/02/1990 » invalide : JJ/MM/AAAA attendu.",
+            "Ligne 3 : Genre « M » non reconnu : F, H, Femme ou Homme.",
+            rapport.erreurs[2],
+            "Ligne 3 : Code postal « 1320 » invalide : 5 chiffres attendus.",
+            "Ligne 3 : QPV « peut-être » non reconnu : oui ou non.",
+            "Ligne 3 : Critère « licorne » inconnu (Critères : codes ou libellés séparés par « ; »).",
+        ]
+        assert rapport.erreurs[2].startswith("Ligne 3 : Niveau de qualification « bac+12 » non reconnu")
+        assert "Ligne 3 : Prescripteur « Inconnu » inconnu" in rapport.erreurs[6]
+        assert rapport.erreurs[7:] == [
+            "Ligne 4 : Quartier « Barriol » renseigné alors que QPV vaut « non ».",
+            "Ligne 4 : Plusieurs prescripteurs s'appellent « France Travail Arles » dans l'annuaire.",
+        ]
+        contenu = xlsx(
+            [
+                ENTETE_PARTICIPANTS,
+                ["Abdi", "Sam", "03/02/1988", "H", "", "", "", "", "3", "", ""],
+                ["ABDI", "sam", "03/02/1988", "H", "", "", "", "", "4", "", ""],
+            ]
+        )
+        rapport = analyser(contenu, type_import=importation.PARTICIPANTS)
+        assert rapport.erreurs == [
+            "Ligne 3 : même personne que la ligne 2 (sam ABDI, né(e) le 03/02/1988) : "
+            "gardez une seule de ces deux lignes."
+        ]
+
+    def test_missing_columns(self):
+        rapport = analyser(xlsx([["Nom", "Prénom"], ["A", "B"]]), type_import=importation.PARTICIPANTS)
+        assert rapport.erreur_fichier.startswith(
+            "Colonnes manquantes : Date de naissance, Genre, Niveau de qualification."
+        )
+
+
+class TestModeles:
+    @pytest.mark.parametrize("type_import", [importation.RELEVE, importation.PARTICIPANTS])
+    def test_templates_have_the_columns_and_an_example(self, type_import):
+        feuille = load_workbook(io.BytesIO(importation.fichier_modele(type_import, "xlsx"))).active
+        lignes = list(feuille.values)
+        assert list(lignes[0]) == [c.titre for c in importation.COLONNES[type_import]]
+        assert len(lignes) == 2
+        texte = importation.fichier_modele(type_import, "csv").decode("utf-8-sig")
+        assert texte.splitlines()[0] == ";".join(c.titre for c in importation.COLONNES[type_import])

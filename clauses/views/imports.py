@@ -1,0 +1,169 @@
+"""Imports of monthly statements and of participants: upload → preview → confirmation.
+
+The uploaded file is kept between preview and confirmation in the default storage under
+imports/<uuid4>.<ext>; the session remembers which user uploaded which token, so nobody else can
+confirm it. Confirmation reads and checks the file again before writing, then deletes it.
+"""
+
+import uuid
+
+from django.contrib import messages
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views import View
+
+from clauses import importation
+from clauses.forms.imports import ConfirmationForm, ImportForm, ModeleForm
+from config.permissions import FacilitateurRequisMixin, facilitateur_requis
+
+CLE_SESSION = "imports_en_attente"
+
+IMPORTS = {
+    importation.RELEVE: {
+        "type": importation.RELEVE,
+        "titre": "Importer un relevé d'heures mensuel",
+        "court": "Relevé d'heures mensuel",
+        "url": "clauses:import_releve",
+        "description": "Les heures réalisées chaque mois par les participants, telles que les entreprises "
+        "les envoient. Une ligne par participant, entreprise et mois ; une ligne déjà importée est mise à "
+        "jour, une ligne identique reste inchangée.",
+        "colonnes": importation.COLONNES_RELEVE,
+    },
+    importation.PARTICIPANTS: {
+        "type": importation.PARTICIPANTS,
+        "titre": "Importer des participants",
+        "court": "Participants",
+        "url": "clauses:import_participants",
+        "description": "Les personnes recrutées au titre des clauses. Une personne déjà enregistrée (même nom, "
+        "prénom et date de naissance) est mise à jour avec les cases remplies ; une case vide ne change rien.",
+        "colonnes": importation.COLONNES_PARTICIPANTS,
+    },
+}
+
+
+def chemin_stocke(jeton: str, ext: str) -> str:
+    return f"imports/{jeton}.{ext}"
+
+
+def _en_attente(request) -> dict:
+    return dict(request.session.get(CLE_SESSION, {}))
+
+
+def _oublier(request, jeton: str) -> None:
+    attente = _en_attente(request)
+    infos = attente.pop(jeton, None)
+    if infos is not None:
+        default_storage.delete(chemin_stocke(jeton, infos["ext"]))
+    request.session[CLE_SESSION] = attente
+
+
+@facilitateur_requis
+def imports(request):
+    return render(request, "clauses/imports/index.html", {"titre": "Imports", "imports": list(IMPORTS.values())})
+
+
+@facilitateur_requis
+def modele(request):
+    form = ModeleForm(request.GET)
+    if not form.is_valid():
+        raise Http404("Modèle inconnu.")
+    type_import, format_fichier = form.cleaned_data["type"], form.cleaned_data["format"]
+    reponse = HttpResponse(
+        importation.fichier_modele(type_import, format_fichier), content_type=importation.CONTENT_TYPES[format_fichier]
+    )
+    nom = "modele-releve-heures" if type_import == importation.RELEVE else "modele-participants"
+    reponse["Content-Disposition"] = f'attachment; filename="{nom}.{format_fichier}"'
+    return reponse
+
+
+class VueImport(FacilitateurRequisMixin, View):
+    type_import: str = ""
+    template_name = "clauses/imports/import.html"
+
+    def rendre(self, form=None, rapport=None, jeton="", nom_fichier="", status=200):
+        config = IMPORTS[self.type_import]
+        contexte = {
+            "titre": config["titre"],
+            "config": config,
+            "form": form or ImportForm(),
+            "rapport": rapport,
+            "jeton": jeton,
+            "nom_fichier": nom_fichier,
+        }
+        return render(self.request, self.template_name, contexte, status=status)
+
+    def get(self, request):
+        return self.rendre()
+
+    def post(self, request):
+        if "jeton" in request.POST:
+            return self.confirmer()
+        form = ImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.rendre(form=form)
+        fichier = form.cleaned_data["fichier"]
+        rapport = importation.analyser(self.type_import, fichier, fichier.name, fichier.size)
+        jeton = self.stocker(fichier) if rapport.valide and rapport.a_ecrire else ""
+        return self.rendre(rapport=rapport, jeton=jeton, nom_fichier=fichier.name)
+
+    def stocker(self, fichier) -> str:
+        # A new upload replaces the one this user left unconfirmed for the same import.
+        for ancien, infos in _en_attente(self.request).items():
+            if infos["type"] == self.type_import:
+                _oublier(self.request, ancien)
+        jeton = str(uuid.uuid4())
+        ext = importation.extension(fichier.name)
+        fichier.seek(0)
+        nom = default_storage.save(chemin_stocke(jeton, ext), fichier)
+        attente = _en_attente(self.request)
+        attente[jeton] = {"user": self.request.user.pk, "type": self.type_import, "ext": ext, "nom": fichier.name}
+        self.request.session[CLE_SESSION] = attente
+        assert nom == chemin_stocke(jeton, ext), "a fresh UUID cannot collide"
+        return jeton
+
+    def confirmer(self):
+        form = ConfirmationForm(self.request.POST)
+        infos = None
+        if form.is_valid():
+            jeton = form.cleaned_data["jeton"]
+            infos = _en_attente(self.request).get(jeton)
+        if (
+            infos is None
+            or infos["user"] != self.request.user.pk
+            or infos["type"] != self.type_import
+            or not default_storage.exists(chemin_stocke(jeton, infos["ext"]))
+        ):
+            messages.error(self.request, "Ce fichier n'est plus disponible : importez-le de nouveau.")
+            return self.rendre(status=400)
+        if "annuler" in self.request.POST:
+            _oublier(self.request, jeton)
+            messages.info(self.request, "Import annulé : rien n'a été enregistré.")
+            return HttpResponseRedirect(reverse(IMPORTS[self.type_import]["url"]))
+        chemin = chemin_stocke(jeton, infos["ext"])
+        try:
+            with default_storage.open(chemin, "rb") as fichier:
+                rapport = importation.importer(
+                    self.type_import, fichier, infos["nom"], default_storage.size(chemin), self.request.user
+                )
+        finally:
+            _oublier(self.request, jeton)
+        if not rapport.valide:
+            messages.error(
+                self.request, "Le fichier a changé de validité depuis la vérification : rien n'a été enregistré."
+            )
+            return self.rendre(rapport=rapport, nom_fichier=infos["nom"])
+        messages.success(
+            self.request,
+            f"Import de « {infos['nom']} » terminé : {rapport.resume}.",
+        )
+        return HttpResponseRedirect(reverse("clauses:imports"))
+
+
+class ImportReleve(VueImport):
+    type_import = importation.RELEVE
+
+
+class ImportParticipants(VueImport):
+    type_import = importation.PARTICIPANTS

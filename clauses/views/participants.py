@@ -1,0 +1,309 @@
+"""Participants, their placements with attributaires and their outcomes: facilitators only.
+
+Participants are under professional secrecy: page titles and URLs carry the reference (P-000123) or the
+id, never the person's name, so that a bookmark, a browser history or a shared link reveals nobody.
+"""
+
+from django.contrib import messages
+from django.contrib.messages.views import SuccessMessageMixin
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.views.generic import CreateView, DetailView, UpdateView
+
+from clauses import services_parcours
+from clauses.filters import ParticipantFilter, PlacementFilter
+from clauses.forms.participants import ParticipantForm, PlacementForm, SortieForm
+from clauses.models import MomentSortie, Participant, Placement, Sortie
+from config.listes import VueListe
+from config.permissions import FacilitateurRequisMixin
+
+# Short labels of the usual criteria for the list's badges; the full label stays in the title attribute.
+CRITERES_ABREGES = {
+    "deld": "DELD",
+    "rsa": "RSA",
+    "ass_aah": "ASS, AAH",
+    "rqth": "RQTH",
+    "jeune": "Jeune",
+    "senior": "50 ans et +",
+    "siae_epide_e2c": "SIAE, EPIDE, E2C",
+    "qpv": "QPV",
+    "avis_prescripteur": "Avis prescripteur",
+}
+
+
+def _critere_abrege(critere) -> str:
+    return CRITERES_ABREGES.get(critere.code, critere.libelle)
+
+
+def _criteres_texte(participant) -> str:
+    return ", ".join(_critere_abrege(c) for c in participant.criteres.all())
+
+
+# --- Participants ----------------------------------------------------------------------------------
+
+
+class ParticipantListe(VueListe):
+    model = Participant
+    template_name = "clauses/participants/participant_list.html"
+    filterset_class = ParticipantFilter
+    titre = "Participants"
+    nom_export = "participants"
+    tris = {
+        "reference": "reference",
+        "nom": "nom",
+        "age": "-date_naissance",
+        "commune": "commune",
+        "placements": "nb_placements",
+        "heures": "total_heures",
+    }
+    tri_par_defaut = "nom"
+    # The facilitator's own file: names are allowed here, this export is not meant for the donneurs d'ordre.
+    colonnes_export = [
+        ("Référence", lambda p: p.reference),
+        ("Nom", lambda p: p.nom),
+        ("Prénom", lambda p: p.prenom),
+        ("Date de naissance", lambda p: p.date_naissance),
+        ("Âge", lambda p: p.age(timezone.localdate())),
+        ("Genre", lambda p: p.get_genre_display()),
+        ("Commune", lambda p: p.commune),
+        ("Code postal", lambda p: p.code_postal),
+        ("Réside en QPV", lambda p: p.reside_qpv),
+        ("Quartier prioritaire", lambda p: p.qpv),
+        ("Niveau de qualification", lambda p: p.get_niveau_qualification_display()),
+        ("Critères d'éligibilité", _criteres_texte),
+        ("Prescripteur", lambda p: p.prescripteur.nom if p.prescripteur else ""),
+        ("Identifiant France Travail", lambda p: p.identifiant_france_travail),
+        ("Date d'orientation", lambda p: p.date_orientation),
+        ("Placements", lambda p: p.nb_placements),
+        ("Heures réalisées", lambda p: p.total_heures),
+        ("En poste", lambda p: p.en_poste),
+    ]
+
+    def get_queryset(self):
+        self.queryset = services_parcours.participants_avec_indicateurs(timezone.localdate())
+        return super().get_queryset()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        jour = timezone.localdate()
+        # The page's rows are already loaded (criteria prefetched): ages and badges add no query.
+        for participant in context["object_list"]:
+            participant.age_actuel = participant.age(jour)
+            participant.criteres_abreges = [(_critere_abrege(c), c.libelle) for c in participant.criteres.all()]
+        return context
+
+
+class ParticipantDetail(FacilitateurRequisMixin, DetailView):
+    model = Participant
+    template_name = "clauses/participants/participant_detail.html"
+
+    def get_queryset(self):
+        return Participant.objects.select_related("prescripteur").prefetch_related("criteres")
+
+    def get_context_data(self, **kwargs):
+        jour = timezone.localdate()
+        participant = self.object
+        placements = list(
+            services_parcours.placements_avec_heures(jour).filter(participant=participant).order_by("-date_debut")
+        )
+        for placement in placements:
+            placement.six_mois_a_saisir = services_parcours.sortie_six_mois_attendue(placement, jour)
+        return super().get_context_data(
+            titre=f"Participant {participant.reference}",
+            age=participant.age(jour),
+            placements=placements,
+            six_mois_a_saisir=[p for p in placements if p.six_mois_a_saisir],
+            sorties=services_parcours.sorties_du_participant(participant),
+            **kwargs,
+        )
+
+
+class ParticipantCreation(FacilitateurRequisMixin, SuccessMessageMixin, CreateView):
+    model = Participant
+    form_class = ParticipantForm
+    template_name = "clauses/participants/participant_form.html"
+    extra_context = {"titre": "Nouveau participant"}
+
+    def form_valid(self, form):
+        self.object = services_parcours.enregistrer_participant(form)
+        messages.success(self.request, f"Le participant {self.object.reference} a été enregistré.")
+        return redirect(self.get_success_url())
+
+    def get_success_url(self):
+        return reverse("clauses:participant", args=[self.object.pk])
+
+
+class ParticipantModification(FacilitateurRequisMixin, UpdateView):
+    model = Participant
+    form_class = ParticipantForm
+    template_name = "clauses/participants/participant_form.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(titre=f"Modifier le participant {self.object.reference}", **kwargs)
+
+    def form_valid(self, form):
+        self.object = services_parcours.enregistrer_participant(form)
+        messages.success(self.request, f"Le participant {self.object.reference} a été modifié.")
+        return redirect(self.get_success_url())
+
+    def get_success_url(self):
+        return reverse("clauses:participant", args=[self.object.pk])
+
+
+# --- Placements ------------------------------------------------------------------------------------
+
+
+class PlacementListe(VueListe):
+    model = Placement
+    template_name = "clauses/participants/placement_list.html"
+    filterset_class = PlacementFilter
+    titre = "Placements"
+    nom_export = "placements"
+    tris = {
+        "participant": "participant__reference",
+        "entreprise": "attribution__entreprise__raison_sociale",
+        "debut": "date_debut",
+        "fin": "date_fin",
+        "heures": "total_heures",
+    }
+    tri_par_defaut = "-debut"
+    colonnes_export = [
+        ("Référence du participant", lambda p: p.participant.reference),
+        ("Nom", lambda p: p.participant.nom),
+        ("Prénom", lambda p: p.participant.prenom),
+        ("Entreprise", lambda p: p.attribution.entreprise.raison_sociale),
+        ("SIRET", lambda p: p.attribution.entreprise.siret),
+        ("Donneur d'ordre", lambda p: p.attribution.lot.marche.donneur_d_ordre.nom),
+        ("Marché", lambda p: p.attribution.lot.marche.objet),
+        ("Lot", lambda p: f"{p.attribution.lot.numero} — {p.attribution.lot.intitule}"),
+        ("Modalité", lambda p: p.get_modalite_display()),
+        ("Opérateur", lambda p: p.operateur.nom if p.operateur else ""),
+        ("Type de contrat", lambda p: p.get_type_contrat_display()),
+        ("Poste", lambda p: p.poste),
+        ("Début", lambda p: p.date_debut),
+        ("Fin prévue", lambda p: p.date_fin_prevue),
+        ("Fin effective", lambda p: p.date_fin),
+        ("Durée hebdomadaire (h)", lambda p: p.duree_hebdomadaire),
+        ("Heures réalisées", lambda p: p.total_heures),
+        ("En cours", lambda p: p.en_cours),
+    ]
+
+    def get_queryset(self):
+        self.queryset = services_parcours.placements_avec_heures(timezone.localdate())
+        return super().get_queryset()
+
+
+class PlacementDetail(FacilitateurRequisMixin, DetailView):
+    model = Placement
+    template_name = "clauses/participants/placement_detail.html"
+
+    def get_queryset(self):
+        return services_parcours.placements_avec_heures(timezone.localdate())
+
+    def get_context_data(self, **kwargs):
+        placement = self.object
+        return super().get_context_data(
+            titre=f"Placement {placement.participant.reference} — {placement.attribution.entreprise.raison_sociale}",
+            heures=placement.heures.order_by("mois"),
+            sorties=placement.sorties.order_by("date_constat"),
+            six_mois_a_saisir=services_parcours.sortie_six_mois_attendue(placement, timezone.localdate()),
+            date_six_mois=(services_parcours.date_sortie_six_mois(placement.date_fin) if placement.date_fin else None),
+            **kwargs,
+        )
+
+
+class _PlacementFormulaire(FacilitateurRequisMixin):
+    model = Placement
+    form_class = PlacementForm
+    template_name = "clauses/participants/placement_form.html"
+
+    def form_valid(self, form):
+        reponse = super().form_valid(form)
+        for avertissement in form.avertissements():
+            messages.warning(self.request, avertissement)
+        return reponse
+
+    def get_success_url(self):
+        return reverse("clauses:placement", args=[self.object.pk])
+
+
+class PlacementCreation(_PlacementFormulaire, SuccessMessageMixin, CreateView):
+    success_message = "Le placement a été enregistré."
+    extra_context = {"titre": "Nouveau placement"}
+
+    def get_initial(self):
+        initial = super().get_initial()
+        # Prefilled from a participant's page (?participant=) or an attributaire's (?attribution=).
+        for champ in ("participant", "attribution"):
+            valeur = self.request.GET.get(champ, "")
+            if valeur.isdigit():
+                initial[champ] = int(valeur)
+        return initial
+
+
+class PlacementModification(_PlacementFormulaire, SuccessMessageMixin, UpdateView):
+    success_message = "Le placement a été modifié."
+
+    def get_queryset(self):
+        return Placement.objects.select_related("participant", "attribution__entreprise")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(titre=f"Modifier le placement {self.object.participant.reference}", **kwargs)
+
+
+# --- Outcomes --------------------------------------------------------------------------------------
+
+
+class _SortieFormulaire(FacilitateurRequisMixin, SuccessMessageMixin):
+    model = Sortie
+    form_class = SortieForm
+    template_name = "clauses/participants/sortie_form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "placement": self.placement}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(placement=self.placement, **kwargs)
+
+    def get_success_url(self):
+        return reverse("clauses:participant", args=[self.placement.participant_id])
+
+
+class SortieCreation(_SortieFormulaire, CreateView):
+    success_message = "La sortie a été enregistrée."
+
+    @cached_property
+    def placement(self) -> Placement:
+        # Looked up once the access check has passed, so that a référent gets 403 and never learns which ids exist.
+        return get_object_or_404(
+            Placement.objects.select_related("participant", "attribution__entreprise"), pk=self.kwargs["pk"]
+        )
+
+    def get_initial(self):
+        initial = super().get_initial()
+        if self.request.GET.get("moment") in MomentSortie.values:
+            initial["moment"] = self.request.GET["moment"]
+        return initial
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            titre=f"Nouvelle sortie — placement {self.placement.participant.reference}", **kwargs
+        )
+
+
+class SortieModification(_SortieFormulaire, UpdateView):
+    success_message = "La sortie a été modifiée."
+
+    def get_queryset(self):
+        return Sortie.objects.select_related("placement__participant", "placement__attribution__entreprise")
+
+    @cached_property
+    def placement(self) -> Placement:
+        return self.object.placement
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            titre=f"Modifier la sortie — placement {self.placement.participant.reference}", **kwargs
+        )

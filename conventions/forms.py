@@ -1,0 +1,166 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from conventions.models import Avenant, Convention, DenoncePar, DonneurDOrdre
+from entreprises.forms import FormulaireSiret
+from entreprises.validators import normaliser_siret
+
+TAILLE_MAX_PDF = 10 * 1024 * 1024
+
+
+def champ_date(**attrs) -> forms.DateInput:
+    # The ISO format is the only one a native date input accepts as its value.
+    return forms.DateInput(attrs={"type": "date", **attrs}, format="%Y-%m-%d")
+
+
+def valider_pdf(fichier) -> None:
+    """A signed document: a real PDF (not only its name) of at most 10 Mo."""
+    if fichier is None or not hasattr(fichier, "content_type"):
+        return  # no new upload: the stored file was checked when it was sent
+    if fichier.size > TAILLE_MAX_PDF:
+        raise ValidationError("Le fichier dépasse 10 Mo : réduisez-le (numérisation en noir et blanc, 150 dpi).")
+    debut = fichier.read(5)
+    fichier.seek(0)
+    if not fichier.name.lower().endswith(".pdf") or debut != b"%PDF-":
+        raise ValidationError("Le document doit être un fichier PDF.")
+
+
+def pas_dans_le_futur(jour, message: str):
+    if jour is not None and jour > timezone.localdate():
+        raise ValidationError(message)
+    return jour
+
+
+class AvecBoutonEnregistrer:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("enregistrer", "Enregistrer"))
+
+
+class DonneurDOrdreForm(FormulaireSiret):
+    class Meta:
+        model = DonneurDOrdre
+        fields = [
+            "nom",
+            "type",
+            "siret",
+            "adresse",
+            "code_postal",
+            "commune",
+            "email",
+            "telephone",
+            "periodicite_rapport",
+            "actif",
+        ]
+
+    def clean_siret(self):
+        # Optional for a donneur d'ordre: an empty one is stored as NULL, which the unique constraint ignores.
+        return normaliser_siret(self.cleaned_data.get("siret") or "") or None
+
+
+class ReferentForm(AvecBoutonEnregistrer, forms.Form):
+    email = forms.EmailField(
+        label="Adresse e-mail",
+        help_text="Si un compte existe déjà avec cette adresse, il est rattaché à ce donneur d'ordre. Sinon, un "
+        "compte est créé sans mot de passe. Le compte sera activé par une invitation envoyée depuis le portail "
+        "(prochainement).",
+    )
+    prenom = forms.CharField(label="Prénom", max_length=150, required=False)
+    nom = forms.CharField(label="Nom", max_length=150, required=False)
+    fonction = forms.CharField(
+        label="Fonction", max_length=200, required=False, help_text="Ex. : responsable de la commande publique."
+    )
+    telephone = forms.CharField(label="Téléphone", max_length=30, required=False)
+    principal = forms.BooleanField(label="Référent principal", required=False, initial=True)
+
+
+class ConventionForm(AvecBoutonEnregistrer, forms.ModelForm):
+    class Meta:
+        model = Convention
+        fields = [
+            "donneur_d_ordre",
+            "numero",
+            "objet",
+            "date_signature",
+            "date_effet",
+            "duree_mois",
+            "preavis_mois",
+            "document",
+            "notes",
+        ]
+        widgets = {
+            "date_signature": champ_date(),
+            "date_effet": champ_date(),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "date_signature": "Laissez vide tant que la convention n'est pas signée : elle reste « en projet ».",
+            "document": "PDF, 10 Mo au plus.",
+            "preavis_mois": "La dénonciation doit être notifiée au plus tard ce nombre de mois avant l'échéance.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["donneur_d_ordre"].queryset = DonneurDOrdre.objects.order_by("nom")
+        self.fields["document"].widget.attrs["accept"] = "application/pdf,.pdf"
+
+    def clean_date_signature(self):
+        return pas_dans_le_futur(
+            self.cleaned_data.get("date_signature"),
+            "La date de signature ne peut pas être dans le futur : laissez-la vide jusqu'à la signature.",
+        )
+
+    def clean_document(self):
+        document = self.cleaned_data.get("document")
+        valider_pdf(document)
+        return document
+
+
+class DenonciationForm(AvecBoutonEnregistrer, forms.Form):
+    date_denonciation = forms.DateField(
+        label="Date de dénonciation",
+        widget=champ_date(),
+        help_text="Jour où la dénonciation a été notifiée à l'autre partie.",
+    )
+    denoncee_par = forms.ChoiceField(label="Dénoncée par", choices=DenoncePar.choices, widget=forms.RadioSelect)
+    motif = forms.CharField(label="Motif", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["date_denonciation"].initial = timezone.localdate()
+
+
+class AvenantForm(AvecBoutonEnregistrer, forms.ModelForm):
+    class Meta:
+        model = Avenant
+        fields = ["numero", "objet", "description", "date_signature", "document"]
+        widgets = {"date_signature": champ_date(), "description": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "date_signature": "L'avenant prend effet au renouvellement annuel qui suit sa signature.",
+            "document": "PDF, 10 Mo au plus.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["document"].widget.attrs["accept"] = "application/pdf,.pdf"
+
+    def clean_numero(self):
+        numero = self.cleaned_data.get("numero")
+        # The unique constraint names the convention, which the form does not show: Django would skip it.
+        if numero is not None and self.instance.convention.avenants.filter(numero=numero).exists():
+            raise ValidationError(f"L'avenant n° {numero} existe déjà pour cette convention.")
+        return numero
+
+    def clean_date_signature(self):
+        return pas_dans_le_futur(
+            self.cleaned_data.get("date_signature"), "La date de signature ne peut pas être dans le futur."
+        )
+
+    def clean_document(self):
+        document = self.cleaned_data.get("document")
+        valider_pdf(document)
+        return document

@@ -1,0 +1,513 @@
+"""Facilitator pages of the conventions app: donneurs d'ordre and their référents, conventions de coopération.
+
+The calendar of a convention (état, échéances, notice deadline) depends on the day it is asked about and is
+computed by the model in Python; these views compute it once per row, over rows fetched in a fixed number
+of queries.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.contrib import messages
+from django.contrib.messages.views import SuccessMessageMixin
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.views.generic import CreateView, DetailView, FormView, TemplateView, UpdateView
+
+from config.export import reponse_xlsx
+from config.listes import VueListe
+from config.permissions import FacilitateurRequisMixin
+from conventions import calendrier, services
+from conventions.filters import ConventionFilter, DonneurDOrdreFilter
+from conventions.forms import AvenantForm, ConventionForm, DenonciationForm, DonneurDOrdreForm, ReferentForm
+from conventions.models import Avenant, Convention, DonneurDOrdre, EtatConvention, Referent
+
+# The donneur d'ordre's pages show its marchés: the dashboard reads across apps, the models do not.
+from marches.models import STATUTS_ACTIFS
+
+JOURS_PREAVIS_PROCHE = 60
+
+
+def date_longue(jour: dt.date) -> str:
+    """« 1er juillet 2027 », « 30 juin 2027 »: the French way of writing a date in a sentence."""
+    texte = date_format(jour, "j F Y")
+    return f"1er{texte[1:]}" if jour.day == 1 else texte
+
+
+@dataclass(frozen=True)
+class Situation:
+    """Where a convention stands on a given day, as the lists and the detail page show it."""
+
+    etat: str
+    etat_libelle: str
+    echeance: dt.date | None
+    date_limite: dt.date | None
+    jours_avant_limite: int | None
+    reconductions: int
+
+    @property
+    def preavis_proche(self) -> bool:
+        return self.jours_avant_limite is not None and 0 <= self.jours_avant_limite <= JOURS_PREAVIS_PROCHE
+
+    @property
+    def delai(self) -> str:
+        if self.jours_avant_limite is None:
+            return ""
+        if self.jours_avant_limite == 0:
+            return "aujourd'hui"
+        return f"dans {self.jours_avant_limite} jour{'s' if self.jours_avant_limite > 1 else ''}"
+
+
+def situation(convention: Convention, jour: dt.date) -> Situation:
+    etat = convention.etat(jour)
+    limite = convention.date_limite_denonciation(jour)
+    return Situation(
+        etat=etat,
+        etat_libelle=EtatConvention(etat).label,
+        echeance=convention.prochaine_echeance(jour),
+        date_limite=limite,
+        jours_avant_limite=(limite - jour).days if limite else None,
+        reconductions=convention.nombre_reconductions(jour),
+    )
+
+
+# Which convention stands for a donneur d'ordre: the one running, else the one being prepared, else the last.
+_PRIORITE_ETAT = {
+    EtatConvention.EN_VIGUEUR: 0,
+    EtatConvention.DENONCEE: 0,
+    EtatConvention.EN_PROJET: 1,
+    EtatConvention.TERMINEE: 2,
+}
+
+
+def convention_courante(donneur: DonneurDOrdre, jour: dt.date) -> Convention | None:
+    """Over the prefetched conventions of ``donneur``: no query."""
+    return min(
+        donneur.conventions.all(),
+        key=lambda c: (_PRIORITE_ETAT[c.etat(jour)], -c.date_effet.toordinal()),
+        default=None,
+    )
+
+
+def situation_du_donneur(donneur: DonneurDOrdre, jour: dt.date | None = None) -> Situation | None:
+    jour = jour or timezone.localdate()
+    courante = convention_courante(donneur, jour)
+    return situation(courante, jour) if courante else None
+
+
+def _etat_convention(donneur: DonneurDOrdre) -> str:
+    s = situation_du_donneur(donneur)
+    return s.etat_libelle if s else "Aucune"
+
+
+def _date_limite(donneur: DonneurDOrdre) -> dt.date | None:
+    s = situation_du_donneur(donneur)
+    return s.date_limite if s else None
+
+
+def noms_referents(donneur: DonneurDOrdre) -> str:
+    return ", ".join(str(r.user) for r in donneur.referents.all())
+
+
+def _referents_tries():
+    return Referent.objects.select_related("user").order_by("-principal", "user__last_name", "user__first_name")
+
+
+# --- Donneurs d'ordre ---------------------------------------------------------------------------------------
+
+
+class DonneurListe(VueListe):
+    model = DonneurDOrdre
+    template_name = "conventions/donneur_list.html"
+    filterset_class = DonneurDOrdreFilter
+    titre = "Donneurs d'ordre"
+    nom_export = "donneurs-d-ordre"
+    tris = {"nom": "nom", "type": "type", "commune": "commune", "marches": "nb_marches_actifs"}
+    tri_par_defaut = "nom"
+    colonnes_export = [
+        ("Nom", lambda d: d.nom),
+        ("Type", lambda d: d.get_type_display()),
+        ("SIRET", lambda d: d.siret),
+        ("Commune", lambda d: d.commune),
+        ("Convention", lambda d: _etat_convention(d)),
+        ("Date limite de dénonciation", lambda d: _date_limite(d)),
+        ("Marchés actifs", lambda d: d.nb_marches_actifs),
+        ("Référents", noms_referents),
+        ("Actif", lambda d: d.actif),
+    ]
+
+    def get_queryset(self):
+        self.queryset = DonneurDOrdre.objects.annotate(
+            nb_marches_actifs=Count("marches", filter=Q(marches__statut__in=STATUTS_ACTIFS))
+        ).prefetch_related(
+            Prefetch("referents", queryset=_referents_tries()),
+            Prefetch("conventions", queryset=Convention.objects.order_by("-date_effet")),
+        )
+        return super().get_queryset()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        jour = timezone.localdate()
+        for donneur in context["object_list"]:
+            donneur.situation = situation_du_donneur(donneur, jour)
+        return context
+
+
+class DonneurDetail(FacilitateurRequisMixin, DetailView):
+    model = DonneurDOrdre
+    template_name = "conventions/donneur_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        jour = timezone.localdate()
+        conventions = list(self.object.conventions.order_by("-date_effet"))
+        for convention in conventions:
+            convention.situation = situation(convention, jour)
+        context.update(
+            titre=self.object.nom,
+            referents=_referents_tries().filter(donneur_d_ordre=self.object),
+            conventions=conventions,
+            marches=self.object.marches.order_by("-cree_le"),
+        )
+        return context
+
+
+class DonneurCreation(FacilitateurRequisMixin, SuccessMessageMixin, CreateView):
+    model = DonneurDOrdre
+    form_class = DonneurDOrdreForm
+    template_name = "conventions/donneur_form.html"
+    success_message = "Le donneur d'ordre « %(nom)s » a été enregistré."
+    extra_context = {"titre": "Nouveau donneur d'ordre"}
+
+    def get_success_url(self):
+        return reverse("conventions:donneur", args=[self.object.pk])
+
+
+class DonneurModification(FacilitateurRequisMixin, SuccessMessageMixin, UpdateView):
+    model = DonneurDOrdre
+    form_class = DonneurDOrdreForm
+    template_name = "conventions/donneur_form.html"
+    success_message = "Le donneur d'ordre « %(nom)s » a été modifié."
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(titre=f"Modifier {self.object.nom}", **kwargs)
+
+    def get_success_url(self):
+        return reverse("conventions:donneur", args=[self.object.pk])
+
+
+# --- Référents ------------------------------------------------------------------------------------------------
+
+
+class ReferentAjout(FacilitateurRequisMixin, FormView):
+    form_class = ReferentForm
+    template_name = "conventions/referent_form.html"
+
+    @cached_property
+    def donneur(self) -> DonneurDOrdre:
+        # Looked up after the permission check, so that an anonymous visitor is sent to the login page.
+        return get_object_or_404(DonneurDOrdre, pk=self.kwargs["pk"])
+
+    def get_initial(self):
+        return {"principal": not self.donneur.referents.exists()}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(titre="Ajouter un référent", donneur=self.donneur, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            ajout = services.ajouter_referent(self.donneur, **form.cleaned_data)
+        except ValidationError as erreur:
+            form.add_error(None, erreur)
+            return self.form_invalid(form)
+        user = ajout.referent.user
+        if ajout.compte_cree:
+            messages.success(
+                self.request,
+                f"{user} ({user.email}) est désormais référent de « {self.donneur.nom} ». Un compte a été créé : il "
+                "sera activé par une invitation envoyée depuis le portail (prochainement).",
+            )
+        else:
+            messages.success(
+                self.request,
+                f"Le compte existant de {user} ({user.email}) est désormais référent de « {self.donneur.nom} ».",
+            )
+        return redirect("conventions:donneur", self.donneur.pk)
+
+
+class ReferentRetrait(FacilitateurRequisMixin, TemplateView):
+    """GET asks for confirmation; POST ends the membership (the user account stays)."""
+
+    template_name = "conventions/referent_retrait.html"
+
+    @cached_property
+    def referent(self) -> Referent:
+        return get_object_or_404(Referent.objects.select_related("user", "donneur_d_ordre"), pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(titre="Retirer un référent", referent=self.referent, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        referent = self.referent
+        donneur = referent.donneur_d_ordre
+        services.retirer_referent(referent)
+        messages.success(request, f"{referent.user} n'est plus référent de « {donneur.nom} ».")
+        return redirect("conventions:donneur", donneur.pk)
+
+
+# --- Conventions ------------------------------------------------------------------------------------------------
+
+
+class ConventionListe(VueListe):
+    model = Convention
+    template_name = "conventions/convention_list.html"
+    filterset_class = ConventionFilter
+    titre = "Conventions de coopération"
+    nom_export = "conventions"
+    # "date_limite" is computed by the model: the database orders by date of effect, Python re-sorts.
+    tris = {"donneur": "donneur_d_ordre__nom", "date_effet": "date_effet", "date_limite": "date_effet"}
+    tri_par_defaut = "donneur"
+    colonnes_export = [
+        ("Donneur d'ordre", lambda c: c.donneur_d_ordre.nom),
+        ("Type de donneur d'ordre", lambda c: c.donneur_d_ordre.get_type_display()),
+        ("Numéro", lambda c: c.numero),
+        ("Objet", lambda c: c.objet),
+        ("Date de signature", lambda c: c.date_signature),
+        ("Date d'effet", lambda c: c.date_effet),
+        ("État", lambda c: c.situation.etat_libelle),
+        ("Prochaine échéance", lambda c: c.situation.echeance),
+        ("Date limite de dénonciation", lambda c: c.situation.date_limite),
+        ("Reconductions", lambda c: c.situation.reconductions),
+        ("Date de dénonciation", lambda c: c.date_denonciation),
+        ("Date de fin", lambda c: c.date_fin),
+    ]
+
+    def get_queryset(self):
+        self.queryset = Convention.objects.select_related("donneur_d_ordre")
+        queryset = super().get_queryset()
+        # The état and the deadlines depend on today through month arithmetic the database cannot do simply:
+        # they are computed in Python over the filtered rows, and the page paginates the resulting list.
+        # A territory has at most a few thousand conventions, which keeps this cheap; revisit if that changes.
+        jour = timezone.localdate()
+        conventions = list(queryset)
+        for convention in conventions:
+            convention.situation = situation(convention, jour)
+        filtres = self.filterset.filtres_calcules()
+        if filtres["etat"]:
+            conventions = [c for c in conventions if c.situation.etat == filtres["etat"]]
+        if filtres["preavis"] is not None:
+            conventions = [c for c in conventions if c.situation.preavis_proche == filtres["preavis"]]
+        tri = self.tri_courant()
+        if tri.lstrip("-") == "date_limite":
+            # Conventions with nothing left to give notice for come last in both directions.
+            avec = [c for c in conventions if c.situation.date_limite]
+            sans = [c for c in conventions if not c.situation.date_limite]
+            avec.sort(key=lambda c: c.situation.date_limite, reverse=tri.startswith("-"))
+            conventions = avec + sans
+        return conventions
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("format") == "xlsx":
+            return reponse_xlsx(self.nom_export, self.titre, self.colonnes_export, self.get_queryset())
+        return super().get(request, *args, **kwargs)
+
+
+@dataclass(frozen=True)
+class LignePeriode:
+    periode: calendrier.Periode
+    statut: str
+    derniere: bool
+
+
+def periodes_affichees(convention: Convention, jour: dt.date) -> list[LignePeriode]:
+    """Past periods, the current one and the next two (fewer when notice was given)."""
+    courante = convention.periode_courante(jour)
+    finale = convention.periode_finale
+    derniere = courante.numero + 2 if finale is None else min(courante.numero + 2, finale.numero)
+    lignes = []
+    for numero in range(1, derniere + 1):
+        periode = convention.periode_numero(numero)
+        if periode.echeance < jour:
+            statut = "Passée"
+        elif periode.debut <= jour:
+            statut = "En cours"
+        else:
+            statut = "À venir"
+        lignes.append(LignePeriode(periode, statut, finale is not None and numero == finale.numero))
+    return lignes
+
+
+class ConventionDetail(FacilitateurRequisMixin, DetailView):
+    model = Convention
+    template_name = "conventions/convention_detail.html"
+    queryset = Convention.objects.select_related("donneur_d_ordre")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        convention = self.object
+        jour = timezone.localdate()
+        courante = convention.periode_courante(jour)
+        etat = situation(convention, jour)
+        avenants = list(convention.avenants.all())
+        for avenant in avenants:
+            avenant.prend_effet = services.prend_effet(avenant)
+            avenant.en_vigueur = avenant.prend_effet and avenant.date_effet <= jour
+        denonciation_tardive = False
+        if convention.date_denonciation:
+            periode = convention.periode_courante(convention.date_denonciation)
+            denonciation_tardive = convention.date_denonciation > periode.date_limite_denonciation
+        context.update(
+            titre=str(convention),
+            situation=etat,
+            courante=courante,
+            # Notice can no longer stop the coming renewal: say so rather than let the next deadline surprise.
+            limite_courante_passee=(
+                etat.etat == EtatConvention.EN_VIGUEUR
+                and courante.date_limite_denonciation < jour <= courante.echeance
+            ),
+            renouvellement=(
+                courante.date_renouvellement
+                if convention.date_fin is None and etat.etat != EtatConvention.TERMINEE
+                else None
+            ),
+            periodes=periodes_affichees(convention, jour),
+            avenants=avenants,
+            denonciation_tardive=denonciation_tardive,
+        )
+        return context
+
+
+class ConventionFormulaireMixin:
+    def form_valid(self, form):
+        self.object = form.save(commit=False)
+        for avertissement in services.enregistrer_convention(self.object):
+            messages.warning(self.request, avertissement)
+        messages.success(self.request, self.message_succes)
+        return HttpResponseRedirect(reverse("conventions:convention", args=[self.object.pk]))
+
+
+class ConventionCreation(FacilitateurRequisMixin, ConventionFormulaireMixin, CreateView):
+    model = Convention
+    form_class = ConventionForm
+    template_name = "conventions/convention_form.html"
+    message_succes = "La convention a été enregistrée."
+    extra_context = {"titre": "Nouvelle convention"}
+
+    def get_initial(self):
+        donneur = self.request.GET.get("donneur", "")
+        if donneur.isdigit() and DonneurDOrdre.objects.filter(pk=donneur).exists():
+            return {"donneur_d_ordre": int(donneur)}
+        return {}
+
+
+class ConventionModification(FacilitateurRequisMixin, ConventionFormulaireMixin, UpdateView):
+    model = Convention
+    form_class = ConventionForm
+    template_name = "conventions/convention_form.html"
+    message_succes = "La convention a été modifiée."
+
+    def get_context_data(self, **kwargs):
+        numero = f" n° {self.object.numero}" if self.object.numero else ""
+        return super().get_context_data(titre=f"Modifier la convention{numero}", **kwargs)
+
+
+class ConventionMixin:
+    """A page about one convention, found after the permission check."""
+
+    @cached_property
+    def convention(self) -> Convention:
+        return get_object_or_404(Convention.objects.select_related("donneur_d_ordre"), pk=self.kwargs["pk"])
+
+
+class ConventionDenonciation(FacilitateurRequisMixin, ConventionMixin, FormView):
+    form_class = DenonciationForm
+    template_name = "conventions/denonciation_form.html"
+
+    def get(self, request, *args, **kwargs):
+        if self.convention.date_denonciation:
+            messages.info(
+                request, f"Cette convention a déjà été dénoncée le {date_longue(self.convention.date_denonciation)}."
+            )
+            return redirect("conventions:convention", self.convention.pk)
+        if self.convention.date_signature is None:
+            messages.info(request, "Cette convention n'est pas signée : il n'y a pas de reconduction à refuser.")
+            return redirect("conventions:convention", self.convention.pk)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        jour = timezone.localdate()
+        courante = self.convention.periode_courante(jour)
+        suivante = self.convention.periode_numero(courante.numero + 1)
+        return super().get_context_data(
+            titre="Enregistrer une dénonciation",
+            convention=self.convention,
+            courante=courante,
+            suivante=suivante,
+            dans_les_delais=jour <= courante.date_limite_denonciation,
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        try:
+            resultat = services.denoncer_convention(
+                self.convention,
+                date_denonciation=form.cleaned_data["date_denonciation"],
+                denoncee_par=form.cleaned_data["denoncee_par"],
+                motif=form.cleaned_data["motif"],
+            )
+        except ValidationError as erreur:
+            form.add_error(None, erreur)
+            return self.form_invalid(form)
+        fin = date_longue(resultat.date_fin)
+        phrase_fin = (
+            f"La convention a pris fin le {fin}."
+            if resultat.date_fin < timezone.localdate()
+            else f"La convention prendra fin le {fin}."
+        )
+        if resultat.dans_les_delais:
+            messages.success(self.request, f"Dénonciation enregistrée. {phrase_fin}")
+        else:
+            messages.warning(
+                self.request,
+                f"Dénonciation enregistrée après la date limite du {date_longue(resultat.date_limite)} : la "
+                f"convention est reconduite une dernière fois et prend fin à l'échéance suivante. {phrase_fin}",
+            )
+        return redirect("conventions:convention", self.convention.pk)
+
+
+class AvenantCreation(FacilitateurRequisMixin, ConventionMixin, CreateView):
+    model = Avenant
+    form_class = AvenantForm
+    template_name = "conventions/avenant_form.html"
+
+    def get_initial(self):
+        return {"numero": services.prochain_numero_avenant(self.convention)}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": Avenant(convention=self.convention)}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(titre="Ajouter un avenant", convention=self.convention, **kwargs)
+
+    def form_valid(self, form):
+        avenant = form.save()
+        if services.prend_effet(avenant):
+            messages.success(
+                self.request,
+                f"L'avenant n° {avenant.numero} a été enregistré : il prend effet le "
+                f"{date_longue(avenant.date_effet)} au renouvellement.",
+            )
+        else:
+            messages.warning(
+                self.request,
+                f"L'avenant n° {avenant.numero} a été enregistré, mais la convention prend fin le "
+                f"{date_longue(self.convention.date_fin)}, avant le renouvellement du "
+                f"{date_longue(avenant.date_effet)} : il ne prendra pas effet.",
+            )
+        return redirect("conventions:convention", self.convention.pk)

@@ -1,0 +1,223 @@
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.contrib import messages
+from django.contrib.messages.views import SuccessMessageMixin
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.generic import CreateView, DetailView, UpdateView, View
+
+from config.listes import VueListe
+from config.permissions import FacilitateurRequisMixin
+from marches import services
+from marches.filters import MarcheFilter
+from marches.forms import AttributionForm, LotForm, MarcheForm, StatutForm
+from marches.models import Attribution, Lot, Marche
+
+
+def _pourcentage(taux: Decimal | None) -> Decimal | None:
+    if taux is None:
+        return None
+    return (Decimal(str(taux)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+class MarcheListe(VueListe):
+    model = Marche
+    template_name = "marches/marche_list.html"
+    filterset_class = MarcheFilter
+    titre = "Marchés"
+    nom_export = "marches"
+    tris = {
+        "objet": "objet",
+        "donneur": "donneur_d_ordre__nom",
+        "statut": "statut",
+        "montant": "montant_estime_ht",
+        "lots": "nb_lots",
+        "objectif": "heures_objectif",
+        "realisees": "heures_realisees",
+        "taux": "taux_realisation",
+        "cree": "cree_le",
+    }
+    tri_par_defaut = "-cree"
+    colonnes_export = [
+        ("Objet", lambda m: m.objet),
+        ("Référence", lambda m: m.reference),
+        ("Donneur d'ordre", lambda m: m.donneur_d_ordre.nom),
+        ("Type", lambda m: m.get_type_display()),
+        ("Statut", lambda m: m.get_statut_display()),
+        ("Facilitateur", lambda m: str(m.facilitateur) if m.facilitateur else ""),
+        ("Avis de faisabilité", lambda m: m.get_avis_faisabilite_display()),
+        ("Montant estimé HT (€)", lambda m: m.montant_estime_ht),
+        ("Lots", lambda m: m.nb_lots),
+        ("Objectif (h)", lambda m: m.heures_objectif),
+        ("Réalisé (h)", lambda m: m.heures_realisees),
+        ("Réalisation (%)", lambda m: _pourcentage(m.taux_realisation)),
+        ("Date d'attribution", lambda m: m.date_attribution),
+        ("Début prévu", lambda m: m.date_debut_prevue),
+        ("Fin prévue", lambda m: m.date_fin_prevue),
+    ]
+
+    def get_queryset(self):
+        self.queryset = services.marches_avec_chiffres()
+        return super().get_queryset()
+
+
+class MarcheDetail(FacilitateurRequisMixin, DetailView):
+    model = Marche
+    template_name = "marches/marche_detail.html"
+
+    def get_queryset(self):
+        return services.marches_avec_chiffres()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        marche = self.object
+        attributions = Attribution.objects.select_related("entreprise").order_by("role", "entreprise__raison_sociale")
+        context.update(
+            titre=marche.objet,
+            lots=services.lots_avec_chiffres(marche.lots.all()).prefetch_related(
+                Prefetch("attributions", queryset=attributions)
+            ),
+            statut_form=StatutForm(choix=services.statuts_suivants(marche)),
+        )
+        return context
+
+
+class MarcheStatut(FacilitateurRequisMixin, View):
+    """The small form of the marché page: move to one of the next statuts."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        marche = get_object_or_404(Marche, pk=pk)
+        form = StatutForm(request.POST, choix=services.statuts_suivants(marche))
+        if not form.is_valid():
+            messages.error(request, "Choisissez l'un des statuts proposés.")
+            return redirect("marches:marche", pk=marche.pk)
+        try:
+            marche = services.changer_statut(marche, form.cleaned_data["statut"])
+        except ValidationError as erreur:
+            messages.error(request, " ".join(erreur.messages))
+        else:
+            messages.success(request, f"Le marché est désormais « {marche.get_statut_display().lower()} ».")
+        return redirect("marches:marche", pk=marche.pk)
+
+
+class MarcheCreation(FacilitateurRequisMixin, SuccessMessageMixin, CreateView):
+    model = Marche
+    form_class = MarcheForm
+    template_name = "marches/marche_form.html"
+    success_message = "Le marché « %(objet)s » a été enregistré. Ajoutez-lui ses lots."
+    extra_context = {"titre": "Nouveau marché"}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "utilisateur": self.request.user}
+
+    def get_success_url(self):
+        return reverse("marches:marche", args=[self.object.pk])
+
+
+class MarcheModification(FacilitateurRequisMixin, SuccessMessageMixin, UpdateView):
+    model = Marche
+    form_class = MarcheForm
+    template_name = "marches/marche_form.html"
+    success_message = "Le marché « %(objet)s » a été modifié."
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(titre=f"Modifier le marché « {self.object.objet} »", **kwargs)
+
+    def get_success_url(self):
+        return reverse("marches:marche", args=[self.object.pk])
+
+
+class LotCreation(FacilitateurRequisMixin, SuccessMessageMixin, CreateView):
+    model = Lot
+    form_class = LotForm
+    template_name = "marches/lot_form.html"
+    success_message = "Le lot %(numero)s a été ajouté. Calculez maintenant son objectif d'heures d'insertion."
+
+    def dispatch(self, request, *args, **kwargs):
+        self.marche = get_object_or_404(Marche.objects.select_related("donneur_d_ordre"), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "marche": self.marche}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(titre="Nouveau lot", marche=self.marche, **kwargs)
+
+    def get_success_url(self):
+        return reverse("clauses:calcul_objectif", args=[self.object.pk])
+
+
+class LotModification(FacilitateurRequisMixin, SuccessMessageMixin, UpdateView):
+    model = Lot
+    form_class = LotForm
+    template_name = "marches/lot_form.html"
+    success_message = "Le lot %(numero)s a été modifié."
+
+    def get_queryset(self):
+        return Lot.objects.select_related("marche__donneur_d_ordre")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "marche": self.object.marche}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            titre=f"Modifier le lot {self.object.numero}", marche=self.object.marche, **kwargs
+        )
+
+    def get_success_url(self):
+        return reverse("clauses:lot", args=[self.object.pk])
+
+
+class AttributionMixin(FacilitateurRequisMixin, SuccessMessageMixin):
+    model = Attribution
+    form_class = AttributionForm
+    template_name = "marches/attribution_form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "lot": self.lot}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(lot=self.lot, marche=self.lot.marche, **kwargs)
+
+    def get_success_message(self, cleaned_data):
+        return f"L'attribution de {self.object.entreprise.raison_sociale} a été enregistrée."
+
+    def form_valid(self, form):
+        reponse = super().form_valid(form)
+        depassement = services.depassement_des_parts(self.lot)
+        if depassement is not None:
+            parts, objectif = depassement
+            messages.warning(
+                self.request,
+                f"Les parts attribuées ({parts} h au total) dépassent l'objectif du lot ({objectif} h) : "
+                "vérifiez la répartition entre attributaires.",
+            )
+        return reponse
+
+    def get_success_url(self):
+        return reverse("clauses:lot", args=[self.lot.pk])
+
+
+class AttributionCreation(AttributionMixin, CreateView):
+    extra_context = {"titre": "Nouvel attributaire"}
+
+    def dispatch(self, request, *args, **kwargs):
+        self.lot = get_object_or_404(Lot.objects.select_related("marche__donneur_d_ordre"), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+
+class AttributionModification(AttributionMixin, UpdateView):
+    def get_queryset(self):
+        return Attribution.objects.select_related("entreprise", "lot__marche__donneur_d_ordre")
+
+    def get_object(self, queryset=None):
+        attribution = super().get_object(queryset)
+        self.lot = attribution.lot
+        return attribution
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(titre=f"Modifier l'attribution de {self.object.entreprise}", **kwargs)

@@ -1,0 +1,122 @@
+"""Month end in a real browser: hours typed in the grid (htmx, no reload) and a statement imported."""
+
+import datetime as dt
+import io
+import os
+
+import pytest
+from django.utils import timezone
+from django.utils.formats import date_format
+from openpyxl import Workbook
+from playwright.sync_api import expect
+
+from clauses.factories import ParticipantFactory, PlacementFactory
+from clauses.models import HeuresMensuelles
+from conventions.factories import MOT_DE_PASSE
+from entreprises.factories import EntrepriseFactory, siret_n
+from marches.factories import AttributionFactory
+from tests.navigateur import se_connecter, violations_accessibilite
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Set CLAUSES_CAPTURES=/tmp/dossier to keep screenshots of the pages for a visual check.
+CAPTURES = os.environ.get("CLAUSES_CAPTURES", "")
+
+
+def capture(page, nom: str) -> None:
+    if CAPTURES:
+        page.screenshot(path=os.path.join(CAPTURES, f"{nom}.png"), full_page=True)
+
+
+def mois_avant(n: int) -> dt.date:
+    m = timezone.localdate().replace(day=1)
+    for _ in range(n):
+        m = (m - dt.timedelta(days=1)).replace(day=1)
+    return m
+
+
+def classeur(lignes) -> dict:
+    wb = Workbook()
+    for ligne in lignes:
+        wb.active.append(ligne)
+    sortie = io.BytesIO()
+    wb.save(sortie)
+    return {
+        "name": "releve-octobre.xlsx",
+        "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "buffer": sortie.getvalue(),
+    }
+
+
+def test_hours_grid_then_statement_import(page, live_server, facilitateur):
+    entreprise = EntrepriseFactory(raison_sociale="Peintures du Rhône", siret=siret_n(3))
+    attribution = AttributionFactory(entreprise=entreprise, heures_objectif=400, date_debut=mois_avant(4))
+    ines = PlacementFactory(
+        attribution=attribution,
+        date_debut=mois_avant(3) + dt.timedelta(days=4),
+        participant=ParticipantFactory(nom="Durand", prenom="Inès"),
+    )
+    sam = PlacementFactory(
+        attribution=attribution,
+        date_debut=mois_avant(4),
+        date_fin=mois_avant(2) + dt.timedelta(days=14),
+        participant=ParticipantFactory(nom="Abdi", prenom="Sam"),
+    )
+    se_connecter(page, live_server.url, facilitateur.email, MOT_DE_PASSE)
+
+    page.goto(f"{live_server.url}/attributions/{attribution.pk}/heures/")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Heures — Peintures du Rhône — Lot")
+    assert violations_accessibilite(page) == []
+    page.evaluate("window.pasRecharge = true")
+
+    mois = mois_avant(1)
+    libelle_mois = f"{mois:%Y-%m}"
+    cellule = page.get_by_label(f"Heures de {ines.participant.reference} en {date_format(mois, 'F Y')}", exact=True)
+    cellule.fill("35.5")
+    cellule.press("Tab")
+    expect(page.locator(f"#total-p{ines.pk}")).to_have_text("35,5 h")
+    expect(page.locator(f"#total-m{libelle_mois}")).to_have_text("35,5 h")
+    expect(page.locator("#avancement")).to_contain_text("35,5 h réalisées sur un objectif de 400 h")
+    assert page.evaluate("window.pasRecharge") is True
+    assert HeuresMensuelles.objects.get(placement=ines).mois == mois
+
+    autre = page.get_by_label(f"Heures de {sam.participant.reference} en {date_format(mois_avant(3), 'F Y')}")
+    autre.fill("260")
+    autre.press("Tab")
+    expect(page.get_by_text("260 heures en un mois dépasse le maximum de 220.")).to_be_visible()
+    assert page.evaluate("window.pasRecharge") is True
+    assert HeuresMensuelles.objects.count() == 1
+    assert violations_accessibilite(page) == []
+    capture(page, "grille")
+
+    page.goto(f"{live_server.url}/imports/")
+    assert violations_accessibilite(page) == []
+    page.get_by_role("link", name="Importer un relevé d'heures mensuel").click()
+    assert violations_accessibilite(page) == []
+    entete = ["SIRET", "Référence participant", "Mois", "Heures"]
+    m2 = f"{mois_avant(2):%m/%Y}"
+    page.get_by_label("Fichier à importer").set_input_files(
+        classeur([entete, [entreprise.siret, ines.participant.reference, m2, 20], [siret_n(99), "P-000001", m2, 10]])
+    )
+    page.get_by_role("button", name="Vérifier le fichier").click()
+    expect(page.get_by_text(f"Ligne 3 : SIRET {siret_n(99)} inconnu")).to_be_visible()
+    assert violations_accessibilite(page) == []
+    capture(page, "import-erreurs")
+
+    page.get_by_label("Fichier à importer").set_input_files(
+        classeur(
+            [
+                entete,
+                [entreprise.siret, ines.participant.reference, m2, 20],
+                [entreprise.siret, sam.participant.reference, m2, "10,5"],
+            ]
+        )
+    )
+    page.get_by_role("button", name="Vérifier le fichier").click()
+    expect(page.get_by_text("2 lignes lues : 2 lignes ajoutées, 0 mise à jour, 0 inchangée.")).to_be_visible()
+    assert violations_accessibilite(page) == []
+    capture(page, "import-apercu")
+    page.get_by_role("button", name="Confirmer l'import").click()
+    expect(page.get_by_text("terminé : 2 lignes ajoutées")).to_be_visible()
+    assert violations_accessibilite(page) == []
+    assert HeuresMensuelles.objects.count() == 3
