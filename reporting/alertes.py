@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
-from django.db.models import DecimalField, Exists, Max, Min, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Exists, Max, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats
@@ -170,13 +170,6 @@ def lots_en_retard(jour: dt.date) -> list[Alerte]:
     ``JOURS_DE_GRACE`` days into their execution. Realised hours are summed in the database (one query);
     the expectation and the 80 % rule come from clauses.objectif, the same definition as the lot's page.
     """
-    realisees = (
-        HeuresMensuelles.objects.filter(placement__attribution__lot=OuterRef("pk"), mois__lte=jour)
-        .order_by()
-        .values("placement__attribution__lot")
-        .annotate(total=Sum("heures"))
-        .values("total")
-    )
     debut_au_plus_tard = jour - dt.timedelta(days=JOURS_DE_GRACE)
     lots = (
         Lot.objects.filter(
@@ -189,13 +182,19 @@ def lots_en_retard(jour: dt.date) -> list[Alerte]:
             Q(clause__heures_forcees__gt=0) | Q(clause__heures_forcees__isnull=True, clause__heures_calculees__gt=0)
         )
         .select_related("marche", "clause")
-        .annotate(
-            realisees=Coalesce(
-                Subquery(realisees), Value(Decimal(0)), output_field=DecimalField(max_digits=14, decimal_places=2)
-            )
-        )
         .order_by("pk")
     )
+    # One grouped sum over the candidate lots' hours: a correlated subquery per lot is far slower once
+    # there are tens of thousands of lots.
+    realisees = dict(
+        HeuresMensuelles.objects.filter(placement__attribution__lot__in=lots.values("pk"), mois__lte=jour)
+        .order_by()
+        .values_list("placement__attribution__lot")
+        .annotate(total=Sum("heures"))
+    )
+    lots = list(lots)
+    for lot in lots:
+        lot.realisees = realisees.get(lot.pk, Decimal(0))
     alertes = []
     for lot in lots:
         cible = lot.clause.heures_objectif
