@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from clauses.models import HEURES_MAX_PAR_MOIS, HeuresMensuelles, Placement, SourceHeures
+from config.formats import date_longue
 from marches.models import Attribution
 
 MOIS_RE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -115,13 +116,9 @@ def verifier_mois(placement: Placement, mois: dt.date, aujourd_hui: dt.date | No
     if mois > premier_du_mois(aujourd_hui):
         raise ValidationError(f"Le mois de {mois_en_francais(mois)} n'a pas encore commencé.", code="mois_futur")
     if placement.date_debut > dernier_jour(mois):
-        raise ValidationError(
-            f"Le placement commence le {date_format(placement.date_debut, 'j F Y')}.", code="avant_debut"
-        )
+        raise ValidationError(f"Le placement commence le {date_longue(placement.date_debut)}.", code="avant_debut")
     if placement.date_fin is not None and placement.date_fin < mois:
-        raise ValidationError(
-            f"Le placement s'est terminé le {date_format(placement.date_fin, 'j F Y')}.", code="apres_fin"
-        )
+        raise ValidationError(f"Le placement s'est terminé le {date_longue(placement.date_fin)}.", code="apres_fin")
 
 
 # --- Writes ------------------------------------------------------------------------------------------

@@ -17,10 +17,10 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.views.generic import CreateView, DetailView, FormView, TemplateView, UpdateView
 
 from config.export import reponse_xlsx
+from config.formats import date_longue
 from config.listes import VueListe
 from config.permissions import FacilitateurRequisMixin
 from conventions import calendrier, services
@@ -32,12 +32,6 @@ from conventions.models import Avenant, Convention, DonneurDOrdre, EtatConventio
 from marches.models import STATUTS_ACTIFS
 
 JOURS_PREAVIS_PROCHE = 60
-
-
-def date_longue(jour: dt.date) -> str:
-    """« 1er juillet 2027 », « 30 juin 2027 »: the French way of writing a date in a sentence."""
-    texte = date_format(jour, "j F Y")
-    return f"1er{texte[1:]}" if jour.day == 1 else texte
 
 
 @dataclass(frozen=True)
@@ -364,6 +358,7 @@ class ConventionDetail(FacilitateurRequisMixin, DetailView):
             denonciation_tardive = convention.date_denonciation > periode.date_limite_denonciation
         context.update(
             titre=str(convention),
+            aujourdhui=jour,
             situation=etat,
             courante=courante,
             # Notice can no longer stop the coming renewal: say so rather than let the next deadline surprise.

@@ -17,6 +17,7 @@ from django.utils import formats
 
 from clauses import objectif
 from clauses.models import HeuresMensuelles, MomentSortie, Placement, Sortie
+from config.formats import date_longue
 from config.templatetags.ui import heures as format_heures
 from conventions.calendrier import add_months
 from conventions.models import Convention, EtatConvention
@@ -102,7 +103,7 @@ def _url(nom: str, pk: int) -> str | None:
 
 
 def _date(jour: dt.date) -> str:
-    return formats.date_format(jour, "j F Y")
+    return date_longue(jour)
 
 
 def _mois(jour: dt.date) -> str:

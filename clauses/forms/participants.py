@@ -9,7 +9,6 @@ from django import forms
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from clauses.models import (
@@ -26,6 +25,7 @@ from clauses.models import (
     TypeContrat,
 )
 from clauses.services_parcours import date_sortie_six_mois, doublon_participant
+from config.formats import date_longue
 from entreprises.models import Operateur
 from marches.models import Attribution, StatutMarche
 
@@ -61,7 +61,7 @@ def _champ_date(**attrs) -> forms.DateInput:
 
 
 def _date_fr(jour: dt.date) -> str:
-    return date_format(jour, "j F Y")
+    return date_longue(jour)
 
 
 def _helper(*layout) -> FormHelper:

@@ -458,7 +458,7 @@ class TestFormulairePlacement:
         )
         assert Placement.objects.exists()
         textes = [str(m) for m in reponse.context["messages"]]
-        assert any("hors de la période d'exécution du lot" in t and "1 janvier 2026" in t for t in textes)
+        assert any("hors de la période d'exécution du lot" in t and "1er janvier 2026" in t for t in textes)
 
     def test_edit(self, client_facilitateur):
         placement = PlacementFactory()

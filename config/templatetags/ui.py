@@ -6,6 +6,8 @@ from django import template
 from django.utils.formats import number_format
 from django.utils.html import format_html
 
+from config import formats
+
 register = template.Library()
 
 
@@ -73,9 +75,4 @@ def pourcent_borne(valeur) -> int:
 @register.filter
 def date_longue(valeur) -> str:
     """A date as French writes it: « 1er juillet 2027 », « 15 mars 2027 »."""
-    if not valeur:
-        return "—"
-    from django.utils.dateformat import format as format_date
-
-    jour = "1er" if valeur.day == 1 else str(valeur.day)
-    return f"{jour} {format_date(valeur, 'F Y')}"
+    return formats.date_longue(valeur)
