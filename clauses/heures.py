@@ -261,7 +261,8 @@ class Cellule:
     def valeur_champ(self) -> str:
         if self.erreur:
             return self.saisie
-        return "" if self.valeur is None else f"{self.valeur.normalize():f}"
+        # French decimal comma: the field is text, so what is shown is what Camille would type.
+        return "" if self.valeur is None else f"{self.valeur.normalize():f}".replace(".", ",")
 
 
 @dataclass

@@ -7,7 +7,7 @@ from django.db.models import Max, Sum
 from django.db.models.functions import Cast, Coalesce, Substr
 
 from clauses import objectif
-from marches.models import Lot
+from marches.models import STATUTS_AVEC_OBJECTIF, Lot
 
 
 def prochaine_reference_participant() -> str:
@@ -49,11 +49,13 @@ def heures_realisees_lot(lot: Lot, jusqu_au: dt.date | None = None) -> Decimal:
 
 
 def avancement_lot(lot: Lot, jour: dt.date) -> Avancement:
-    """Target, hours realised by ``jour`` (months started by then) and the pro-rata expectation."""
+    """Target, hours realised by ``jour`` (months started by then) and the pro-rata expectation.
+
+    Nothing is expected of a lot whose marché is not awarded yet, so it cannot be late.
+    """
     clause = getattr(lot, "clause", None)
     cible = clause.heures_objectif if clause else 0
-    return Avancement(
-        objectif=cible,
-        realisees=heures_realisees_lot(lot, jour),
-        attendues=objectif.heures_attendues(cible, lot.date_debut, lot.date_fin, jour),
-    )
+    attendues = None
+    if lot.marche.statut in STATUTS_AVEC_OBJECTIF:
+        attendues = objectif.heures_attendues(cible, lot.date_debut, lot.date_fin, jour)
+    return Avancement(objectif=cible, realisees=heures_realisees_lot(lot, jour), attendues=attendues)

@@ -28,6 +28,8 @@ class StatutMarche(models.TextChoices):
 
 STATUTS_ACTIFS = (StatutMarche.ATTRIBUE, StatutMarche.EN_EXECUTION)
 STATUTS_AVANT_ATTRIBUTION = (StatutMarche.EN_PREPARATION, StatutMarche.EN_CONSULTATION)
+# A lot's hours are expected only once its marché is awarded: before that there is no one to do them.
+STATUTS_AVEC_OBJECTIF = (StatutMarche.ATTRIBUE, StatutMarche.EN_EXECUTION, StatutMarche.ACHEVE, StatutMarche.SOLDE)
 
 
 class AvisFaisabilite(models.TextChoices):

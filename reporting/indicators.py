@@ -51,12 +51,11 @@ from clauses.models import (
     TypeContrat,
 )
 from conventions.calendrier import add_months
-from marches.models import STATUTS_ACTIFS, Attribution, Lot, Marche, StatutMarche
+from marches.models import STATUTS_ACTIFS, STATUTS_AVEC_OBJECTIF, Attribution, Lot, Marche
 
 ZERO = Decimal("0")
 DEUX_DECIMALES = Decimal("0.01")
 # Marchés whose lots carry a target that counts: awarded or later (not drafts, not abandoned tenders).
-STATUTS_AVEC_OBJECTIF = (StatutMarche.ATTRIBUE, StatutMarche.EN_EXECUTION, StatutMarche.ACHEVE, StatutMarche.SOLDE)
 EPOQUE = dt.date(1970, 1, 1)
 
 

@@ -216,8 +216,8 @@ def test_camille_walks_from_a_new_marche_to_the_hours_on_her_dashboard(page, liv
     page.evaluate("window.pasRecharge = true")
     cellule = page.get_by_label(f"Heures de {participant.reference} en {date_format(mois_saisi, 'F Y')}", exact=True)
     with page.expect_response(re.compile(r"/placements/\d+/heures/\d{4}-\d{2}/$")) as reponse:
-        # A decimal point: headless Chromium drops the comma from a number input (« 35,5 » would become 355).
-        cellule.press_sequentially("35.5")
+        # A decimal comma, as Camille types it: the cell is a text field that the server reads in French.
+        cellule.press_sequentially("35,5")
         cellule.press("Tab")
     assert reponse.value.ok
     expect(page.locator(f"#total-p{placement.pk}")).to_have_text("35,5 h")

@@ -106,7 +106,7 @@ class TestGrille:
         )
         assert "Hors de la période du placement" in contenu
         assert f'aria-label="Heures de {placement.participant.reference} en ' in contenu
-        assert 'value="35.5"' in contenu
+        assert 'value="35,5"' in contenu
         assert 'hx-trigger="change"' in contenu
         assert "Enregistrer la grille" in contenu
         assert "400 h" in contenu
@@ -166,7 +166,7 @@ class TestCellule:
         )
         contenu = reponse.content.decode()
         assert f'id="c-{placement.pk}-{mois:%Y-%m}"' in contenu
-        assert 'value="35.5"' in contenu
+        assert 'value="35,5"' in contenu
         assert f'<td id="total-p{placement.pk}" class="nombre fw-semibold" hx-swap-oob="true">35,5 h</td>' in contenu
         assert f'<td id="total-m{mois:%Y-%m}" class="nombre fw-semibold" hx-swap-oob="true">55,5 h</td>' in contenu
         assert 'id="avancement"' in contenu and "hx-swap-oob" in contenu

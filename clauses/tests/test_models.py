@@ -200,3 +200,14 @@ def test_a_partial_save_recomputes_the_target():
     clause.save(update_fields=["taux_insertion"])
     clause.refresh_from_db()
     assert clause.heures_calculees == 1667
+
+
+def test_nothing_is_expected_before_the_award():
+    from clauses.services import avancement_lot
+    from marches.models import StatutMarche
+
+    clause = ClauseInsertionFactory(
+        lot__marche__statut=StatutMarche.EN_PREPARATION, lot__date_debut=D(2026, 1, 1), lot__date_fin=D(2026, 12, 31)
+    )
+    a = avancement_lot(clause.lot, D(2026, 6, 30))
+    assert (a.attendues, a.en_retard) == (None, False)
