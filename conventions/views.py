@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.contrib import messages
-from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponseRedirect
@@ -23,6 +22,7 @@ from config.export import reponse_xlsx
 from config.formats import date_longue
 from config.listes import VueListe
 from config.permissions import FacilitateurRequisMixin
+from config.vues import VueCreation, VueModification
 from conventions import calendrier, services
 from conventions.filters import ConventionFilter, DonneurDOrdreFilter
 from conventions.forms import AvenantForm, ConventionForm, DenonciationForm, DonneurDOrdreForm, ReferentForm
@@ -172,28 +172,22 @@ class DonneurDetail(FacilitateurRequisMixin, DetailView):
         return context
 
 
-class DonneurCreation(FacilitateurRequisMixin, SuccessMessageMixin, CreateView):
+class DonneurCreation(VueCreation):
     model = DonneurDOrdre
     form_class = DonneurDOrdreForm
     template_name = "conventions/donneur_form.html"
     success_message = "Le donneur d'ordre « %(nom)s » a été enregistré."
-    extra_context = {"titre": "Nouveau donneur d'ordre"}
-
-    def get_success_url(self):
-        return reverse("conventions:donneur", args=[self.object.pk])
+    titre = "Nouveau donneur d'ordre"
+    url_succes = "conventions:donneur"
 
 
-class DonneurModification(FacilitateurRequisMixin, SuccessMessageMixin, UpdateView):
+class DonneurModification(VueModification):
     model = DonneurDOrdre
     form_class = DonneurDOrdreForm
     template_name = "conventions/donneur_form.html"
     success_message = "Le donneur d'ordre « %(nom)s » a été modifié."
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(titre=f"Modifier {self.object.nom}", **kwargs)
-
-    def get_success_url(self):
-        return reverse("conventions:donneur", args=[self.object.pk])
+    titre = "Modifier {objet.nom}"
+    url_succes = "conventions:donneur"
 
 
 # --- Référents ------------------------------------------------------------------------------------------------

@@ -1,11 +1,10 @@
-from django.contrib.messages.views import SuccessMessageMixin
 from django.db.models import Count, DecimalField, Sum, Value
 from django.db.models.functions import Coalesce
-from django.urls import reverse
-from django.views.generic import CreateView, DetailView, UpdateView
+from django.views.generic import DetailView
 
 from config.listes import VueListe
 from config.permissions import FacilitateurRequisMixin
+from config.vues import VueCreation, VueModification
 from entreprises.filters import EntrepriseFilter, OperateurFilter
 from entreprises.forms import EntrepriseForm, OperateurForm
 from entreprises.models import Entreprise, Operateur
@@ -63,28 +62,22 @@ class EntrepriseDetail(FacilitateurRequisMixin, DetailView):
         return context
 
 
-class EntrepriseCreation(FacilitateurRequisMixin, SuccessMessageMixin, CreateView):
+class EntrepriseCreation(VueCreation):
     model = Entreprise
     form_class = EntrepriseForm
     template_name = "entreprises/entreprise_form.html"
     success_message = "L'entreprise « %(raison_sociale)s » a été enregistrée."
-    extra_context = {"titre": "Nouvelle entreprise"}
-
-    def get_success_url(self):
-        return reverse("entreprises:entreprise", args=[self.object.pk])
+    titre = "Nouvelle entreprise"
+    url_succes = "entreprises:entreprise"
 
 
-class EntrepriseModification(FacilitateurRequisMixin, SuccessMessageMixin, UpdateView):
+class EntrepriseModification(VueModification):
     model = Entreprise
     form_class = EntrepriseForm
     template_name = "entreprises/entreprise_form.html"
     success_message = "L'entreprise « %(raison_sociale)s » a été modifiée."
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(titre=f"Modifier {self.object.raison_sociale}", **kwargs)
-
-    def get_success_url(self):
-        return reverse("entreprises:entreprise", args=[self.object.pk])
+    titre = "Modifier {objet.raison_sociale}"
+    url_succes = "entreprises:entreprise"
 
 
 class OperateurListe(VueListe):
@@ -116,25 +109,19 @@ class OperateurDetail(FacilitateurRequisMixin, DetailView):
         return super().get_context_data(titre=self.object.nom, **kwargs)
 
 
-class OperateurCreation(FacilitateurRequisMixin, SuccessMessageMixin, CreateView):
+class OperateurCreation(VueCreation):
     model = Operateur
     form_class = OperateurForm
     template_name = "entreprises/operateur_form.html"
     success_message = "« %(nom)s » a été ajouté à l'annuaire."
-    extra_context = {"titre": "Nouvel opérateur ou prescripteur"}
-
-    def get_success_url(self):
-        return reverse("entreprises:operateur", args=[self.object.pk])
+    titre = "Nouvel opérateur ou prescripteur"
+    url_succes = "entreprises:operateur"
 
 
-class OperateurModification(FacilitateurRequisMixin, SuccessMessageMixin, UpdateView):
+class OperateurModification(VueModification):
     model = Operateur
     form_class = OperateurForm
     template_name = "entreprises/operateur_form.html"
     success_message = "« %(nom)s » a été modifié."
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(titre=f"Modifier {self.object.nom}", **kwargs)
-
-    def get_success_url(self):
-        return reverse("entreprises:operateur", args=[self.object.pk])
+    titre = "Modifier {objet.nom}"
+    url_succes = "entreprises:operateur"

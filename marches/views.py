@@ -10,6 +10,7 @@ from django.views.generic import CreateView, DetailView, UpdateView, View
 
 from config.listes import VueListe
 from config.permissions import FacilitateurRequisMixin
+from config.vues import VueCreation, VueModification
 from marches import services
 from marches.filters import MarcheFilter
 from marches.forms import AttributionForm, LotForm, MarcheForm, StatutForm
@@ -104,31 +105,25 @@ class MarcheStatut(FacilitateurRequisMixin, View):
         return redirect("marches:marche", pk=marche.pk)
 
 
-class MarcheCreation(FacilitateurRequisMixin, SuccessMessageMixin, CreateView):
+class MarcheCreation(VueCreation):
     model = Marche
     form_class = MarcheForm
     template_name = "marches/marche_form.html"
     success_message = "Le marché « %(objet)s » a été enregistré. Ajoutez-lui ses lots."
-    extra_context = {"titre": "Nouveau marché"}
+    titre = "Nouveau marché"
+    url_succes = "marches:marche"
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "utilisateur": self.request.user}
 
-    def get_success_url(self):
-        return reverse("marches:marche", args=[self.object.pk])
 
-
-class MarcheModification(FacilitateurRequisMixin, SuccessMessageMixin, UpdateView):
+class MarcheModification(VueModification):
     model = Marche
     form_class = MarcheForm
     template_name = "marches/marche_form.html"
     success_message = "Le marché « %(objet)s » a été modifié."
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(titre=f"Modifier le marché « {self.object.objet} »", **kwargs)
-
-    def get_success_url(self):
-        return reverse("marches:marche", args=[self.object.pk])
+    titre = "Modifier le marché « {objet.objet} »"
+    url_succes = "marches:marche"
 
 
 class LotCreation(FacilitateurRequisMixin, SuccessMessageMixin, CreateView):
