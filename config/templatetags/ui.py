@@ -76,3 +76,12 @@ def pourcent_borne(valeur) -> int:
 def date_longue(valeur) -> str:
     """A date as French writes it: « 1er juillet 2027 », « 15 mars 2027 »."""
     return formats.date_longue(valeur)
+
+
+@register.filter
+def pluriel(nombre, suffixe: str = "s") -> str:
+    """French plural: « 0 résultat », « 1 résultat », « 2 résultats » (Django's pluralize puts an s after 0)."""
+    try:
+        return suffixe if abs(int(nombre)) >= 2 else ""
+    except (TypeError, ValueError):
+        return ""
