@@ -65,7 +65,7 @@ seed: migrate
 run: migrate
 	$(PY) manage.py seed_demo --if-empty
 	@echo "Clauses : http://$(HOST):$(PORT)/ (Ctrl-C pour arrêter)"
-	@trap 'kill 0' INT TERM EXIT; \
+	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
 	$(VENV)/bin/celery -A config worker --beat --loglevel=INFO --concurrency=1 & \
 	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
