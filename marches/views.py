@@ -1,12 +1,12 @@
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib import messages
-from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.views.generic import CreateView, DetailView, UpdateView, View
+from django.utils.functional import cached_property
+from django.views.generic import DetailView, View
 
 from config.listes import VueListe
 from config.permissions import FacilitateurRequisMixin
@@ -126,31 +126,33 @@ class MarcheModification(VueModification):
     url_succes = "marches:marche"
 
 
-class LotCreation(FacilitateurRequisMixin, SuccessMessageMixin, CreateView):
+class LotCreation(VueCreation):
     model = Lot
     form_class = LotForm
     template_name = "marches/lot_form.html"
     success_message = "Le lot %(numero)s a été ajouté. Calculez maintenant son objectif d'heures d'insertion."
+    titre = "Nouveau lot"
+    url_succes = "clauses:calcul_objectif"
 
-    def dispatch(self, request, *args, **kwargs):
-        self.marche = get_object_or_404(Marche.objects.select_related("donneur_d_ordre"), pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    # Loaded after the role check: a référent gets 403 whether the marché exists or not.
+    @cached_property
+    def marche(self):
+        return get_object_or_404(Marche.objects.select_related("donneur_d_ordre"), pk=self.kwargs["pk"])
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "marche": self.marche}
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(titre="Nouveau lot", marche=self.marche, **kwargs)
-
-    def get_success_url(self):
-        return reverse("clauses:calcul_objectif", args=[self.object.pk])
+        return super().get_context_data(marche=self.marche, **kwargs)
 
 
-class LotModification(FacilitateurRequisMixin, SuccessMessageMixin, UpdateView):
+class LotModification(VueModification):
     model = Lot
     form_class = LotForm
     template_name = "marches/lot_form.html"
     success_message = "Le lot %(numero)s a été modifié."
+    titre = "Modifier le lot {objet.numero}"
+    url_succes = "clauses:lot"
 
     def get_queryset(self):
         return Lot.objects.select_related("marche__donneur_d_ordre")
@@ -159,15 +161,10 @@ class LotModification(FacilitateurRequisMixin, SuccessMessageMixin, UpdateView):
         return {**super().get_form_kwargs(), "marche": self.object.marche}
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            titre=f"Modifier le lot {self.object.numero}", marche=self.object.marche, **kwargs
-        )
-
-    def get_success_url(self):
-        return reverse("clauses:lot", args=[self.object.pk])
+        return super().get_context_data(marche=self.object.marche, **kwargs)
 
 
-class AttributionMixin(FacilitateurRequisMixin, SuccessMessageMixin):
+class AttributionMixin:
     model = Attribution
     form_class = AttributionForm
     template_name = "marches/attribution_form.html"
@@ -194,18 +191,22 @@ class AttributionMixin(FacilitateurRequisMixin, SuccessMessageMixin):
         return reponse
 
     def get_success_url(self):
+        # Back to the lot, where the attributaires and their shares are listed.
         return reverse("clauses:lot", args=[self.lot.pk])
 
 
-class AttributionCreation(AttributionMixin, CreateView):
-    extra_context = {"titre": "Nouvel attributaire"}
+class AttributionCreation(AttributionMixin, VueCreation):
+    titre = "Nouvel attributaire"
 
-    def dispatch(self, request, *args, **kwargs):
-        self.lot = get_object_or_404(Lot.objects.select_related("marche__donneur_d_ordre"), pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    # Loaded after the role check: a référent gets 403 whether the lot exists or not.
+    @cached_property
+    def lot(self):
+        return get_object_or_404(Lot.objects.select_related("marche__donneur_d_ordre"), pk=self.kwargs["pk"])
 
 
-class AttributionModification(AttributionMixin, UpdateView):
+class AttributionModification(AttributionMixin, VueModification):
+    titre = "Modifier l'attribution de {objet.entreprise}"
+
     def get_queryset(self):
         return Attribution.objects.select_related("entreprise", "lot__marche__donneur_d_ordre")
 
@@ -213,6 +214,3 @@ class AttributionModification(AttributionMixin, UpdateView):
         attribution = super().get_object(queryset)
         self.lot = attribution.lot
         return attribution
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(titre=f"Modifier l'attribution de {self.object.entreprise}", **kwargs)

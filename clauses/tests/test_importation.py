@@ -7,6 +7,7 @@ from openpyxl import Workbook, load_workbook
 
 from clauses import importation
 from clauses.factories import HeuresMensuellesFactory, ParticipantFactory, PlacementFactory
+from clauses.importation import lecture
 from clauses.models import CritereEligibilite, Genre, HeuresMensuelles, NiveauQualification, Participant, SourceHeures
 from conventions.factories import FacilitateurFactory
 from entreprises.factories import EntrepriseFactory, PrescripteurFactory, siret_n
@@ -77,20 +78,20 @@ class TestLecture:
         ],
     )
     def test_months(self, valeur, attendu):
-        assert importation.lire_mois(valeur) == attendu
+        assert lecture.lire_mois(valeur) == attendu
 
     @pytest.mark.parametrize(
         ("valeur", "attendu"),
         [("35,5", Decimal("35.5")), ("35.5", Decimal("35.5")), (" 1 234,5 h", Decimal("1234.5")), (12, 12)],
     )
     def test_numbers(self, valeur, attendu):
-        assert importation.lire_nombre(valeur) == attendu
+        assert lecture.lire_nombre(valeur) == attendu
 
     def test_headers_ignore_case_accents_and_extra_columns(self):
         contenu = csv_(
             [["Commentaire", "REFERENCE PARTICIPANT", "siret ", "Nombre d'heures", "mois"], ["x", "a", "b", "c", "d"]]
         )
-        tableau = importation.lire_tableau(io.BytesIO(contenu), "f.csv", len(contenu), importation.COLONNES_RELEVE)
+        tableau = lecture.lire_tableau(io.BytesIO(contenu), "f.csv", len(contenu), importation.COLONNES_RELEVE)
         assert tableau.colonnes == {"reference": 1, "siret": 2, "heures": 3, "mois": 4}
         assert tableau.lignes == [(2, ("x", "a", "b", "c", "d"))]
 

@@ -5,12 +5,11 @@ id, never the person's name, so that a bookmark, a browser history or a shared l
 """
 
 from django.contrib import messages
-from django.contrib.messages.views import SuccessMessageMixin
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.views.generic import CreateView, DetailView, UpdateView
+from django.views.generic import DetailView
 
 from clauses import services_parcours
 from clauses.filters import ParticipantFilter, PlacementFilter
@@ -18,6 +17,7 @@ from clauses.forms.participants import ParticipantForm, PlacementForm, SortieFor
 from clauses.models import MomentSortie, Participant, Placement, Sortie
 from config.listes import VueListe
 from config.permissions import FacilitateurRequisMixin
+from config.vues import VueCreation, VueModification
 
 # Short labels of the usual criteria for the list's badges; the full label stays in the title attribute.
 CRITERES_ABREGES = {
@@ -120,36 +120,27 @@ class ParticipantDetail(FacilitateurRequisMixin, DetailView):
         )
 
 
-class ParticipantCreation(FacilitateurRequisMixin, SuccessMessageMixin, CreateView):
+class _ParticipantFormulaire:
     model = Participant
     form_class = ParticipantForm
     template_name = "clauses/participants/participant_form.html"
-    extra_context = {"titre": "Nouveau participant"}
+    url_succes = "clauses:participant"
 
     def form_valid(self, form):
+        # The service saves the participant with its criteria; the reference exists only once it has run.
         self.object = services_parcours.enregistrer_participant(form)
-        messages.success(self.request, f"Le participant {self.object.reference} a été enregistré.")
+        messages.success(self.request, self.success_message % {"reference": self.object.reference})
         return redirect(self.get_success_url())
 
-    def get_success_url(self):
-        return reverse("clauses:participant", args=[self.object.pk])
+
+class ParticipantCreation(_ParticipantFormulaire, VueCreation):
+    titre = "Nouveau participant"
+    success_message = "Le participant %(reference)s a été enregistré."
 
 
-class ParticipantModification(FacilitateurRequisMixin, UpdateView):
-    model = Participant
-    form_class = ParticipantForm
-    template_name = "clauses/participants/participant_form.html"
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(titre=f"Modifier le participant {self.object.reference}", **kwargs)
-
-    def form_valid(self, form):
-        self.object = services_parcours.enregistrer_participant(form)
-        messages.success(self.request, f"Le participant {self.object.reference} a été modifié.")
-        return redirect(self.get_success_url())
-
-    def get_success_url(self):
-        return reverse("clauses:participant", args=[self.object.pk])
+class ParticipantModification(_ParticipantFormulaire, VueModification):
+    titre = "Modifier le participant {objet.reference}"
+    success_message = "Le participant %(reference)s a été modifié."
 
 
 # --- Placements ------------------------------------------------------------------------------------
@@ -214,10 +205,11 @@ class PlacementDetail(FacilitateurRequisMixin, DetailView):
         )
 
 
-class _PlacementFormulaire(FacilitateurRequisMixin):
+class _PlacementFormulaire:
     model = Placement
     form_class = PlacementForm
     template_name = "clauses/participants/placement_form.html"
+    url_succes = "clauses:placement"
 
     def form_valid(self, form):
         reponse = super().form_valid(form)
@@ -225,13 +217,10 @@ class _PlacementFormulaire(FacilitateurRequisMixin):
             messages.warning(self.request, avertissement)
         return reponse
 
-    def get_success_url(self):
-        return reverse("clauses:placement", args=[self.object.pk])
 
-
-class PlacementCreation(_PlacementFormulaire, SuccessMessageMixin, CreateView):
+class PlacementCreation(_PlacementFormulaire, VueCreation):
     success_message = "Le placement a été enregistré."
-    extra_context = {"titre": "Nouveau placement"}
+    titre = "Nouveau placement"
 
     def get_initial(self):
         initial = super().get_initial()
@@ -243,20 +232,18 @@ class PlacementCreation(_PlacementFormulaire, SuccessMessageMixin, CreateView):
         return initial
 
 
-class PlacementModification(_PlacementFormulaire, SuccessMessageMixin, UpdateView):
+class PlacementModification(_PlacementFormulaire, VueModification):
     success_message = "Le placement a été modifié."
+    titre = "Modifier le placement {objet.participant.reference}"
 
     def get_queryset(self):
         return Placement.objects.select_related("participant", "attribution__entreprise")
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(titre=f"Modifier le placement {self.object.participant.reference}", **kwargs)
 
 
 # --- Outcomes --------------------------------------------------------------------------------------
 
 
-class _SortieFormulaire(FacilitateurRequisMixin, SuccessMessageMixin):
+class _SortieFormulaire:
     model = Sortie
     form_class = SortieForm
     template_name = "clauses/participants/sortie_form.html"
@@ -268,10 +255,11 @@ class _SortieFormulaire(FacilitateurRequisMixin, SuccessMessageMixin):
         return super().get_context_data(placement=self.placement, **kwargs)
 
     def get_success_url(self):
+        # Back to the participant, where the outcomes are listed, rather than to the outcome itself.
         return reverse("clauses:participant", args=[self.placement.participant_id])
 
 
-class SortieCreation(_SortieFormulaire, CreateView):
+class SortieCreation(_SortieFormulaire, VueCreation):
     success_message = "La sortie a été enregistrée."
 
     @cached_property
@@ -288,13 +276,15 @@ class SortieCreation(_SortieFormulaire, CreateView):
         return initial
 
     def get_context_data(self, **kwargs):
+        # No object yet to name in ``titre``: the placement does.
         return super().get_context_data(
             titre=f"Nouvelle sortie — placement {self.placement.participant.reference}", **kwargs
         )
 
 
-class SortieModification(_SortieFormulaire, UpdateView):
+class SortieModification(_SortieFormulaire, VueModification):
     success_message = "La sortie a été modifiée."
+    titre = "Modifier la sortie — placement {objet.placement.participant.reference}"
 
     def get_queryset(self):
         return Sortie.objects.select_related("placement__participant", "placement__attribution__entreprise")
@@ -302,8 +292,3 @@ class SortieModification(_SortieFormulaire, UpdateView):
     @cached_property
     def placement(self) -> Placement:
         return self.object.placement
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            titre=f"Modifier la sortie — placement {self.placement.participant.reference}", **kwargs
-        )

@@ -72,6 +72,11 @@ class TestAcces:
         for url in self.urls():
             assert client_referent.get(url).status_code == 403, url
 
+    def test_a_referent_cannot_tell_which_ids_exist(self, client_referent):
+        # The role is checked before the object is looked up: 403 for an id that exists or not.
+        for nom in ("marches:lot_creation", "marches:attribution_creation", "marches:lot_modification"):
+            assert client_referent.get(reverse(nom, args=[999999])).status_code == 403, nom
+
     def test_a_referent_cannot_post(self, client_referent):
         marche = MarcheFactory(statut=StatutMarche.EN_PREPARATION, objet="Avant")
         lot = LotFactory(marche=marche, intitule="Avant")

@@ -1,0 +1,288 @@
+"""Reading an import file: from the uploaded bytes to a header matched with the expected columns and
+numbered rows, and from a cell to a date, a month or a number.
+
+Kept apart from the imports themselves because none of it knows the models: it can be read, and tested,
+as plain parsing. The two imports describe their columns with ``Colonne`` and get back a ``Tableau``;
+anything that makes the whole file unreadable raises ``FichierInvalide`` with a French reason.
+"""
+
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from openpyxl import load_workbook
+from openpyxl.utils.datetime import from_excel
+
+from clauses.heures import premier_du_mois
+
+TAILLE_MAX = 10 * 1024 * 1024
+TAILLE_MAX_TEXTE = "10 Mo"
+LIGNES_MAX = 100_000
+EXTENSIONS = ("xlsx", "csv")
+
+
+class FichierInvalide(Exception):
+    """The whole file is refused (format, size, columns…): the message says why, in French."""
+
+
+# --- Text helpers ------------------------------------------------------------------------------------
+
+
+def normaliser(texte: object) -> str:
+    """« Référence  participant » → « reference participant »: no case, accents or punctuation."""
+    texte = unicodedata.normalize("NFKD", str(texte or "")).encode("ascii", "ignore").decode("ascii")
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", texte.lower()).split())
+
+
+def texte_cellule(valeur: object) -> str:
+    if valeur is None:
+        return ""
+    if isinstance(valeur, float) and valeur.is_integer():
+        return str(int(valeur))
+    return str(valeur).strip()
+
+
+def _date_excel(valeur: object) -> dt.date | None:
+    """A date cell (datetime) or a bare Excel serial number (a date cell that lost its format)."""
+    if isinstance(valeur, dt.datetime):
+        return valeur.date()
+    if isinstance(valeur, dt.date):
+        return valeur
+    if isinstance(valeur, (int, float)) and not isinstance(valeur, bool) and 1 <= valeur < 2958466:
+        try:
+            resultat = from_excel(valeur)
+        except (ValueError, OverflowError):
+            return None
+        return resultat.date() if isinstance(resultat, dt.datetime) else None
+    return None
+
+
+_DATE_FR = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$")
+
+
+def lire_date(valeur: object) -> dt.date | None:
+    """JJ/MM/AAAA, AAAA-MM-JJ or a date cell; None when it is none of these."""
+    date = _date_excel(valeur)
+    if date is not None:
+        return date
+    texte = texte_cellule(valeur)
+    for motif, ordre in ((_DATE_FR, (3, 2, 1)), (_DATE_ISO, (1, 2, 3))):
+        correspondance = motif.match(texte)
+        if correspondance:
+            try:
+                return dt.date(*(int(correspondance[i]) for i in ordre))
+            except ValueError:
+                return None
+    return None
+
+
+_MOIS_NOMS = {
+    "janvier": 1, "janv": 1, "fevrier": 2, "fevr": 2, "fev": 2, "mars": 3, "avril": 4, "avr": 4, "mai": 5,
+    "juin": 6, "juillet": 7, "juil": 7, "aout": 8, "septembre": 9, "sept": 9, "octobre": 10, "oct": 10,
+    "novembre": 11, "nov": 11, "decembre": 12, "dec": 12,
+}  # fmt: skip
+_MOIS_MM_AAAA = re.compile(r"^(\d{1,2})[/.-](\d{4})$")
+_MOIS_AAAA_MM = re.compile(r"^(\d{4})[/.-](\d{1,2})$")
+
+
+def lire_mois(valeur: object) -> dt.date | None:
+    """MM/AAAA, AAAA-MM, « mars 2026 », a full date or a date cell → first day of the month."""
+    date = lire_date(valeur)
+    if date is not None:
+        return premier_du_mois(date)
+    texte = texte_cellule(valeur)
+    for motif, i_annee, i_mois in ((_MOIS_MM_AAAA, 2, 1), (_MOIS_AAAA_MM, 1, 2)):
+        correspondance = motif.match(texte)
+        if correspondance:
+            annee, mois = int(correspondance[i_annee]), int(correspondance[i_mois])
+            return dt.date(annee, mois, 1) if 1 <= mois <= 12 and annee >= 1900 else None
+    mots = normaliser(texte).split()
+    if len(mots) == 2 and mots[0] in _MOIS_NOMS and mots[1].isdigit() and len(mots[1]) == 4:
+        return dt.date(int(mots[1]), _MOIS_NOMS[mots[0]], 1)
+    return None
+
+
+def lire_nombre(valeur: object) -> Decimal | None:
+    """35, 35.5, « 35,5 », « 1 234,5 h » → Decimal; None when it is not a number."""
+    if isinstance(valeur, bool):
+        return None
+    if isinstance(valeur, (int, float)):
+        texte = repr(valeur)
+    else:
+        texte = re.sub(r"[\s\u00a0\u202f]", "", texte_cellule(valeur)).replace(",", ".")
+        texte = texte[:-1] if texte[-1:].lower() == "h" else texte
+    try:
+        nombre = Decimal(texte)
+    except InvalidOperation:
+        return None
+    return nombre if nombre.is_finite() else None
+
+
+# --- Columns -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Colonne:
+    cle: str
+    titre: str
+    synonymes: tuple[str, ...] = ()
+    exemple: object = ""
+    aide: str = ""
+
+    def noms(self) -> set[str]:
+        return {normaliser(self.titre), *(normaliser(s) for s in self.synonymes)}
+
+
+# --- Reading a file ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Tableau:
+    colonnes: dict[str, int]  # key of the column → its index in the rows
+    lignes: list[tuple[int, tuple]]  # (line number as the spreadsheet shows it, values)
+
+    def valeur(self, ligne: tuple, cle: str) -> object:
+        index = self.colonnes.get(cle)
+        return None if index is None else ligne[index]
+
+
+def extension(nom: str) -> str:
+    return nom.rsplit(".", 1)[-1].lower() if "." in nom else ""
+
+
+def verifier_taille(taille: int) -> None:
+    if taille > TAILLE_MAX:
+        raise FichierInvalide(
+            f"Le fichier pèse {taille / (1024 * 1024):.1f} Mo".replace(".", ",")
+            + f" : la taille maximale est de {TAILLE_MAX_TEXTE}. Découpez-le en plusieurs fichiers."
+        )
+
+
+def verifier_nom(nom: str) -> str:
+    ext = extension(nom)
+    if ext == "xls":
+        raise FichierInvalide(
+            "Les classeurs Excel 97-2003 (.xls) ne sont pas pris en charge : enregistrez le fichier au format "
+            ".xlsx ou .csv."
+        )
+    if ext not in EXTENSIONS:
+        raise FichierInvalide("Le fichier doit être un classeur XLSX ou un fichier CSV (.xlsx ou .csv).")
+    return ext
+
+
+def _lignes_xlsx(fichier) -> Iterator[tuple[int, tuple]]:
+    debut = fichier.read(8)
+    fichier.seek(0)
+    if debut[:4] != b"PK\x03\x04":
+        if debut == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+            raise FichierInvalide(
+                "Ce fichier est un classeur Excel 97-2003 (.xls) renommé : enregistrez-le au format .xlsx."
+            )
+        raise FichierInvalide("Le fichier n'est pas un classeur XLSX lisible (il n'a pas été créé par un tableur).")
+    try:
+        classeur = load_workbook(fichier, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as erreur:
+        raise FichierInvalide("Le classeur XLSX est endommagé ou illisible.") from erreur
+    try:
+        if not classeur.worksheets:
+            return
+        for numero, ligne in enumerate(classeur.worksheets[0].iter_rows(values_only=True), start=1):
+            yield numero, tuple(ligne)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as erreur:
+        raise FichierInvalide("Le classeur XLSX est endommagé ou illisible.") from erreur
+    finally:
+        classeur.close()
+
+
+def _decoder(brut: bytes) -> str:
+    if brut.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return brut.decode("utf-16")
+        except UnicodeDecodeError as erreur:
+            raise FichierInvalide("Le fichier CSV n'est pas lisible (encodage UTF-16 incorrect).") from erreur
+    if b"\x00" in brut[:4096]:
+        raise FichierInvalide("Le fichier n'est pas un fichier CSV (texte) : enregistrez-le au format .csv ou .xlsx.")
+    for encodage in ("utf-8-sig", "cp1252"):
+        try:
+            return brut.decode(encodage)
+        except UnicodeDecodeError:
+            continue
+    raise FichierInvalide("L'encodage du fichier CSV n'est pas reconnu : enregistrez-le en UTF-8.")
+
+
+def _separateur(texte: str) -> str:
+    entete = next((ligne for ligne in texte.splitlines() if ligne.strip()), "")
+    comptes = {sep: entete.count(sep) for sep in (";", ",", "\t")}
+    meilleur = max(comptes, key=comptes.get)
+    if comptes[meilleur]:
+        return meilleur
+    try:
+        return csv.Sniffer().sniff(texte[:4096], delimiters=";,\t").delimiter
+    except csv.Error:
+        return ";"
+
+
+def _lignes_csv(fichier) -> Iterator[tuple[int, tuple]]:
+    texte = _decoder(fichier.read())
+    if texte.startswith("PK\x03\x04"):
+        raise FichierInvalide("Ce fichier est un classeur XLSX : donnez-lui l'extension .xlsx.")
+    lecteur = csv.reader(io.StringIO(texte, newline=""), delimiter=_separateur(texte))
+    try:
+        for numero, ligne in enumerate(lecteur, start=1):
+            yield numero, tuple(ligne)
+    except csv.Error as erreur:
+        raise FichierInvalide(f"Le fichier CSV est mal formé : {erreur}.") from erreur
+
+
+def lire_tableau(fichier, nom: str, taille: int, colonnes: list[Colonne]) -> Tableau:
+    """Header and non-empty rows of the first sheet; raises FichierInvalide with a French reason."""
+    verifier_taille(taille)
+    ext = verifier_nom(nom)
+    fichier.seek(0)
+    lignes = _lignes_xlsx(fichier) if ext == "xlsx" else _lignes_csv(fichier)
+    entete = None
+    corps = []
+    for numero, valeurs in lignes:
+        if not any(texte_cellule(v) for v in valeurs):
+            continue
+        if entete is None:
+            entete = valeurs
+            continue
+        corps.append((numero, valeurs))
+        if len(corps) > LIGNES_MAX:
+            raise FichierInvalide(
+                f"Le fichier compte plus de {LIGNES_MAX:,} lignes".replace(",", "\u202f")
+                + " : découpez-le en plusieurs fichiers."
+            )
+    if entete is None:
+        raise FichierInvalide("Le fichier est vide : il ne contient ni en-têtes ni lignes.")
+    par_nom = {}
+    for colonne in colonnes:
+        for nom_possible in colonne.noms():
+            par_nom.setdefault(nom_possible, colonne.cle)
+    indices: dict[str, int] = {}
+    for index, titre in enumerate(entete):
+        cle = par_nom.get(normaliser(texte_cellule(titre)))
+        if cle is not None and cle not in indices:
+            indices[cle] = index
+    # Every row as wide as the header, so that a cell is read by its index alone.
+    largeur = len(entete)
+    corps = [(numero, valeurs + (None,) * (largeur - len(valeurs))) for numero, valeurs in corps]
+    return Tableau(colonnes=indices, lignes=corps)
+
+
+def exiger_colonnes(tableau: Tableau, obligatoires: list[str], colonnes: list[Colonne], description: str) -> None:
+    titres = {c.cle: c.titre for c in colonnes}
+    manquantes = [titres[cle] for cle in obligatoires if cle not in tableau.colonnes]
+    if manquantes:
+        pluriel = "s" if len(manquantes) > 1 else ""
+        raise FichierInvalide(
+            f"Colonne{pluriel} manquante{pluriel} : {', '.join(manquantes)}. Colonnes attendues : {description}."
+        )

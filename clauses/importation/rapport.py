@@ -1,0 +1,73 @@
+"""What a validation hands on: the report the facilitator previews, which also carries the rows that
+confirmation will write, and the batched lookups both validators make.
+
+Both imports (``releve``, ``participants``) fill the same ``Rapport``, so the views show either one with the
+same template and confirmation applies either one the same way.
+"""
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+# The two kinds of import, as the views and the report name them.
+RELEVE = "releve"
+PARTICIPANTS = "participants"
+
+# Lookups by ``__in`` go by batches: SQLite and PostgreSQL both take thousands of parameters, and a
+# 50,000-row file rarely names more than a few thousand people.
+LOT_REQUETE = 2000
+
+
+def par_lots(valeurs: Iterable, taille: int = LOT_REQUETE) -> Iterator[list]:
+    valeurs = list(valeurs)
+    for i in range(0, len(valeurs), taille):
+        yield valeurs[i : i + taille]
+
+
+@dataclass
+class Rapport:
+    type: str
+    lignes: int = 0
+    ajoutees: int = 0
+    mises_a_jour: int = 0
+    inchangees: int = 0
+    erreurs: list[str] = field(default_factory=list)
+    erreur_fichier: str = ""
+    # What confirmation writes; filled by validation.
+    creations: list = field(default_factory=list, repr=False)
+    modifications: list = field(default_factory=list, repr=False)
+
+    @property
+    def valide(self) -> bool:
+        return not self.erreur_fichier and not self.erreurs and self.lignes > 0
+
+    @property
+    def a_ecrire(self) -> bool:
+        return bool(self.creations or self.modifications)
+
+    @property
+    def resume(self) -> str:
+        """« 46 lignes ajoutées, 0 mise à jour, 3 inchangées »."""
+
+        def accord(n: int, singulier: str, pluriel: str) -> str:
+            return f"{n} {pluriel if n > 1 else singulier}"
+
+        return ", ".join(
+            (
+                accord(self.ajoutees, "ligne ajoutée", "lignes ajoutées"),
+                accord(self.mises_a_jour, "mise à jour", "mises à jour"),
+                accord(self.inchangees, "inchangée", "inchangées"),
+            )
+        )
+
+    def erreur(self, ligne: int, message: str) -> None:
+        self.erreurs.append(f"Ligne {ligne} : {message}")
+
+    def trier_erreurs(self) -> None:
+        """Row checks and file-wide lookups report in two passes; the facilitator reads them in file order."""
+        self.erreurs.sort(key=_numero_erreur)
+
+
+def _numero_erreur(message: str) -> int:
+    correspondance = re.match(r"Ligne (\d+)", message)
+    return int(correspondance[1]) if correspondance else 0
