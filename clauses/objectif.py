@@ -58,6 +58,16 @@ def heures_attendues(objectif: int, debut: dt.date | None, fin: dt.date | None, 
     return (Decimal(objectif) * fraction_ecoulee(debut, fin, jour)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+def date_d_arrete(jour: dt.date) -> dt.date:
+    """The day progress is judged at: the end of the last complete month before ``jour``.
+
+    Attributaires send their hours in monthly statements, so the month under way cannot be judged yet: on
+    25 November, the expectation runs to 31 October. The home page, the lot page and the alerts all use
+    this day, so the same lot reads the same everywhere.
+    """
+    return jour.replace(day=1) - dt.timedelta(days=1)
+
+
 SEUIL_RETARD = Decimal("0.80")
 
 

@@ -27,7 +27,8 @@ def prochaine_reference_participant() -> str:
 class Avancement:
     objectif: int
     realisees: Decimal
-    attendues: Decimal | None  # None when the lot has no execution period
+    attendues: Decimal | None  # None when the lot has no execution period or is not awarded
+    arrete_au: dt.date  # the day the expectation runs to (objectif.date_d_arrete)
 
     @property
     def taux(self) -> Decimal | None:
@@ -49,13 +50,15 @@ def heures_realisees_lot(lot: Lot, jusqu_au: dt.date | None = None) -> Decimal:
 
 
 def avancement_lot(lot: Lot, jour: dt.date) -> Avancement:
-    """Target, hours realised by ``jour`` (months started by then) and the pro-rata expectation.
+    """Target, hours recorded by ``jour`` (months started by then) and the pro-rata expectation at the end
+    of the last complete month (``objectif.date_d_arrete``).
 
     Nothing is expected of a lot whose marché is not awarded yet, so it cannot be late.
     """
     clause = getattr(lot, "clause", None)
     cible = clause.heures_objectif if clause else 0
+    arrete = objectif.date_d_arrete(jour)
     attendues = None
     if lot.marche.statut in STATUTS_AVEC_OBJECTIF:
-        attendues = objectif.heures_attendues(cible, lot.date_debut, lot.date_fin, jour)
-    return Avancement(objectif=cible, realisees=heures_realisees_lot(lot, jour), attendues=attendues)
+        attendues = objectif.heures_attendues(cible, lot.date_debut, lot.date_fin, arrete)
+    return Avancement(objectif=cible, realisees=heures_realisees_lot(lot, jour), attendues=attendues, arrete_au=arrete)

@@ -237,7 +237,7 @@ class Attribution(ErreursHorsFormulaireMixin, models.Model):
     date_notification = models.DateField("notification", null=True, blank=True)
     date_debut = models.DateField("début prévu", null=True, blank=True)
     date_fin = models.DateField("fin prévue", null=True, blank=True)
-    contact_nom = models.CharField("contact pour la clause", max_length=200, blank=True)
+    contact_nom = models.CharField("nom du contact", max_length=200, blank=True)
     contact_email = models.EmailField("e-mail du contact", blank=True)
     contact_telephone = models.CharField("téléphone du contact", max_length=30, blank=True)
     cree_le = models.DateTimeField("créée le", auto_now_add=True)

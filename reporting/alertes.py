@@ -120,7 +120,7 @@ def _dans(jours: int) -> str:
 
 def _lot(lot: Lot, majuscule: bool = True) -> str:
     numero = "unique" if lot.numero.lower() == "unique" else lot.numero
-    return f"{'L' if majuscule else 'l'}ot {numero} {lot.intitule}"
+    return f"{'L' if majuscule else 'l'}ot {numero} « {lot.intitule} »"
 
 
 def _alerte(type_: TypeAlerte, texte: str, url: str | None, echeance: dt.date, jour: dt.date) -> Alerte:
@@ -171,6 +171,7 @@ def lots_en_retard(jour: dt.date) -> list[Alerte]:
     ``JOURS_DE_GRACE`` days into their execution. Realised hours are summed in the database (one query);
     the expectation and the 80 % rule come from clauses.objectif, the same definition as the lot's page.
     """
+    arrete = objectif.date_d_arrete(jour)
     debut_au_plus_tard = jour - dt.timedelta(days=JOURS_DE_GRACE)
     lots = (
         Lot.objects.filter(
@@ -199,13 +200,14 @@ def lots_en_retard(jour: dt.date) -> list[Alerte]:
     alertes = []
     for lot in lots:
         cible = lot.clause.heures_objectif
-        attendues = objectif.heures_attendues(cible, lot.date_debut, lot.date_fin, jour)
+        attendues = objectif.heures_attendues(cible, lot.date_debut, lot.date_fin, arrete)
         if not objectif.en_retard(lot.realisees, attendues):
             continue
         taux = (lot.realisees / attendues * 100).quantize(Decimal(1))
         faites, dues = (format_heures(h.quantize(Decimal(1))) for h in (lot.realisees, attendues))
         texte = (
-            f"{_lot(lot)} du marché {lot.marche.objet} : {taux} % des heures attendues à ce jour ({faites} sur {dues})"
+            f"{_lot(lot)} du marché {lot.marche.objet} : {taux} % des heures attendues au {_date(arrete)} "
+            f"({faites} sur {dues})"
         )
         # The further behind, the more urgent: the lowest rates come first among today's alerts.
         alertes.append((taux, _alerte(TypeAlerte.RETARD, texte, _url("clauses:lot", lot.pk), jour, jour)))

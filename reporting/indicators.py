@@ -50,6 +50,7 @@ from clauses.models import (
     Placement,
     TypeContrat,
 )
+from clauses.objectif import date_d_arrete
 from conventions.calendrier import add_months
 from marches.models import STATUTS_ACTIFS, STATUTS_AVEC_OBJECTIF, Attribution, Lot, Marche
 
@@ -415,7 +416,7 @@ class ChiffresCles:
 def chiffres_cles(periode: Periode, jour: dt.date, **portee) -> ChiffresCles:
     """The key figures of a period, in three queries whatever the volume."""
     fenetres = {"objectif": (periode.debut, periode.fin)}
-    fin_attendu = premier_du_mois(jour) - dt.timedelta(days=1)
+    fin_attendu = date_d_arrete(jour)
     en_cours = periode.debut <= fin_attendu < periode.fin
     if en_cours:
         fenetres["attendu"] = (periode.debut, fin_attendu)

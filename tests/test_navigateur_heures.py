@@ -65,7 +65,7 @@ def test_hours_grid_then_statement_import(page, live_server, facilitateur):
     se_connecter(page, live_server.url, facilitateur.email, MOT_DE_PASSE)
 
     page.goto(f"{live_server.url}/attributions/{attribution.pk}/heures/")
-    assert page.get_by_role("heading", level=1).inner_text().startswith("Heures — Peintures du Rhône — Lot")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Heures de Peintures du Rhône — Lot")
     assert violations_accessibilite(page) == []
     page.evaluate("window.pasRecharge = true")
 

@@ -211,7 +211,7 @@ def test_camille_walks_from_a_new_marche_to_the_hours_on_her_dashboard(page, liv
 
     # 6. The hours grid: one cell typed, saved by htmx, the totals follow without a reload.
     page.get_by_role("link", name="Saisir les heures").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Heures — Peintures du Rhône — Lot 3")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Heures de Peintures du Rhône — Lot 3")
     visite.etape("grille-heures")
     page.evaluate("window.pasRecharge = true")
     cellule = page.get_by_label(f"Heures de {participant.reference} en {date_format(mois_saisi, 'F Y')}", exact=True)

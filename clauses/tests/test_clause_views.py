@@ -86,6 +86,13 @@ class TestPageLot:
         assert "objectif forcé (le calcul donne 833 h). Motif : Reprise du personnel en place" in contenu
         # The period is over: 700 h were expected, 120 h done.
         assert "700 h" in contenu and "120 h" in contenu and "En retard" in contenu
+        # Judged at the end of the last complete month, like the home page and the alerts.
+        from django.utils import timezone
+
+        from clauses.objectif import date_d_arrete
+        from config.formats import date_longue
+
+        assert f"Attendu au {date_longue(date_d_arrete(timezone.localdate()))}" in contenu
         assert attribution.entreprise.raison_sociale in contenu
         assert reverse("clauses:heures_grille", args=[attribution.pk]) in contenu
         assert reverse("clauses:calcul_objectif", args=[clause.lot.pk]) in contenu

@@ -93,7 +93,7 @@ class TestGrille:
         assert reponse.status_code == 200
         contenu = reponse.content.decode()
         lot = attribution.lot
-        assert f"Heures — Peintures du Rhône — Lot {lot.numero} {lot.intitule} — {lot.marche.objet}" in contenu
+        assert f"Heures de Peintures du Rhône — Lot {lot.numero} — {lot.intitule} ({lot.marche.objet})" in contenu
         grille = reponse.context["grille"]
         assert [ligne.placement for ligne in grille.lignes] == [autre, placement]
         assert grille.mois[0] == max(mois_avant(5), dt.date(annee, 1, 1))

@@ -145,11 +145,14 @@ class TestAvancementLot:
         # Another lot's hours do not count.
         HeuresMensuellesFactory(mois=D(2026, 1, 1), heures=Decimal("99"))
 
-        a = avancement_lot(clause.lot, D(2026, 6, 30))
+        a = avancement_lot(clause.lot, D(2026, 7, 15))
         assert a.objectif == 833
         assert a.realisees == Decimal("220.5")
-        assert a.attendues == Decimal("413.08")  # 833 × 181 days of 365
+        # Judged at the end of the last complete month, 30 June: 833 × 181 days of 365.
+        assert (a.arrete_au, a.attendues) == (D(2026, 6, 30), Decimal("413.08"))
         assert a.en_retard  # 220.5 < 0.8 × 413.08
+        # On 30 June, June is not complete yet: the expectation runs to 31 May (151 days).
+        assert avancement_lot(clause.lot, D(2026, 6, 30)).attendues == Decimal("344.61")
         assert avancement_lot(clause.lot, D(2026, 2, 28)).en_retard is False
         assert avancement_lot(clause.lot, D(2027, 1, 1)).realisees == Decimal("270.5")
 

@@ -32,8 +32,7 @@ class GrilleHeures(FacilitateurRequisMixin, View):
     def rendre(self, grille: service.Grille):
         attribution = grille.attribution
         titre = (
-            f"Heures — {attribution.entreprise.raison_sociale} — Lot {attribution.lot.numero} "
-            f"{attribution.lot.intitule} — {attribution.lot.marche.objet}"
+            f"Heures de {attribution.entreprise.raison_sociale} — {attribution.lot} ({attribution.lot.marche.objet})"
         )
         return render(self.request, self.template_name, {"titre": titre, "grille": grille})
 

@@ -78,7 +78,8 @@ class TestConventions:
 
 
 class TestLotsEnRetard:
-    """A lot of 1 000 h over 2026 (365 days): on 1 July, 182 days in, 498.63 h are expected, 80 % is 398.9 h."""
+    """A lot of 1 000 h over 2026 (365 days). On 1 July, judged at the end of June (the last complete month),
+    181 days in: 495.89 h are expected, 80 % is 396.7 h."""
 
     JOUR = D(2026, 7, 1)
 
@@ -96,17 +97,26 @@ class TestLotsEnRetard:
         HeuresMensuellesFactory(placement=placement, mois=D(2026, 2, 1), heures=Decimal(total))
 
     def test_79_percent_is_late(self, lot):
-        self._heures(lot, "394")  # 79.0 % of 498.63
+        self._heures(lot, "394")  # 79.5 % of 495.89
         [alerte] = alertes.lots_en_retard(self.JOUR)
         assert alerte.texte == (
-            "Lot 2 Peinture du marché Réhabilitation école Jules Ferry : 79 % des heures attendues à ce jour "
-            "(394 h sur 499 h)"
+            "Lot 2 « Peinture » du marché Réhabilitation école Jules Ferry : 79 % des heures attendues au "
+            "30 juin 2026 (394 h sur 496 h)"
         )
         assert alerte.url == reverse("clauses:lot", args=[lot.pk])
 
     def test_81_percent_is_not(self, lot):
-        self._heures(lot, "404")  # 81.0 %
+        self._heures(lot, "397")  # 80.06 %
         assert alertes.lots_en_retard(self.JOUR) == []
+
+    def test_judged_at_the_end_of_the_last_complete_month(self, lot):
+        # 396 h: 79.9 % of what is due at the end of June, 79.9 % still on 31 July (June is the last complete
+        # month all through July), 67.5 % once July is complete.
+        self._heures(lot, "396")
+        assert len(alertes.lots_en_retard(D(2026, 7, 31))) == 1
+        self._heures(lot, "1")
+        assert alertes.lots_en_retard(D(2026, 7, 31)) == []
+        assert len(alertes.lots_en_retard(D(2026, 8, 1))) == 1
 
     def test_hours_after_the_day_do_not_count(self, lot):
         placement = PlacementFactory(attribution=AttributionFactory(lot=lot), date_debut=D(2026, 1, 5))
@@ -168,7 +178,7 @@ class TestAttributionsSilencieuses:
         alertes_, total = alertes.attributions_silencieuses(self.JOUR)
         assert total == 1
         assert alertes_[0].texte == (
-            "Paysages Montagnette (lot 2 Espaces verts, marché Aménagement des berges du Rhône) "
+            "Paysages Montagnette (lot 2 « Espaces verts », marché Aménagement des berges du Rhône) "
             "n'a transmis aucune heure depuis août 2026"
         )
         assert alertes_[0].url == reverse("clauses:heures_grille", args=[attribution.pk])
