@@ -45,6 +45,7 @@ sysdeps-test:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	[ -e /usr/lib/chromium/locales/fr.pak ] || missing="$$missing chromium-l10n"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = "0" ]; then \
 			echo "Installation des paquets système manquants pour les tests :$$missing"; \

@@ -117,7 +117,10 @@ CHROMIUM_FLAGS = [
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     # pytest-playwright cannot download its browser here: use the system's Chromium.
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_FLAGS}
+    # A French interface (chromium-l10n, chosen by LANGUAGE): date fields read jj/mm/aaaa, as in a French
+    # facilitator's browser.
+    env = {**os.environ, "LANGUAGE": "fr"}
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_FLAGS, "env": env}
 
 
 @pytest.fixture(scope="session")

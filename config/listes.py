@@ -70,5 +70,7 @@ class VueListe(FacilitateurRequisMixin, ListView):
             params_sans_page=params.urlencode(),
             params_sans_tri=sans_tri.urlencode(),
             export_possible=bool(self.colonnes_export),
+            # An empty list means "nothing matches" only when the user narrowed it down.
+            filtres_actifs=any(v.strip() for k, vs in sans_tri.lists() for v in vs),
         )
         return context

@@ -20,3 +20,26 @@ def test_formats():
     assert heures(Decimal("1234.5")) == "1\u00a0234,5 h"
     assert heures(Decimal("833")) == "833 h"
     assert pourcent(Decimal("0.523")) == "52 %"
+
+
+LISTES = [
+    ("marches:marches", "Aucun marché"),
+    ("conventions:donneurs", "Aucun donneur d'ordre"),
+    ("conventions:conventions", "Aucune convention"),
+    ("clauses:participants", "Aucun participant"),
+    ("clauses:placements", "Aucun placement"),
+    ("entreprises:entreprises", "Aucune entreprise"),
+    ("entreprises:operateurs", "Aucun opérateur"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("nom", "debut"), LISTES)
+def test_an_empty_list_says_whether_a_filter_emptied_it(client_facilitateur, nom, debut):
+    from django.urls import reverse
+
+    vide = client_facilitateur.get(reverse(nom)).content.decode()
+    assert "enregistr" in vide and "ne correspond à ces critères" not in vide
+    assert f"{debut}" in vide
+    filtre = client_facilitateur.get(reverse(nom), {"q": "introuvable"}).content.decode()
+    assert f"{debut}" in filtre and "ne correspond à ces critères" in filtre
