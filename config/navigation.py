@@ -18,16 +18,33 @@ MENU_FACILITATEUR = [
 ]
 
 
-def menu(request):
-    if not est_facilitateur(getattr(request, "user", None)):
-        return {"menu": []}
+# The référents' portal: its home is active only on itself, the other entries on their subpages too.
+MENU_PORTAIL = [
+    ("Accueil", "portail:accueil"),
+    ("Marchés", "portail:marches"),
+    ("Statistiques", "portail:statistiques"),
+    ("Rapports et bilans", "portail:rapports"),
+    ("Déclarer un marché", "portail:marche_declaration"),
+]
+ACCUEILS = {"/", "/portail/"}
+
+
+def _entrees(modele, chemin: str) -> list[dict]:
     entrees = []
-    chemin = request.path
-    for libelle, nom in MENU_FACILITATEUR:
+    for libelle, nom in modele:
         try:
             url = reverse(nom)
         except NoReverseMatch:
             continue
-        actif = chemin == url if url == "/" else chemin.startswith(url)
+        actif = chemin == url if url in ACCUEILS else chemin.startswith(url)
         entrees.append({"libelle": libelle, "url": url, "actif": actif})
-    return {"menu": entrees}
+    return entrees
+
+
+def menu(request):
+    user = getattr(request, "user", None)
+    if est_facilitateur(user):
+        return {"menu": _entrees(MENU_FACILITATEUR, request.path), "espace": "tableau_de_bord"}
+    if user is not None and user.is_authenticated and request.path.startswith("/portail/"):
+        return {"menu": _entrees(MENU_PORTAIL, request.path), "espace": "portail"}
+    return {"menu": [], "espace": ""}

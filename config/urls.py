@@ -10,6 +10,7 @@ admin.site.index_title = "Administration des clauses sociales d'insertion"
 
 urlpatterns = [
     path("", include("reporting.urls")),
+    path("portail/", include("reporting.portail.urls")),
     path("", include("conventions.urls")),
     path("", include("marches.urls")),
     path("", include("entreprises.urls")),

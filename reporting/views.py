@@ -57,6 +57,8 @@ def _evolution(actuel, precedent) -> str:
 def accueil(request):
     """The facilitator's home page; anyone else is sent where they belong."""
     if not est_facilitateur(request.user):
+        if request.user.referents.exists():
+            return redirect("portail:accueil")
         if request.user.is_staff:
             return redirect("admin:index")
         return render(request, "reporting/acces_refuse.html", status=403)

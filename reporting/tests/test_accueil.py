@@ -24,8 +24,14 @@ class TestAcces:
         assert reponse.status_code == 302
         assert reponse["Location"].startswith("/connexion/")
 
-    def test_a_referent_is_refused(self, client_referent):
+    def test_a_referent_goes_to_the_portal(self, client_referent):
         reponse = client_referent.get(URL)
+        assert reponse.status_code == 302
+        assert reponse["Location"] == reverse("portail:accueil")
+
+    def test_a_user_with_no_role_is_refused(self, client):
+        client.force_login(UserFactory())
+        reponse = client.get(URL)
         assert reponse.status_code == 403
         assert "réservé aux facilitateurs" in reponse.content.decode()
 

@@ -1,0 +1,9 @@
+"""The référents' portal (/portail/): what a donneur d'ordre sees of its own clauses, and what it sends.
+
+Every view here goes through ``conventions.portail`` (PortailMixin or portail_requis), which sets the
+current organisation; every query starts from it. Nothing here shows a participant's name, birth date or
+reference: figures about people are aggregates with small counts suppressed (``reporting.confidentialite``).
+The modules: ``accueil`` (home, conventions, marchés, organisation switcher, contact details),
+``statistiques`` (participant statistics, reports, annual bilans), ``demandes`` (declaring a marché,
+sending attributaires).
+"""

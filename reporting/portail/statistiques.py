@@ -1,0 +1,3 @@
+"""Participant statistics (small counts suppressed), reports and annual bilans of the current organisation."""
+
+urlpatterns: list = []

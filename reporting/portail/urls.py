@@ -1,0 +1,5 @@
+from reporting.portail import accueil, demandes, statistiques
+
+app_name = "portail"
+
+urlpatterns = [*accueil.urlpatterns, *statistiques.urlpatterns, *demandes.urlpatterns]
