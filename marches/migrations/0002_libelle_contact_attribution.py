@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('marches', '0001_initial'),
+        ("marches", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='attribution',
-            name='contact_nom',
-            field=models.CharField(blank=True, max_length=200, verbose_name='nom du contact'),
+            model_name="attribution",
+            name="contact_nom",
+            field=models.CharField(blank=True, max_length=200, verbose_name="nom du contact"),
         ),
     ]
