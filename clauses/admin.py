@@ -73,7 +73,7 @@ class CorpsDEtatAdmin(admin.ModelAdmin):
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "part_main_oeuvre":
             # Edited in the list: a percentage needs a narrow box.
-            kwargs["widget"] = forms.NumberInput(attrs={"style": "width: 6em"})
+            kwargs["widget"] = forms.NumberInput(attrs={"class": "champ-pourcentage"})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 

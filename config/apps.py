@@ -6,3 +6,8 @@ class ConfigConfig(AppConfig):
 
     name = "config"
     verbose_name = "Clauses"
+
+    def ready(self):
+        from config.audit import enregistrer_modeles
+
+        enregistrer_modeles()

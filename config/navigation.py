@@ -36,8 +36,12 @@ def _entrees(modele, chemin: str) -> list[dict]:
             url = reverse(nom)
         except NoReverseMatch:
             continue
-        actif = chemin == url if url in ACCUEILS else chemin.startswith(url)
-        entrees.append({"libelle": libelle, "url": url, "actif": actif})
+        entrees.append({"libelle": libelle, "url": url, "actif": False})
+    # The entry whose URL is the longest prefix of the page's path is the active one: « Déclarer un
+    # marché » (/portail/marches/declarer/), not « Marchés » (/portail/marches/).
+    candidates = [e for e in entrees if (chemin == e["url"] if e["url"] in ACCUEILS else chemin.startswith(e["url"]))]
+    if candidates:
+        max(candidates, key=lambda e: len(e["url"]))["actif"] = True
     return entrees
 
 

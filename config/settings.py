@@ -4,9 +4,11 @@ Every value comes from the environment; the defaults give the embedded set-up of
 (SQLite, no Redis, Celery on a local file transport). `config.settings_production` tightens them.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -32,6 +34,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "axes",
+    "csp",
+    "auditlog",
     "conventions",
     "entreprises",
     "marches",
@@ -42,16 +47,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.audit.AuditMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes requires: it turns a login refused during a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -93,12 +102,70 @@ LOGIN_URL = "connexion"
 LOGIN_REDIRECT_URL = "reporting:accueil"
 LOGOUT_REDIRECT_URL = "connexion"
 
+# django-axes checks the lockout before Django's backend checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Login throttling (django-axes) ---
+# Five failures for one (address, e-mail) pair lock that pair out for an hour; a success clears the count.
+# Locking an address alone would shut a whole office out behind one NAT; locking an e-mail alone would let
+# anyone lock a colleague out from anywhere.
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 60))
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"  # AuthenticationForm's field, whatever USERNAME_FIELD is
+AXES_USERNAME_CALLABLE = "config.securite.identifiant_connexion"
+AXES_CLIENT_IP_CALLABLE = "config.securite.adresse_ip_client"
+AXES_LOCKOUT_CALLABLE = "config.securite.reponse_verrouillage"
+AXES_HTTP_RESPONSE_CODE = 429
+# Not in the admin (its pages are read-only lists); an administrator unlocks someone sooner than the cool-off
+# with `manage.py axes_reset_username <e-mail>`.
+AXES_ENABLE_ADMIN = False
+# Number of reverse proxies in front of the application that append the client's address to
+# X-Forwarded-For; 0 trusts no header and uses the connection's address.
+CLAUSES_PROXIES_DE_CONFIANCE = env_int("CLAUSES_PROXIES_DE_CONFIANCE", 0)
+
+# Days an invitation link of a référent stays valid.
+CLAUSES_INVITATION_JOURS = env_int("CLAUSES_INVITATION_JOURS", 7)
+
+# --- Sessions ---
+# A working day; the session also ends with the browser.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# --- Content-Security-Policy (django-csp) ---
+# No inline script or style anywhere: templates use classes from static/css, htmx is told not to inject
+# its indicator <style> (meta htmx-config in base.html), the charts are SVG with presentation attributes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+
+# --- Audit log (django-auditlog) ---
+# The audited models are registered by config/audit.py (models that do not exist yet are skipped).
+AUDITLOG_DISABLE_ON_RAW_SAVE = True  # fixtures (loaddata) are not changes made by someone
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]
@@ -155,6 +222,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # django-axes reports every successful login at INFO; failures and lockouts are warnings.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # Domain constants shared by the apps.

@@ -4,6 +4,9 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
+from config.securite import ReinitialisationConfirmee
+from conventions.forms import ReinitialisationMotDePasseForm
+
 admin.site.site_header = "Clauses — administration"
 admin.site.site_title = "Clauses"
 admin.site.index_title = "Administration des clauses sociales d'insertion"
@@ -21,6 +24,28 @@ urlpatterns = [
         name="connexion",
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="deconnexion"),
+    # Password reset by email, under Django's URL names; Django marks these views login_not_required.
+    path(
+        "mot-de-passe/oublie/",
+        auth_views.PasswordResetView.as_view(
+            form_class=ReinitialisationMotDePasseForm,
+            email_template_name="registration/password_reset_email.txt",
+            html_email_template_name="registration/password_reset_email.html",
+            extra_email_context={"jours": settings.PASSWORD_RESET_TIMEOUT // 86400},
+        ),
+        name="password_reset",
+    ),
+    path("mot-de-passe/oublie/envoye/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "mot-de-passe/reinitialisation/<uidb64>/<token>/",
+        ReinitialisationConfirmee.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "mot-de-passe/reinitialisation/termine/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,4 +1,5 @@
-"""Admin of users, the structure porteuse, donneurs d'ordre, référents, conventions and avenants.
+"""Admin of users, the structure porteuse, donneurs d'ordre (with their référents and invitations), référents,
+conventions and avenants.
 
 Also holds a helper the other apps' admins share: ``filtre_titre``.
 """
@@ -15,7 +16,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
-from conventions.models import Avenant, Convention, DonneurDOrdre, Referent, StructurePorteuse, User
+from conventions.models import Avenant, Convention, DonneurDOrdre, Invitation, Referent, StructurePorteuse, User
 from entreprises.admin import SiretAdminMixin
 
 # --- Helpers shared by the apps' admins -------------------------------------------------------------
@@ -146,9 +147,7 @@ class StructurePorteuseAdmin(SiretAdminMixin, admin.ModelAdmin):
     def apercu_logo(self, obj: StructurePorteuse) -> str:
         if not obj.logo:
             return "Aucun logo : les documents n'affichent que le nom."
-        return format_html(
-            '<img src="{}" alt="Logo de {}" style="max-height: 80px; max-width: 300px;">', obj.logo.url, obj.nom
-        )
+        return format_html('<img src="{}" alt="Logo de {}" class="apercu-logo">', obj.logo.url, obj.nom)
 
 
 # --- Donneurs d'ordre and référents ----------------------------------------------------------------------
@@ -213,6 +212,25 @@ class ReferentDuDonneurInline(admin.TabularInline):
     extra = 0
 
 
+class InvitationInline(admin.TabularInline):
+    """Read only: an invitation is sent from the donneur d'ordre's page, the only place that emails its link."""
+
+    model = Invitation
+    fields = ("email", "fonction", "invite_par", "envoyee_le", "expire_le", "acceptee_le", "revoquee_le")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("invite_par")
+
+
 class ConventionInline(ConventionCalendrierMixin, admin.TabularInline):
     model = Convention
     fields = ("numero", "date_signature", "date_effet", "etat", "prochaine_echeance", "date_limite_denonciation")
@@ -232,7 +250,7 @@ class DonneurDOrdreAdmin(SiretAdminMixin, admin.ModelAdmin):
         ("Suivi", {"fields": ("periodicite_rapport", ("cree_le", "modifie_le"))}),
     )
     readonly_fields = ("cree_le", "modifie_le")
-    inlines = (ReferentDuDonneurInline, ConventionInline)
+    inlines = (ReferentDuDonneurInline, InvitationInline, ConventionInline)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(nb_marches=Count("marches", distinct=True))

@@ -1,6 +1,7 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -76,6 +77,60 @@ class ReferentForm(AvecBoutonEnregistrer, forms.Form):
     )
     telephone = forms.CharField(label="Téléphone", max_length=30, required=False)
     principal = forms.BooleanField(label="Référent principal", required=False, initial=True)
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(
+        label="Adresse e-mail",
+        help_text="La personne reçoit un lien à usage unique pour choisir son mot de passe. Si elle a déjà un "
+        "compte, le lien lui permet de rejoindre l'espace de ce donneur d'ordre après s'être connectée.",
+    )
+    prenom = forms.CharField(label="Prénom", max_length=150, required=False)
+    nom = forms.CharField(label="Nom", max_length=150, required=False)
+    fonction = forms.CharField(
+        label="Fonction", max_length=200, required=False, help_text="Ex. : responsable de la commande publique."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs["autocomplete"] = "off"
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("inviter", "Envoyer l'invitation"))
+
+
+class AcceptationInvitationForm(SetPasswordForm):
+    """Name and password of the account an invitation creates; the password validators apply as on a reset.
+
+    ``user`` is the account to be (an unsaved one for a new person): the validators compare the password to
+    its email and to the names typed here.
+    """
+
+    first_name = forms.CharField(label="Prénom", max_length=150)
+    last_name = forms.CharField(label="Nom", max_length=150)
+    field_order = ["first_name", "last_name", "new_password1", "new_password2"]
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
+        self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
+        self.fields["new_password1"].label = "Mot de passe"
+        self.fields["new_password2"].label = "Confirmation du mot de passe"
+        self.fields["new_password2"].help_text = "Saisissez le même mot de passe, pour vérification."
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("accepter", "Créer mon compte"))
+
+    def clean(self):
+        self.user.first_name = self.cleaned_data.get("first_name", "")
+        self.user.last_name = self.cleaned_data.get("last_name", "")
+        return super().clean()
+
+
+class ReinitialisationMotDePasseForm(PasswordResetForm):
+    """Django's form, with the label the login page uses for the same address."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = "Adresse e-mail"
 
 
 class ConventionForm(AvecBoutonEnregistrer, forms.ModelForm):

@@ -1,4 +1,5 @@
 import datetime as dt
+import hashlib
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -420,3 +421,108 @@ class Avenant(ErreursHorsFormulaireMixin, models.Model):
             raise ValidationError(
                 {"date_signature": "La convention est terminée à cette date : l'avenant ne prendrait pas effet."}
             )
+
+
+# --- Invitations -----------------------------------------------------------------------------------
+
+
+def hacher_jeton(jeton: str) -> str:
+    """The stored form of an invitation token: whoever reads the table cannot rebuild the link."""
+    return hashlib.sha256(jeton.encode()).hexdigest()
+
+
+def duree_invitation() -> dt.timedelta:
+    return dt.timedelta(days=settings.CLAUSES_INVITATION_JOURS)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def ouvertes(self):
+        """Neither accepted nor cancelled, expired or not: what the facilitator may still resend."""
+        return self.filter(acceptee_le__isnull=True, revoquee_le__isnull=True)
+
+    def valides(self, maintenant: dt.datetime | None = None):
+        """Open and not expired: a link that still works."""
+        return self.ouvertes().filter(expire_le__gt=maintenant or timezone.now())
+
+    def par_jeton(self, jeton: str):
+        return self.filter(token_hash=hacher_jeton(jeton))
+
+
+class Invitation(models.Model):
+    """A one-time link sent by email that makes its holder a référent of a donneur d'ordre.
+
+    Only the token's hash is stored; the token itself is in the emailed link and nowhere else.
+    """
+
+    email = models.EmailField("adresse e-mail")
+    donneur_d_ordre = models.ForeignKey(
+        DonneurDOrdre, on_delete=models.CASCADE, related_name="invitations", verbose_name="donneur d'ordre"
+    )
+    prenom = models.CharField("prénom", max_length=150, blank=True)
+    nom = models.CharField("nom", max_length=150, blank=True)
+    fonction = models.CharField("fonction", max_length=200, blank=True)
+    invite_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitations_envoyees",
+        verbose_name="invitée par",
+    )
+    token_hash = models.CharField("empreinte du jeton", max_length=64, unique=True, editable=False)
+    cree_le = models.DateTimeField("créée le", auto_now_add=True)
+    envoyee_le = models.DateTimeField("dernier envoi le", default=timezone.now)
+    expire_le = models.DateTimeField("expire le")
+    acceptee_le = models.DateTimeField("acceptée le", null=True, blank=True)
+    acceptee_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="acceptée par",
+    )
+    revoquee_le = models.DateTimeField("annulée le", null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "invitation"
+        verbose_name_plural = "invitations"
+        ordering = ["-cree_le"]
+        constraints = [
+            # A new invitation cancels the open one: at most one link per person and donneur d'ordre works.
+            models.UniqueConstraint(
+                fields=["email", "donneur_d_ordre"],
+                condition=Q(acceptee_le__isnull=True, revoquee_le__isnull=True),
+                name="invitation_ouverte_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(acceptee_le__isnull=True) | Q(revoquee_le__isnull=True),
+                name="invitation_acceptee_ou_annulee",
+            ),
+        ]
+        indexes = [models.Index(fields=["donneur_d_ordre", "email"], name="invitation_donneur_idx")]
+
+    def __str__(self) -> str:
+        return f"Invitation de {self.email} — {self.donneur_d_ordre}"
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+    @property
+    def date_expiration(self) -> dt.date:
+        return timezone.localdate(self.expire_le)
+
+    @property
+    def expiree(self) -> bool:
+        return self.expire_le <= timezone.now()
+
+    @property
+    def statut(self) -> str:
+        if self.acceptee_le:
+            return "Acceptée"
+        if self.revoquee_le:
+            return "Annulée"
+        return "Expirée" if self.expiree else "En attente"

@@ -1,22 +1,49 @@
-"""Writes of the conventions app: référents of a donneur d'ordre, dénonciation and avenants of a convention.
+"""Writes of the conventions app: référents of a donneur d'ordre and their invitations, dénonciation and avenants
+of a convention.
 
 Views, the admin and future portal pages call these functions; each one checks its own rules and raises a
 ValidationError keyed by field name, so that a form can show the message beside the field.
 """
 
 import datetime as dt
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from conventions import calendrier
-from conventions.models import Avenant, Convention, DonneurDOrdre, Referent, User
+from conventions.emails import envoyer_apres_commit
+from conventions.models import (
+    Avenant,
+    Convention,
+    DonneurDOrdre,
+    Invitation,
+    Referent,
+    User,
+    duree_invitation,
+    hacher_jeton,
+)
 
 # --- Référents --------------------------------------------------------------------------------------------
+
+
+def _refuser_les_comptes_du_personnel(user: User) -> None:
+    if user.is_facilitateur or user.is_staff or user.is_superuser:
+        # A référent sees the portal of their organisation only; mixing roles on one account would
+        # give the donneur d'ordre's side the facilitator's view, or hide the portal from the facilitator.
+        raise ValidationError(
+            {
+                "email": "Cette adresse est celle d'un compte de facilitateur ou d'administrateur. Un compte de "
+                "référent est réservé au personnel du donneur d'ordre : indiquez l'adresse de la personne "
+                "désignée par le donneur d'ordre."
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -48,16 +75,7 @@ def ajouter_referent(
         user.set_unusable_password()
         user.save()
     else:
-        if user.is_facilitateur or user.is_staff or user.is_superuser:
-            # A référent sees the portal of their organisation only; mixing roles on one account would
-            # give the donneur d'ordre's side the facilitator's view, or hide the portal from the facilitator.
-            raise ValidationError(
-                {
-                    "email": "Cette adresse est celle d'un compte de facilitateur ou d'administrateur. Un compte de "
-                    "référent est réservé au personnel du donneur d'ordre : indiquez l'adresse de la personne "
-                    "désignée par le donneur d'ordre."
-                }
-            )
+        _refuser_les_comptes_du_personnel(user)
         if Referent.objects.filter(user=user, donneur_d_ordre=donneur).exists():
             raise ValidationError({"email": f"Cette personne est déjà référente de « {donneur.nom} »."})
         # The account may belong to another donneur d'ordre's référent: fill in what is missing, never
@@ -76,8 +94,164 @@ def ajouter_referent(
 
 
 def retirer_referent(referent: Referent) -> None:
-    """Ends the membership only: the account stays, it may be référent elsewhere."""
+    """Ends the membership only: the account stays, it may be référent elsewhere.
+
+    The portal reads the memberships on every request, so the person's next portal page is refused.
+    """
     referent.delete()
+
+
+# --- Invitations ------------------------------------------------------------------------------------------
+
+
+class InvitationInvalide(Exception):
+    """The link is unknown, expired, used or cancelled; the person is not told which."""
+
+
+def compte_actif(user: User | None) -> bool:
+    """An account its owner can log in to; one created without a password waits for its invitation."""
+    return user is not None and user.has_usable_password()
+
+
+def _nouveau_jeton() -> tuple[str, str]:
+    jeton = secrets.token_urlsafe(32)
+    return jeton, hacher_jeton(jeton)
+
+
+def _envoyer_invitation(invitation: Invitation, jeton: str, lien_absolu: Callable[[str], str]) -> None:
+    compte = User.objects.filter(email=invitation.email).first()
+    contexte = {
+        "invitation": invitation,
+        "donneur": invitation.donneur_d_ordre,
+        "lien": lien_absolu(reverse("conventions:invitation", args=[jeton])),
+        "compte_existant": compte_actif(compte),
+        "invite_par": str(invitation.invite_par) if invitation.invite_par else "",
+        "invite_par_email": invitation.invite_par.email
+        if invitation.invite_par and invitation.invite_par.get_full_name()
+        else "",
+        "jours": duree_invitation().days,
+    }
+    envoyer_apres_commit("conventions/emails/invitation", [invitation.email], contexte)
+
+
+@transaction.atomic
+def inviter_referent(
+    donneur: DonneurDOrdre,
+    *,
+    email: str,
+    invite_par: User | None,
+    lien_absolu: Callable[[str], str],
+    prenom: str = "",
+    nom: str = "",
+    fonction: str = "",
+) -> Invitation:
+    """Emails a one-time link that makes the person a référent of ``donneur``; cancels their previous link.
+
+    ``lien_absolu`` turns a path into a full URL (``request.build_absolute_uri`` in a view). The token is in
+    the email only: the table keeps its hash.
+    """
+    email = email.strip().lower()
+    # Serialises invitations to the same donneur d'ordre, so that two at once cannot both stay open.
+    DonneurDOrdre.objects.select_for_update().filter(pk=donneur.pk).first()
+    compte = User.objects.filter(email__iexact=email).first()
+    if compte is not None:
+        _refuser_les_comptes_du_personnel(compte)
+        # A member whose account was created without a password may still need the link that activates it.
+        if compte_actif(compte) and Referent.objects.filter(user=compte, donneur_d_ordre=donneur).exists():
+            raise ValidationError({"email": f"Cette personne est déjà référente de « {donneur.nom} »."})
+    maintenant = timezone.now()
+    Invitation.objects.ouvertes().filter(email=email, donneur_d_ordre=donneur).update(revoquee_le=maintenant)
+    jeton, empreinte = _nouveau_jeton()
+    invitation = Invitation.objects.create(
+        email=email,
+        donneur_d_ordre=donneur,
+        prenom=prenom.strip(),
+        nom=nom.strip(),
+        fonction=fonction.strip(),
+        invite_par=invite_par,
+        token_hash=empreinte,
+        envoyee_le=maintenant,
+        expire_le=maintenant + duree_invitation(),
+    )
+    _envoyer_invitation(invitation, jeton, lien_absolu)
+    return invitation
+
+
+@transaction.atomic
+def renvoyer_invitation(invitation: Invitation, *, lien_absolu: Callable[[str], str]) -> Invitation:
+    """Sends a fresh link, valid for the full duration again; the previous link stops working."""
+    jeton, empreinte = _nouveau_jeton()
+    maintenant = timezone.now()
+    if not (
+        Invitation.objects.ouvertes()
+        .filter(pk=invitation.pk)
+        .update(token_hash=empreinte, envoyee_le=maintenant, expire_le=maintenant + duree_invitation())
+    ):
+        raise ValidationError("Cette invitation a déjà été acceptée ou annulée : elle ne peut plus être renvoyée.")
+    invitation = Invitation.objects.select_related("donneur_d_ordre", "invite_par").get(pk=invitation.pk)
+    _envoyer_invitation(invitation, jeton, lien_absolu)
+    return invitation
+
+
+def annuler_invitation(invitation: Invitation) -> bool:
+    """False when it was already accepted or cancelled (nothing changes then)."""
+    return bool(Invitation.objects.ouvertes().filter(pk=invitation.pk).update(revoquee_le=timezone.now()))
+
+
+def invitation_valide(jeton: str) -> Invitation | None:
+    """The invitation this link opens, if it still works."""
+    return Invitation.objects.valides().par_jeton(jeton).select_related("donneur_d_ordre").first()
+
+
+def _reclamer(invitation: Invitation) -> None:
+    """Marks the invitation used, or raises InvitationInvalide if someone else just did (or it lapsed).
+
+    A conditional UPDATE: of two acceptances at once, the second finds ``acceptee_le`` set and changes no row.
+    """
+    if not Invitation.objects.valides().filter(pk=invitation.pk).update(acceptee_le=timezone.now()):
+        raise InvitationInvalide
+
+
+def _rattacher(user: User, invitation: Invitation) -> Referent:
+    donneur = invitation.donneur_d_ordre
+    Invitation.objects.filter(pk=invitation.pk).update(acceptee_par=user)
+    referent, _ = Referent.objects.get_or_create(
+        user=user,
+        donneur_d_ordre=donneur,
+        defaults={"fonction": invitation.fonction, "principal": not donneur.referents.exists()},
+    )
+    return referent
+
+
+@transaction.atomic
+def accepter_invitation(invitation: Invitation, *, prenom: str, nom: str, mot_de_passe: str) -> Referent:
+    """Creates the account (or activates the one created without a password) and the membership.
+
+    ``mot_de_passe`` has passed the password validators (the form's job, as in Django's SetPasswordForm).
+    An account that already has a password is not touched: its owner logs in and joins (``rejoindre_donneur``).
+    """
+    _reclamer(invitation)
+    user = User.objects.filter(email=invitation.email).first()
+    if compte_actif(user):
+        raise ValidationError("Un compte existe déjà avec cette adresse : connectez-vous pour accepter l'invitation.")
+    if user is None:
+        user = User(email=invitation.email)
+    else:
+        _refuser_les_comptes_du_personnel(user)
+    user.first_name, user.last_name = prenom.strip(), nom.strip()
+    user.set_password(mot_de_passe)
+    user.save()
+    return _rattacher(user, invitation)
+
+
+@transaction.atomic
+def rejoindre_donneur(invitation: Invitation, user: User) -> Referent:
+    """The logged-in owner of an existing account accepts: only the membership is created."""
+    if user.email.lower() != invitation.email:
+        raise ValidationError("Cette invitation est adressée à une autre adresse e-mail.")
+    _refuser_les_comptes_du_personnel(user)
+    _reclamer(invitation)
+    return _rattacher(user, invitation)
 
 
 # --- Dénonciation ------------------------------------------------------------------------------------------

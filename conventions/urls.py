@@ -11,6 +11,11 @@ urlpatterns = [
     path("donneurs/<int:pk>/modifier/", views.DonneurModification.as_view(), name="donneur_modification"),
     path("donneurs/<int:pk>/referents/ajouter/", views.ReferentAjout.as_view(), name="referent_ajout"),
     path("donneurs/referents/<int:pk>/retirer/", views.ReferentRetrait.as_view(), name="referent_retrait"),
+    path("donneurs/<int:pk>/invitations/nouvelle/", views.InvitationCreation.as_view(), name="invitation_creation"),
+    path("donneurs/invitations/<int:pk>/renvoyer/", views.InvitationRenvoi.as_view(), name="invitation_renvoi"),
+    path("donneurs/invitations/<int:pk>/annuler/", views.InvitationAnnulation.as_view(), name="invitation_annulation"),
+    # Public: the link emailed to the person invited (the view is marked login_not_required).
+    path("invitation/<str:jeton>/", views.InvitationAcceptation.as_view(), name="invitation"),
     path("conventions/", views.ConventionListe.as_view(), name="conventions"),
     path("conventions/nouvelle/", views.ConventionCreation.as_view(), name="convention_creation"),
     path("conventions/<int:pk>/", views.ConventionDetail.as_view(), name="convention"),

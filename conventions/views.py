@@ -1,4 +1,5 @@
-"""Facilitator pages of the conventions app: donneurs d'ordre and their référents, conventions de coopération.
+"""Facilitator pages of the conventions app: donneurs d'ordre, their référents and invitations, conventions de
+coopération. Also the one public page of the app: the invitation a référent opens from their email.
 
 The calendar of a convention (état, échéances, notice deadline) depends on the day it is asked about and is
 computed by the model in Python; these views compute it once per row, over rows fetched in a fixed number
@@ -10,12 +11,19 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import CreateView, DetailView, FormView, TemplateView, UpdateView
 
 from config.export import reponse_xlsx
@@ -25,8 +33,26 @@ from config.permissions import FacilitateurRequisMixin
 from config.vues import VueCreation, VueModification
 from conventions import calendrier, services
 from conventions.filters import ConventionFilter, DonneurDOrdreFilter
-from conventions.forms import AvenantForm, ConventionForm, DenonciationForm, DonneurDOrdreForm, ReferentForm
-from conventions.models import Avenant, Convention, DonneurDOrdre, EtatConvention, Referent
+from conventions.forms import (
+    AcceptationInvitationForm,
+    AvenantForm,
+    ConventionForm,
+    DenonciationForm,
+    DonneurDOrdreForm,
+    InvitationForm,
+    ReferentForm,
+)
+from conventions.models import (
+    Avenant,
+    Convention,
+    DonneurDOrdre,
+    EtatConvention,
+    Invitation,
+    Referent,
+    User,
+    duree_invitation,
+)
+from conventions.portail import choisir_donneur
 
 # The donneur d'ordre's pages show its marchés: the dashboard reads across apps, the models do not.
 from marches.models import STATUTS_ACTIFS
@@ -154,8 +180,11 @@ class DonneurListe(VueListe):
 
 
 class DonneurDetail(FacilitateurRequisMixin, DetailView):
-    model = DonneurDOrdre
     template_name = "conventions/donneur_detail.html"
+    # Most donneurs d'ordre have no pending invitation: asking with the donneur's own row spares a query.
+    queryset = DonneurDOrdre.objects.annotate(
+        a_des_invitations=Exists(Invitation.objects.ouvertes().filter(donneur_d_ordre=OuterRef("pk")))
+    )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -166,6 +195,9 @@ class DonneurDetail(FacilitateurRequisMixin, DetailView):
         context.update(
             titre=self.object.nom,
             referents=_referents_tries().filter(donneur_d_ordre=self.object),
+            invitations=(
+                list(self.object.invitations.ouvertes().order_by("email")) if self.object.a_des_invitations else []
+            ),
             conventions=conventions,
             marches=self.object.marches.order_by("-cree_le"),
         )
@@ -245,8 +277,200 @@ class ReferentRetrait(FacilitateurRequisMixin, TemplateView):
         referent = self.referent
         donneur = referent.donneur_d_ordre
         services.retirer_referent(referent)
-        messages.success(request, f"{referent.user} n'est plus référent de « {donneur.nom} ».")
+        message = f"{referent.user} n'est plus référent de « {donneur.nom} »."
+        if not referent.user.referents.exists():
+            message += " Son compte reste ouvert, mais il n'a plus accès au portail."
+        messages.success(request, message)
         return redirect("conventions:donneur", donneur.pk)
+
+
+# --- Invitations ------------------------------------------------------------------------------------------------
+
+
+class InvitationCreation(FacilitateurRequisMixin, FormView):
+    form_class = InvitationForm
+    template_name = "conventions/invitation_form.html"
+
+    @cached_property
+    def donneur(self) -> DonneurDOrdre:
+        return get_object_or_404(DonneurDOrdre, pk=self.kwargs["pk"])
+
+    def get_initial(self):
+        # « Inviter » beside a référent whose account was created without a password: the form comes filled in.
+        pk = self.request.GET.get("referent", "")
+        referent = self.donneur.referents.select_related("user").filter(pk=pk).first() if pk.isdigit() else None
+        if referent is None:
+            return {}
+        user = referent.user
+        return {"email": user.email, "prenom": user.first_name, "nom": user.last_name, "fonction": referent.fonction}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            titre="Inviter un référent", donneur=self.donneur, jours=duree_invitation().days, **kwargs
+        )
+
+    def form_valid(self, form):
+        try:
+            invitation = services.inviter_referent(
+                self.donneur,
+                invite_par=self.request.user,
+                lien_absolu=self.request.build_absolute_uri,
+                **form.cleaned_data,
+            )
+        except ValidationError as erreur:
+            form.add_error(None, erreur)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"Invitation envoyée à {invitation.email}. Le lien est valable jusqu'au "
+            f"{date_longue(timezone.localdate(invitation.expire_le))}.",
+        )
+        return redirect("conventions:donneur", self.donneur.pk)
+
+
+class InvitationActionMixin(FacilitateurRequisMixin):
+    """A button of the donneur d'ordre's page: POST only, then back to that page."""
+
+    http_method_names = ["post"]
+
+    @cached_property
+    def invitation(self) -> Invitation:
+        return get_object_or_404(
+            Invitation.objects.select_related("donneur_d_ordre", "invite_par"), pk=self.kwargs["pk"]
+        )
+
+    def retour(self):
+        return redirect("conventions:donneur", self.invitation.donneur_d_ordre_id)
+
+
+class InvitationRenvoi(InvitationActionMixin, View):
+    def post(self, request, *args, **kwargs):
+        try:
+            invitation = services.renvoyer_invitation(self.invitation, lien_absolu=request.build_absolute_uri)
+        except ValidationError as erreur:
+            messages.error(request, " ".join(erreur.messages))
+        else:
+            messages.success(
+                request,
+                f"Nouvelle invitation envoyée à {invitation.email}, valable jusqu'au "
+                f"{date_longue(timezone.localdate(invitation.expire_le))}. Le lien précédent ne fonctionne plus.",
+            )
+        return self.retour()
+
+
+class InvitationAnnulation(InvitationActionMixin, View):
+    def post(self, request, *args, **kwargs):
+        if services.annuler_invitation(self.invitation):
+            messages.success(
+                request, f"L'invitation de {self.invitation.email} est annulée : son lien ne fonctionne plus."
+            )
+        else:
+            messages.info(request, f"L'invitation de {self.invitation.email} était déjà acceptée ou annulée.")
+        return self.retour()
+
+
+@method_decorator([login_not_required, never_cache, sensitive_post_parameters()], name="dispatch")
+class InvitationAcceptation(View):
+    """The page the emailed link opens. What it offers depends on who opens it:
+
+    - no account for this email (or one created without a password): a form for names and password, which
+      creates the account and the membership and logs the person in;
+    - an account with a password: log in first; once logged in as that account, one button joins the donneur
+      d'ordre's space; logged in as someone else, a refusal.
+
+    An unknown, expired, used or cancelled link gets the same 404 page, which does not say which.
+    """
+
+    template_name = "conventions/invitation.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.invitation = services.invitation_valide(kwargs["jeton"])
+        if self.invitation is None:
+            return self.invalide()
+        self.compte = User.objects.filter(email=self.invitation.email).first()
+        return super().dispatch(request, *args, **kwargs)
+
+    def invalide(self):
+        return render(
+            self.request, "conventions/invitation_invalide.html", {"titre": "Lien d'invitation invalide"}, status=404
+        )
+
+    @property
+    def etat(self) -> str:
+        user = self.request.user
+        if not services.compte_actif(self.compte):
+            return "nouveau"
+        if not user.is_authenticated:
+            return "connexion"
+        return "rejoindre" if user.pk == self.compte.pk else "autre_compte"
+
+    def formulaire(self, data=None) -> AcceptationInvitationForm:
+        compte = self.compte or User(email=self.invitation.email)
+        initial = {
+            "first_name": compte.first_name or self.invitation.prenom,
+            "last_name": compte.last_name or self.invitation.nom,
+        }
+        return AcceptationInvitationForm(compte, data, initial=initial)
+
+    def page(self, form=None, erreur: str = ""):
+        etat = self.etat
+        return render(
+            self.request,
+            self.template_name,
+            {
+                "titre": f"Rejoindre l'espace de {self.invitation.donneur_d_ordre.nom}",
+                "invitation": self.invitation,
+                "donneur": self.invitation.donneur_d_ordre,
+                "etat": etat,
+                "form": form or (self.formulaire() if etat == "nouveau" else None),
+                "erreur": erreur,
+            },
+            status=403 if etat == "autre_compte" else 200,
+        )
+
+    def get(self, request, *args, **kwargs):
+        return self.page()
+
+    def post(self, request, *args, **kwargs):
+        etat = self.etat
+        if etat == "connexion":
+            return redirect_to_login(request.get_full_path())
+        if etat == "autre_compte":
+            return self.page()
+        try:
+            if etat == "nouveau":
+                return self.creer_compte()
+            referent = services.rejoindre_donneur(self.invitation, request.user)
+        except services.InvitationInvalide:
+            return self.invalide()
+        except ValidationError as erreur:
+            return self.page(erreur=" ".join(erreur.messages))
+        return self.vers_le_portail(referent, f"Vous êtes désormais référent de {referent.donneur_d_ordre.nom}.")
+
+    def creer_compte(self):
+        form = self.formulaire(self.request.POST)
+        if not form.is_valid():
+            return self.page(form=form)
+        try:
+            referent = services.accepter_invitation(
+                self.invitation,
+                prenom=form.cleaned_data["first_name"],
+                nom=form.cleaned_data["last_name"],
+                mot_de_passe=form.cleaned_data["new_password1"],
+            )
+        except ValidationError as erreur:
+            form.add_error(None, erreur.messages)
+            return self.page(form=form)
+        # The site may list several authentication backends (login throttling): name the one that applies.
+        login(self.request, referent.user, backend="django.contrib.auth.backends.ModelBackend")
+        return self.vers_le_portail(
+            referent, f"Bienvenue ! Votre compte est créé : vous êtes référent de {referent.donneur_d_ordre.nom}."
+        )
+
+    def vers_le_portail(self, referent: Referent, message: str):
+        choisir_donneur(self.request, referent.donneur_d_ordre_id)
+        messages.success(self.request, message)
+        return redirect("portail:accueil")
 
 
 # --- Conventions ------------------------------------------------------------------------------------------------

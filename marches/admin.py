@@ -16,7 +16,7 @@ from django.utils.formats import number_format
 from django.utils.html import format_html
 
 from conventions.admin import filtre_titre
-from marches.models import Attribution, Lot, Marche
+from marches.models import Attribution, Lot, Marche, PropositionAttribution
 
 HEURES = models.DecimalField(max_digits=12, decimal_places=2)
 
@@ -97,9 +97,13 @@ class MarcheAdmin(admin.ModelAdmin):
                 )
             },
         ),
+        (
+            "Demande du donneur d'ordre",
+            {"fields": (("declare_par", "declare_le"), "message_donneur", "pris_en_charge_le")},
+        ),
         ("Notes", {"fields": ("notes", ("cree_le", "modifie_le"))}),
     )
-    readonly_fields = ("cree_le", "modifie_le")
+    readonly_fields = ("cree_le", "modifie_le", "declare_par", "declare_le")
     formfield_overrides = {models.TextField: {"widget": AdminTextareaWidget(attrs={"rows": 3})}}
     inlines = (LotInline,)
 
@@ -185,6 +189,8 @@ class LotAdmin(admin.ModelAdmin):
                     output_field=FloatField(),
                 )
             )
+            # Meta.ordering is dropped from GROUP BY queries: without it, the autocomplete pages at random.
+            .order_by("marche", "numero")
         )
 
     def get_fields(self, request, obj=None):
@@ -255,3 +261,26 @@ class AttributionAdmin(admin.ModelAdmin):
     @admin.display(description="heures réalisées", ordering="total_heures_realisees")
     def heures_realisees(self, obj: Attribution) -> str | None:
         return format_heures(getattr(obj, "total_heures_realisees", None))
+
+
+@admin.register(PropositionAttribution)
+class PropositionAttributionAdmin(admin.ModelAdmin):
+    """Proposals are decided on the marché's page, where accepting also writes the company and attribution;
+    the admin only corrects a row by hand."""
+
+    list_display = ("raison_sociale", "siret", "lot", "marche", "statut", "envoye_le", "traite_le")
+    list_select_related = ("lot", "marche")
+    list_filter = ("statut", "corrigee")
+    search_fields = ("raison_sociale", "siret", "marche__objet", "marche__donneur_d_ordre__nom")
+    date_hierarchy = "envoye_le"
+    fieldsets = (
+        (None, {"fields": ("marche", "lot", "statut")}),
+        ("Entreprise", {"fields": ("siret", "raison_sociale")}),
+        ("Contact", {"fields": ("contact_nom", "contact_email", "contact_telephone")}),
+        ("Calendrier prévisionnel", {"fields": (("date_debut", "date_fin"),)}),
+        ("Envoi", {"fields": (("envoye_par", "envoye_le"),)}),
+        ("Décision", {"fields": (("traite_par", "traite_le"), "corrigee", "motif", "attribution")}),
+    )
+    autocomplete_fields = ("marche", "lot", "attribution")
+    raw_id_fields = ("envoye_par", "traite_par")
+    readonly_fields = ("envoye_le", "traite_le")

@@ -1,15 +1,20 @@
+from decimal import Decimal
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.validators import MinValueValidator
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
 
 from conventions.models import DonneurDOrdre
 from entreprises.models import Entreprise
-from entreprises.validators import normaliser_siret
-from marches.models import Attribution, Lot, Marche
+from entreprises.validators import normaliser_siret, valider_siret
+from marches.models import Attribution, Lot, Marche, PropositionAttribution, RoleAttributaire
+from marches.services import CHAMPS_PROPOSITION
 
 
 class DateInput(forms.DateInput):
@@ -200,3 +205,244 @@ class AttributionForm(forms.ModelForm):
             raise forms.ValidationError(f"{entreprise.raison_sociale} est déjà attributaire de ce lot.")
         self.instance.entreprise = entreprise
         return siret
+
+
+# --- What a référent sends from the portal -----------------------------------------------------------
+
+
+class DeclarationMarcheForm(forms.ModelForm):
+    """A new marché, declared by a référent to ask for the facilitator's support before the tender."""
+
+    contact_nom = forms.CharField(label="Nom", max_length=100)
+    contact_email = forms.EmailField(label="Adresse e-mail", max_length=100)
+    contact_telephone = forms.CharField(label="Téléphone", max_length=30, required=False)
+
+    class Meta:
+        model = Marche
+        fields = [
+            "objet",
+            "type",
+            "montant_estime_ht",
+            "maitre_oeuvre",
+            "date_publication",
+            "date_debut_prevue",
+            "date_fin_prevue",
+            "message_donneur",
+        ]
+        labels = {
+            "objet": "Objet du marché",
+            "montant_estime_ht": "Montant estimé (€ HT)",
+            "maitre_oeuvre": "Maître d'œuvre",
+            "date_publication": "Lancement de la consultation",
+            "date_debut_prevue": "Début des travaux",
+            "date_fin_prevue": "Fin des travaux",
+            "message_donneur": "Votre message au facilitateur",
+        }
+        help_texts = {
+            "objet": "Ex. : Construction d'un groupe scolaire, rue des Écoles.",
+            "maitre_oeuvre": "Le cabinet ou le service qui conçoit l'opération, s'il est connu.",
+            "date_publication": "Date prévue de publication de l'avis.",
+            "message_donneur": "Ce que vous attendez du facilitateur, l'état du projet, les contraintes connues.",
+        }
+        widgets = {
+            "objet": forms.TextInput(),
+            "date_publication": DateInput(),
+            "date_debut_prevue": DateInput(),
+            "date_fin_prevue": DateInput(),
+            "message_donneur": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for champ in ("montant_estime_ht", "date_publication", "date_debut_prevue", "date_fin_prevue"):
+            self.fields[champ].required = True
+        self.fields["montant_estime_ht"].min_value = Decimal("0.01")
+        self.fields["montant_estime_ht"].validators.append(MinValueValidator(Decimal("0.01")))
+        self.fields["montant_estime_ht"].widget.attrs.update(min="0.01", step="0.01")
+        self.fields["montant_estime_ht"].error_messages["min_value"] = "Le montant estimé doit être positif."
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Fieldset("Le marché", "objet", _ligne("type", "montant_estime_ht"), "maitre_oeuvre"),
+            Fieldset("Calendrier prévisionnel", _ligne("date_publication", "date_debut_prevue", "date_fin_prevue")),
+            Fieldset("Votre contact pour ce marché", _ligne("contact_nom", "contact_email", "contact_telephone")),
+            Fieldset("Message", "message_donneur"),
+        )
+        self.helper.add_input(Submit("envoyer", "Envoyer au facilitateur"))
+
+    def clean(self):
+        donnees = super().clean()
+        publication, debut = donnees.get("date_publication"), donnees.get("date_debut_prevue")
+        if publication and debut and debut < publication:
+            self.add_error(
+                "date_debut_prevue", "Le début des travaux ne peut pas précéder le lancement de la consultation."
+            )
+        contact = self._contact(donnees)
+        if len(contact) > Marche._meta.get_field("contact").max_length:
+            self.add_error("contact_nom", "Le contact est trop long : abrégez le nom ou l'adresse.")
+        return donnees
+
+    @staticmethod
+    def _contact(donnees: dict) -> str:
+        parties = (donnees.get(c, "").strip() for c in ("contact_nom", "contact_email", "contact_telephone"))
+        return " · ".join(p for p in parties if p)
+
+    def donnees(self) -> dict:
+        """The Marche fields for ``services.declarer_marche``."""
+        donnees = {champ: self.cleaned_data[champ] for champ in self._meta.fields}
+        donnees["contact"] = self._contact(self.cleaned_data)
+        return donnees
+
+
+class PropositionForm(forms.Form):
+    """One attributaire of a lot and its provisional calendar, as the référent sends it."""
+
+    lot = forms.TypedChoiceField(label="Lot", coerce=int, empty_value=None)
+    siret = forms.CharField(
+        label="SIRET de l'entreprise", max_length=20, help_text="14 chiffres ; les espaces sont acceptés."
+    )
+    raison_sociale = forms.CharField(label="Raison sociale", max_length=200)
+    contact_nom = forms.CharField(label="Nom du contact", max_length=200)
+    contact_email = forms.EmailField(label="E-mail du contact", required=False)
+    contact_telephone = forms.CharField(label="Téléphone du contact", max_length=30, required=False)
+    date_debut = forms.DateField(label="Début prévu", widget=DateInput())
+    date_fin = forms.DateField(label="Fin prévue", widget=DateInput())
+
+    def __init__(self, *args, lots: list[Lot], numero: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.numero = numero
+        self.lots = {lot.pk: lot for lot in lots}
+        self.fields["lot"].choices = [("", "Choisissez un lot")] + [(lot.pk, str(lot)) for lot in lots]
+        self.fields["lot"].error_messages.update(
+            invalid_choice="ce lot n'appartient pas à ce marché ; choisissez l'un de ses lots.",
+            required="choisissez le lot.",
+        )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            _ligne("lot", "siret", "raison_sociale"),
+            _ligne("contact_nom", "contact_email", "contact_telephone"),
+            _ligne("date_debut", "date_fin"),
+        )
+
+    def full_clean(self):
+        super().full_clean()
+        # Every message names its row, beside the field and in the page's summary of errors.
+        if self.numero and self._errors:
+            prefixe = f"Ligne {self.numero} : "
+            for champ, erreurs in self._errors.items():
+                textes = [m if m.startswith(prefixe) else prefixe + m for e in erreurs.as_data() for m in e.messages]
+                classe = "nonfield" if champ == NON_FIELD_ERRORS else None
+                self._errors[champ] = self.error_class(textes, error_class=classe, renderer=self.renderer)
+
+    def clean_lot(self):
+        lot = self.lots.get(self.cleaned_data["lot"])
+        if lot is None:
+            raise forms.ValidationError(self.fields["lot"].error_messages["invalid_choice"])
+        return lot
+
+    def clean_siret(self):
+        siret = normaliser_siret(self.cleaned_data["siret"])
+        valider_siret(siret)
+        return siret
+
+    def clean(self):
+        donnees = super().clean()
+        debut, fin = donnees.get("date_debut"), donnees.get("date_fin")
+        if debut and fin and fin < debut:
+            self.add_error("date_fin", "La fin prévue ne peut pas précéder le début prévu.")
+        if donnees.get("contact_nom") and not (donnees.get("contact_email") or donnees.get("contact_telephone")):
+            self.add_error("contact_email", "Indiquez l'e-mail ou le téléphone du contact.")
+        return donnees
+
+
+class BasePropositionFormSet(forms.BaseFormSet):
+    """The référent's rows; untouched rows are ignored, and a row already waiting is not sent twice."""
+
+    def __init__(self, *args, marche: Marche, lots: list[Lot], **kwargs):
+        self.marche, self.lots = marche, lots
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        if index is None:
+            return {"lots": self.lots}
+        # Row n starts on lot n: an untouched row then still counts as empty, and is ignored.
+        initial = {"lot": self.lots[index].pk} if index < len(self.lots) else {}
+        return {"lots": self.lots, "numero": index + 1, "initial": initial}
+
+    def clean(self):
+        if any(self.errors):
+            return
+        lignes = [f for f in self.forms if f.has_changed()]
+        if not lignes:
+            raise forms.ValidationError(
+                "Renseignez au moins un attributaire : lot, SIRET, raison sociale, contact et dates."
+            )
+        en_attente = set(
+            PropositionAttribution.objects.en_attente().filter(marche=self.marche).values_list("lot_id", "siret")
+        )
+        vues = set()
+        for form in lignes:
+            cle = (form.cleaned_data["lot"].pk, form.cleaned_data["siret"])
+            if cle in vues:
+                form.add_error("siret", f"Ligne {form.numero} : cette entreprise figure déjà plus haut pour ce lot.")
+            elif cle in en_attente:
+                form.add_error(
+                    "siret",
+                    f"Ligne {form.numero} : vous avez déjà proposé cette entreprise pour ce lot ; "
+                    "votre envoi attend la réponse du facilitateur.",
+                )
+            vues.add(cle)
+
+    def lignes(self) -> list[dict]:
+        """The filled rows, as ``services.proposer_attributions`` takes them."""
+        return [form.cleaned_data for form in self.forms if form.has_changed()]
+
+
+LIGNES_MAX = 20
+
+
+def formset_propositions(marche: Marche, lots: list[Lot], data=None, lignes: int | None = None):
+    """The référent's form: one row per lot by default (each row starting on its lot), at most LIGNES_MAX."""
+    nombre = max(1, min(lignes or len(lots) or 1, LIGNES_MAX))
+    classe = forms.formset_factory(
+        PropositionForm, formset=BasePropositionFormSet, extra=nombre, max_num=LIGNES_MAX, absolute_max=LIGNES_MAX
+    )
+    return classe(data, marche=marche, lots=lots, prefix="attributaires")
+
+
+class CorrectionPropositionForm(PropositionForm):
+    """The facilitator's corrected version of a proposal, accepted on saving."""
+
+    role = forms.ChoiceField(label="Rôle", choices=RoleAttributaire.choices, initial=RoleAttributaire.TITULAIRE)
+    motif = forms.CharField(
+        label="Ce que vous avez corrigé",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Le donneur d'ordre le lira sur son portail, à côté de sa proposition.",
+    )
+
+    def __init__(self, *args, proposition: PropositionAttribution, role_actuel: str | None = None, **kwargs):
+        initial = {champ: getattr(proposition, champ) for champ in CHAMPS_PROPOSITION}
+        initial["lot"] = proposition.lot_id
+        if role_actuel:
+            initial["role"] = role_actuel
+        kwargs.setdefault("initial", initial)
+        super().__init__(*args, lots=list(proposition.marche.lots.all()), **kwargs)
+        self.helper.form_tag = True
+        self.helper.disable_csrf = False
+        self.helper.layout.fields.insert(1, _ligne("role"))
+        self.helper.layout.fields.append("motif")
+        self.helper.add_input(Submit("accepter", "Enregistrer et accepter"))
+
+    def corrections(self) -> dict:
+        return {champ: self.cleaned_data[champ] for champ in CHAMPS_PROPOSITION}
+
+
+class RefusPropositionForm(forms.Form):
+    motif = forms.CharField(
+        label="Motif du refus",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Le donneur d'ordre le lira sur son portail.",
+        error_messages={"required": "Indiquez le motif du refus : le donneur d'ordre le lira sur son portail."},
+    )

@@ -1,13 +1,16 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from conventions.models import DonneurDOrdre
 from conventions.validation import ErreursHorsFormulaireMixin, verifier_dates_ordonnees
 from entreprises.models import Entreprise
+from entreprises.validators import valider_siret
 
 
 class TypeMarche(models.TextChoices):
@@ -51,6 +54,10 @@ class MarcheQuerySet(models.QuerySet):
 
     def actifs(self):
         return self.filter(statut__in=STATUTS_ACTIFS)
+
+    def demandes_en_attente(self):
+        """Marchés a donneur d'ordre declared on the portal that no facilitator has taken in charge yet."""
+        return self.filter(declare_le__isnull=False, pris_en_charge_le__isnull=True)
 
 
 class Marche(ErreursHorsFormulaireMixin, models.Model):
@@ -105,6 +112,18 @@ class Marche(ErreursHorsFormulaireMixin, models.Model):
     date_debut_prevue = models.DateField("début d'exécution prévu", null=True, blank=True)
     date_fin_prevue = models.DateField("fin d'exécution prévue", null=True, blank=True)
     notes = models.TextField("notes", blank=True)
+    # Declared by a référent on the portal: a request for the facilitator's support before the tender.
+    declare_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="marches_declares",
+        verbose_name="déclaré par",
+    )
+    declare_le = models.DateTimeField("déclaré le", null=True, blank=True)
+    message_donneur = models.TextField("message du donneur d'ordre", blank=True)
+    pris_en_charge_le = models.DateTimeField("pris en charge le", null=True, blank=True)
     cree_le = models.DateTimeField("créé le", auto_now_add=True)
     modifie_le = models.DateTimeField("modifié le", auto_now=True)
 
@@ -135,6 +154,12 @@ class Marche(ErreursHorsFormulaireMixin, models.Model):
         indexes = [
             models.Index(fields=["donneur_d_ordre", "statut"], name="marche_donneur_statut_idx"),
             models.Index(fields=["statut", "facilitateur"], name="marche_statut_facil_idx"),
+            # The home page's "requests" alert reads only the few declarations still waiting.
+            models.Index(
+                fields=["declare_le"],
+                condition=Q(declare_le__isnull=False, pris_en_charge_le__isnull=True),
+                name="marche_demande_attente_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -265,6 +290,104 @@ class Attribution(ErreursHorsFormulaireMixin, models.Model):
         return f"{self.entreprise} ({self.get_role_display().lower()}) — {self.lot}"
 
     def clean(self):
+        verifier_dates_ordonnees(
+            self, (("date_debut", "date_fin", "La fin prévue ne peut pas précéder le début prévu."),)
+        )
+
+
+# --- What a référent proposes: attributaires and provisional calendar ------------------------------
+
+
+class StatutProposition(models.TextChoices):
+    PROPOSEE = "proposee", "Proposée"
+    ACCEPTEE = "acceptee", "Acceptée"
+    REFUSEE = "refusee", "Refusée"
+
+
+class PropositionAttributionQuerySet(models.QuerySet):
+    def for_donneur(self, donneur):
+        return self.filter(marche__donneur_d_ordre=donneur)
+
+    def en_attente(self):
+        return self.filter(statut=StatutProposition.PROPOSEE)
+
+
+class PropositionAttribution(ErreursHorsFormulaireMixin, models.Model):
+    """An attributaire of a lot and its provisional calendar, as a référent sent it.
+
+    It is a proposal, never validated data: the facilitator accepts it (which creates or updates the
+    Attribution), corrects then accepts it, or refuses it with a reason. Until then no Attribution changes.
+    The row keeps what the référent sent, even after a correction: the Attribution holds what was validated.
+    """
+
+    marche = models.ForeignKey(Marche, on_delete=models.CASCADE, related_name="propositions", verbose_name="marché")
+    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="propositions", verbose_name="lot")
+    siret = models.CharField("SIRET de l'entreprise", max_length=14, validators=[valider_siret])
+    raison_sociale = models.CharField("raison sociale", max_length=200)
+    contact_nom = models.CharField("nom du contact", max_length=200)
+    contact_email = models.EmailField("e-mail du contact", blank=True)
+    contact_telephone = models.CharField("téléphone du contact", max_length=30, blank=True)
+    date_debut = models.DateField("début prévu")
+    date_fin = models.DateField("fin prévue")
+    statut = models.CharField(
+        "statut", max_length=10, choices=StatutProposition.choices, default=StatutProposition.PROPOSEE
+    )
+    envoye_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="propositions_envoyees",
+        verbose_name="envoyée par",
+    )
+    envoye_le = models.DateTimeField("envoyée le", default=timezone.now)
+    traite_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="propositions_traitees",
+        verbose_name="traitée par",
+    )
+    traite_le = models.DateTimeField("traitée le", null=True, blank=True)
+    corrigee = models.BooleanField("corrigée par le facilitateur", default=False)
+    motif = models.TextField("motif", blank=True, help_text="Raison du refus ou de la correction.")
+    attribution = models.ForeignKey(
+        Attribution,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="propositions",
+        verbose_name="attribution",
+    )
+
+    objects = PropositionAttributionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "proposition d'attributaire"
+        verbose_name_plural = "propositions d'attributaires"
+        ordering = ["-envoye_le", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(siret__regex=r"^[0-9]{14}$"), name="proposition_siret_14_chiffres"),
+            models.CheckConstraint(condition=Q(date_fin__gte=F("date_debut")), name="proposition_dates_ordonnees"),
+            # A decision is dated; a refusal says why.
+            models.CheckConstraint(
+                condition=Q(statut=StatutProposition.PROPOSEE) | Q(traite_le__isnull=False),
+                name="proposition_traitee_datee",
+            ),
+            models.CheckConstraint(
+                condition=~Q(statut=StatutProposition.REFUSEE) | ~Q(motif=""),
+                name="proposition_refus_motive",
+            ),
+        ]
+        indexes = [models.Index(fields=["marche", "statut"], name="proposition_marche_statut_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.raison_sociale} — {self.lot}"
+
+    def clean(self):
+        if self.lot_id and self.marche_id and self.lot.marche_id != self.marche_id:
+            raise ValidationError({"lot": "Ce lot n'appartient pas à ce marché."})
         verifier_dates_ordonnees(
             self, (("date_debut", "date_fin", "La fin prévue ne peut pas précéder le début prévu."),)
         )

@@ -3,7 +3,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views.generic import DetailView, View
@@ -13,8 +13,15 @@ from config.permissions import FacilitateurRequisMixin
 from config.vues import VueCreation, VueModification
 from marches import services
 from marches.filters import MarcheFilter
-from marches.forms import AttributionForm, LotForm, MarcheForm, StatutForm
-from marches.models import Attribution, Lot, Marche
+from marches.forms import (
+    AttributionForm,
+    CorrectionPropositionForm,
+    LotForm,
+    MarcheForm,
+    RefusPropositionForm,
+    StatutForm,
+)
+from marches.models import Attribution, Lot, Marche, PropositionAttribution, StatutProposition
 
 
 def _pourcentage(taux: Decimal | None) -> Decimal | None:
@@ -69,18 +76,32 @@ class MarcheDetail(FacilitateurRequisMixin, DetailView):
     template_name = "marches/marche_detail.html"
 
     def get_queryset(self):
-        return services.marches_avec_chiffres()
+        return services.marches_avec_chiffres().select_related("declare_par")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         marche = self.object
         attributions = Attribution.objects.select_related("entreprise").order_by("role", "entreprise__raison_sociale")
+        lots = list(
+            services.lots_avec_chiffres(marche.lots.all()).prefetch_related(
+                Prefetch("attributions", queryset=attributions)
+            )
+        )
+        propositions = list(
+            marche.propositions.select_related("lot", "envoye_par", "traite_par").order_by("envoye_le", "pk")
+        )
+        en_attente = [p for p in propositions if p.statut == StatutProposition.PROPOSEE]
+        # What accepting would change is shown beside each proposal, before the facilitator decides.
+        apercus = services.apercus(en_attente, (a for lot in lots for a in lot.attributions.all()))
+        for proposition in en_attente:
+            proposition.apercu = apercus[proposition.pk]
         context.update(
             titre=marche.objet,
-            lots=services.lots_avec_chiffres(marche.lots.all()).prefetch_related(
-                Prefetch("attributions", queryset=attributions)
-            ),
+            lots=lots,
             statut_form=StatutForm(choix=services.statuts_suivants(marche)),
+            propositions_en_attente=en_attente,
+            propositions_traitees=[p for p in propositions if p.statut != StatutProposition.PROPOSEE][::-1],
+            refus_form=RefusPropositionForm(),
         )
         return context
 
@@ -103,6 +124,134 @@ class MarcheStatut(FacilitateurRequisMixin, View):
         else:
             messages.success(request, f"Le marché est désormais « {marche.get_statut_display().lower()} ».")
         return redirect("marches:marche", pk=marche.pk)
+
+
+class MarchePriseEnCharge(FacilitateurRequisMixin, View):
+    """A marché declared on the portal: the facilitator takes it in charge (it leaves the home's requests)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        marche = get_object_or_404(Marche, pk=pk)
+        try:
+            services.prendre_en_charge(marche, request.user)
+        except ValidationError as erreur:
+            messages.error(request, " ".join(erreur.messages))
+        else:
+            messages.success(request, "Vous avez pris en charge la demande du donneur d'ordre.")
+        return redirect("marches:marche", pk=marche.pk)
+
+
+class PropositionMixin(FacilitateurRequisMixin):
+    # Loaded after the role check: a référent gets 403 whether the proposal exists or not.
+    @cached_property
+    def proposition(self) -> PropositionAttribution:
+        return get_object_or_404(
+            PropositionAttribution.objects.select_related("marche__donneur_d_ordre", "lot"), pk=self.kwargs["pk"]
+        )
+
+    def retour(self):
+        return redirect(reverse("marches:marche", args=[self.proposition.marche_id]) + "#propositions")
+
+    def message_acceptation(self, attribution: Attribution, creee: bool) -> None:
+        quoi = "est désormais attributaire" if creee else "a son attribution mise à jour"
+        messages.success(
+            self.request,
+            f"Proposition acceptée : {attribution.entreprise.raison_sociale} {quoi} du lot {attribution.lot.numero}.",
+        )
+
+
+class PropositionAcceptation(PropositionMixin, View):
+    """Accepts a proposal as sent; what it changes was shown beside it on the marché's page."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        try:
+            attribution, creee = services.accepter_proposition(self.proposition, request.user)
+        except ValidationError as erreur:
+            messages.error(request, " ".join(erreur.messages))
+        else:
+            self.message_acceptation(attribution, creee)
+        return self.retour()
+
+
+class PropositionRefus(PropositionMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        form = RefusPropositionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(form.errors["motif"]))
+            return self.retour()
+        try:
+            services.refuser_proposition(self.proposition, request.user, form.cleaned_data["motif"])
+        except ValidationError as erreur:
+            messages.error(request, " ".join(erreur.messages))
+        else:
+            messages.success(request, f"La proposition de {self.proposition.raison_sociale} a été refusée.")
+        return self.retour()
+
+
+class PropositionCorrection(PropositionMixin, View):
+    """Corrects a proposal, then accepts it; the référent's original stays as sent."""
+
+    template_name = "marches/proposition_correction.html"
+
+    @cached_property
+    def attribution_actuelle(self) -> Attribution | None:
+        return (
+            Attribution.objects.filter(lot=self.proposition.lot, entreprise__siret=self.proposition.siret)
+            .select_related("entreprise")
+            .first()
+        )
+
+    def _page(self, form):
+        proposition = self.proposition
+        attribution = self.attribution_actuelle
+        apercu = services.apercus([proposition], [attribution] if attribution else [])[proposition.pk]
+        return render(
+            self.request,
+            self.template_name,
+            {
+                "titre": f"Corriger la proposition de {proposition.raison_sociale}",
+                "proposition": proposition,
+                "marche": proposition.marche,
+                "apercu": apercu,
+                "form": form,
+            },
+        )
+
+    def _form(self, data=None):
+        attribution = self.attribution_actuelle
+        return CorrectionPropositionForm(
+            data, proposition=self.proposition, role_actuel=attribution.role if attribution else None
+        )
+
+    def get(self, request, pk):
+        if self.proposition.statut != StatutProposition.PROPOSEE:
+            messages.info(request, "Cette proposition a déjà été traitée.")
+            return self.retour()
+        return self._page(self._form())
+
+    def post(self, request, pk):
+        form = self._form(request.POST)
+        if not form.is_valid():
+            return self._page(form)
+        try:
+            attribution, creee = services.accepter_proposition(
+                self.proposition,
+                request.user,
+                corrections=form.corrections(),
+                role=form.cleaned_data["role"],
+                motif=form.cleaned_data["motif"],
+            )
+        except ValidationError as erreur:
+            for message in erreur.messages:
+                form.add_error(None, message)
+            return self._page(form)
+        self.message_acceptation(attribution, creee)
+        return self.retour()
 
 
 class MarcheCreation(VueCreation):

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
-from django.db.models import Exists, Max, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import Case, Count, Exists, F, Max, Min, OuterRef, Q, Subquery, Sum, When, Window
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
-from django.utils import formats
+from django.utils import formats, timezone
 
 from clauses import objectif
 from clauses.models import HeuresMensuelles, MomentSortie, Placement, Sortie
@@ -21,7 +21,7 @@ from config.formats import date_longue
 from config.templatetags.ui import heures as format_heures
 from conventions.calendrier import add_months
 from conventions.models import Convention, EtatConvention
-from marches.models import STATUTS_ACTIFS, Attribution, Lot, Marche, StatutMarche
+from marches.models import STATUTS_ACTIFS, Attribution, Lot, Marche, PropositionAttribution, StatutMarche
 
 LIMITE_PAR_TYPE = 20
 JOURS_AVANT_DENONCIATION = 60
@@ -34,6 +34,7 @@ MOIS_SUIVI_SORTIE = 6
 
 class TypeAlerte(StrEnum):
     DENONCIATION = "denonciation"
+    DEMANDE = "demande"
     RETARD = "retard"
     SILENCE = "silence"
     SANS_ATTRIBUTAIRE = "sans_attributaire"
@@ -47,6 +48,7 @@ class TypeAlerte(StrEnum):
 
 TITRES = {
     TypeAlerte.DENONCIATION: "Conventions proches de leur date limite de dénonciation",
+    TypeAlerte.DEMANDE: "Demandes des donneurs d'ordre",
     TypeAlerte.RETARD: "Lots en retard sur leur objectif d'heures",
     TypeAlerte.SILENCE: "Attributaires sans heures transmises",
     TypeAlerte.SANS_ATTRIBUTAIRE: "Marchés attribués sans attributaire enregistré",
@@ -292,6 +294,46 @@ def marches_sans_attributaire(jour: dt.date) -> tuple[list[Alerte], int]:
     return alertes, total
 
 
+# --- 4 bis. What the donneurs d'ordre sent from the portal ---------------------------------------------
+
+
+def demandes_des_donneurs(jour: dt.date) -> tuple[list[Alerte], int]:
+    """Marchés declared on the portal and not yet taken in charge, and marchés with attributaires proposed
+    and not yet accepted or refused: one row per marché, oldest request first, in one query (the total is
+    a window count over the same rows, before the limit)."""
+    en_attente = PropositionAttribution.objects.en_attente().filter(marche=OuterRef("pk"))
+    propositions = en_attente.order_by().values("marche")
+    declaration_en_attente = Q(declare_le__isnull=False, pris_en_charge_le__isnull=True)
+    marches = (
+        Marche.objects.filter(declaration_en_attente | Exists(en_attente))
+        .annotate(
+            nb_propositions=Coalesce(Subquery(propositions.annotate(n=Count("pk")).values("n")[:1]), 0),
+            premiere_proposition=Subquery(propositions.annotate(d=Min("envoye_le")).values("d")[:1]),
+        )
+        .annotate(
+            demande_le=Case(When(declaration_en_attente, then=F("declare_le")), default=F("premiere_proposition")),
+            total=Window(Count("pk")),
+        )
+        .select_related("donneur_d_ordre")
+        .order_by("demande_le", "pk")
+    )
+    alertes = []
+    total = 0
+    for marche in marches[:LIMITE_PAR_TYPE]:
+        total = marche.total
+        donneur, objet, n = marche.donneur_d_ordre.nom, marche.objet, marche.nb_propositions
+        attributaires = f"{n} attributaire{'s' if n > 1 else ''} proposé{'s' if n > 1 else ''}"
+        if marche.declare_le is not None and marche.pris_en_charge_le is None:
+            texte = f"{donneur} a déclaré le marché « {objet} » et demande l'appui du facilitateur"
+            if n:
+                texte += f" ; {attributaires} à traiter"
+        else:
+            texte = f"{donneur} : {attributaires} pour le marché « {objet} », à accepter, corriger ou refuser"
+        echeance = timezone.localdate(marche.demande_le)
+        alertes.append(_alerte(TypeAlerte.DEMANDE, texte, _url("marches:marche", marche.pk), echeance, jour))
+    return alertes, total
+
+
 # --- 5. Six-month outcomes due ---------------------------------------------------------------------
 
 
@@ -333,6 +375,7 @@ def alertes(jour: dt.date) -> list[GroupeAlertes]:
     retards = lots_en_retard(jour)
     silences, nb_silences = attributions_silencieuses(jour)
     sans_attributaire, nb_sans_attributaire = marches_sans_attributaire(jour)
+    demandes, nb_demandes = demandes_des_donneurs(jour)
     sorties, nb_sorties = sorties_a_six_mois(jour)
 
     def trier(liste: list[Alerte]) -> list[Alerte]:
@@ -340,6 +383,7 @@ def alertes(jour: dt.date) -> list[GroupeAlertes]:
 
     groupes = [
         GroupeAlertes(TypeAlerte.DENONCIATION, trier(denonciations), len(denonciations)),
+        GroupeAlertes(TypeAlerte.DEMANDE, demandes, nb_demandes),
         # Already ordered, furthest behind first: they all share today as their day to act.
         GroupeAlertes(TypeAlerte.RETARD, retards[:LIMITE_PAR_TYPE], len(retards)),
         GroupeAlertes(TypeAlerte.SILENCE, silences, nb_silences),

@@ -29,6 +29,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db.models import (
+    Case,
     Count,
     Exists,
     ExpressionWrapper,
@@ -40,14 +41,20 @@ from django.db.models import (
     QuerySet,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Cast, Coalesce, Greatest, Least
 
 from clauses.models import (
+    CategorieSortie,
+    Genre,
     HeuresMensuelles,
     ModalitePlacement,
+    MomentSortie,
+    NiveauQualification,
     Participant,
     Placement,
+    Sortie,
     TypeContrat,
 )
 from clauses.objectif import date_d_arrete
@@ -366,6 +373,95 @@ def personnes_par_public(debut: dt.date, fin: dt.date, **portee) -> tuple[list[P
     return _avec_parts(rangees, total), total
 
 
+# --- People in placement, by what describes them ----------------------------------------------------
+#
+# The population is the one of ``personnes_en_parcours``: distinct participants with hours recorded in the
+# period and the scope. Each function answers every category of its nomenclature, in the nomenclature's
+# order, zeros included, so that tables keep the same rows from one year to the next; shares are taken of
+# the distinct people. One query each.
+
+TRANCHES_AGE = (
+    ("moins_26", "Moins de 26 ans"),
+    ("26_49", "26 à 49 ans"),
+    ("50_plus", "50 ans et plus"),
+)
+
+
+def _personnes_en_parcours(debut: dt.date, fin: dt.date, portee: dict) -> QuerySet:
+    en_parcours = Exists(
+        HeuresMensuelles.objects.filter(
+            _portee("placement__attribution", portee),
+            placement__participant=OuterRef("pk"),
+            mois__gte=premier_du_mois(debut),
+            mois__lte=fin,
+            heures__gt=0,
+        )
+    )
+    # order_by(): the model's ordering (nom, prénom) must not reach the GROUP BY.
+    return Participant.objects.filter(en_parcours).order_by()
+
+
+def _par_nomenclature(lignes, cle: str, nomenclature) -> list[Part]:
+    """Counts (rows of ``cle`` and ``n``) as one Part per category of ``nomenclature``, in its order."""
+    comptes = {r[cle]: r["n"] for r in lignes}
+    rangees = [(code, libelle, comptes.pop(code, 0)) for code, libelle in nomenclature]
+    # A code the nomenclature no longer has (an old value) still counts, under its own name.
+    rangees += [(str(code), str(code), n) for code, n in sorted(comptes.items(), key=lambda c: str(c[0]))]
+    return _avec_parts(rangees)
+
+
+def _personnes_par(champ: str, nomenclature, debut: dt.date, fin: dt.date, portee: dict) -> list[Part]:
+    lignes = _personnes_en_parcours(debut, fin, portee).values(champ).annotate(n=Count("pk"))
+    return _par_nomenclature(lignes, champ, nomenclature)
+
+
+def personnes_par_genre(debut: dt.date, fin: dt.date, **portee) -> list[Part]:
+    return _personnes_par("genre", Genre.choices, debut, fin, portee)
+
+
+def personnes_par_qualification(debut: dt.date, fin: dt.date, **portee) -> list[Part]:
+    return _personnes_par("niveau_qualification", NiveauQualification.choices, debut, fin, portee)
+
+
+def personnes_par_tranche_d_age(debut: dt.date, fin: dt.date, **portee) -> list[Part]:
+    """People by age on the last day of the period (``TRANCHES_AGE``).
+
+    One reference day for everyone gives each person one age, so the rows add up to the people; the age at
+    the start of each placement would count a person with two placements twice. Being at least N years old
+    on ``fin`` is being born on or before ``fin`` shifted back N years (29 February → 28 February), which
+    turns the bands into ranges of birth dates and needs no date arithmetic in SQL.
+    """
+    ne_apres_26 = add_months(fin, -12 * 26)
+    ne_apres_50 = add_months(fin, -12 * 50)
+    tranche = Case(
+        When(date_naissance__gt=ne_apres_26, then=Value("moins_26")),
+        When(date_naissance__gt=ne_apres_50, then=Value("26_49")),
+        default=Value("50_plus"),
+    )
+    lignes = (
+        _personnes_en_parcours(debut, fin, portee).annotate(tranche=tranche).values("tranche").annotate(n=Count("pk"))
+    )
+    return _par_nomenclature(lignes, "tranche", TRANCHES_AGE)
+
+
+def sorties_par_categorie(debut: dt.date, fin: dt.date, **portee) -> list[Part]:
+    """Outcomes at the end of a placement (``MomentSortie.FIN_PARCOURS``) noted in the period, by national
+    category. A person whose two placements ended in the period counts twice: this counts outcomes."""
+    lignes = (
+        Sortie.objects.filter(
+            _portee("placement__attribution", portee),
+            moment=MomentSortie.FIN_PARCOURS,
+            date_constat__gte=debut,
+            date_constat__lte=fin,
+        )
+        .with_categorie()
+        .values("categorie_code")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return _par_nomenclature(lignes, "categorie_code", CategorieSortie.choices)
+
+
 @dataclass(frozen=True)
 class Mois:
     mois: dt.date  # first day of the month
@@ -450,8 +546,12 @@ __all__ = [
     "objectif_periode",
     "objectifs_periodes",
     "personnes_en_parcours",
+    "personnes_par_genre",
     "personnes_par_public",
+    "personnes_par_qualification",
+    "personnes_par_tranche_d_age",
     "repartition_par",
+    "sorties_par_categorie",
     "synthese_heures",
     "taux_realisation",
 ]

@@ -45,7 +45,8 @@ from conventions.models import Avenant, Convention, DenoncePar, DonneurDOrdre, R
 from entreprises.factories import EntrepriseFactory, OperateurFactory, PrescripteurFactory, siret_n
 from entreprises.models import Entreprise, Operateur
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
-from marches.models import Attribution, Lot, Marche
+from marches.models import Attribution, Lot, Marche, PropositionAttribution
+from reporting.models import BilanAnnuel, Rapport, TypeRapport
 
 pytestmark = pytest.mark.django_db
 
@@ -96,6 +97,20 @@ def _user() -> User:
 
 
 # One object per registered model, with enough related rows for the list columns to have work to do.
+def _rapport():
+    convention = _convention()
+    rapport = Rapport.objects.create(
+        type=TypeRapport.BILAN_ANNUEL,
+        donneur_d_ordre=convention.donneur_d_ordre,
+        convention=convention,
+        periode_debut=dt.date(2024, 7, 1),
+        periode_fin=dt.date(2025, 6, 30),
+    )
+    rapport.enregistrer_fichier("r.pdf", b"%PDF-1.7")
+    rapport.save()
+    return rapport
+
+
 CONSTRUCTEURS = {
     Group: lambda: Group.objects.create(name=f"Groupe {next(_numeros)}"),
     User: _user,
@@ -122,6 +137,23 @@ CONSTRUCTEURS = {
     Placement: _placement,
     HeuresMensuelles: HeuresMensuellesFactory,
     Sortie: SortieFactory,
+    PropositionAttribution: lambda: PropositionAttribution.objects.create(
+        marche=(lot := LotFactory()).marche,
+        lot=lot,
+        siret=EntrepriseFactory.build().siret,
+        raison_sociale="Bâti Sud",
+        contact_nom="Léa Martin",
+        date_debut=dt.date(2026, 3, 1),
+        date_fin=dt.date(2026, 9, 30),
+    ),
+    Rapport: _rapport,
+    BilanAnnuel: lambda: BilanAnnuel.objects.create(
+        convention=_convention(),
+        numero_periode=1,
+        periode_debut=dt.date(2024, 7, 1),
+        periode_fin=dt.date(2025, 6, 30),
+        texte_qualitatif="Bilan",
+    ),
 }
 
 MODELES = sorted(admin.site._registry, key=lambda m: m._meta.label)

@@ -188,3 +188,52 @@ def test_production_check_deploy_signale_un_hsts_desactive(tmp_path):
     )
     assert sortie.returncode != 0
     assert "security.W004" in sortie.stderr
+
+
+def _reglages(tmp_path: Path, *noms: str, **env: str) -> dict[str, str]:
+    """Values of production settings, read by a `manage.py shell` started with the given environment."""
+    code = "from django.conf import settings\n" + "\n".join(f"print('=', {n!r}, repr(settings.{n}))" for n in noms)
+    sortie = _manage(
+        tmp_path, "shell", "-c", code, SECRET_KEY=_secret_key(), ALLOWED_HOSTS="clauses.example.org", **env
+    )
+    assert sortie.returncode == 0, sortie.stderr
+    return dict(ligne[2:].split(" ", 1) for ligne in sortie.stdout.splitlines() if ligne.startswith("= "))
+
+
+def test_production_cookies_securises_et_hsts(tmp_path):
+    reglages = _reglages(
+        tmp_path,
+        "SESSION_COOKIE_SECURE",
+        "SESSION_COOKIE_HTTPONLY",
+        "SESSION_COOKIE_AGE",
+        "SESSION_EXPIRE_AT_BROWSER_CLOSE",
+        "CSRF_COOKIE_SECURE",
+        "SECURE_HSTS_SECONDS",
+        "SECURE_SSL_REDIRECT",
+        "AXES_COOLOFF_TIME",
+    )
+    assert reglages == {
+        "SESSION_COOKIE_SECURE": "True",
+        "SESSION_COOKIE_HTTPONLY": "True",
+        "SESSION_COOKIE_AGE": "28800",
+        "SESSION_EXPIRE_AT_BROWSER_CLOSE": "True",
+        "CSRF_COOKIE_SECURE": "True",
+        "SECURE_HSTS_SECONDS": "31536000",
+        "SECURE_SSL_REDIRECT": "True",
+        "AXES_COOLOFF_TIME": "datetime.timedelta(seconds=3600)",
+    }
+
+
+def test_duree_de_session_et_de_blocage_depuis_l_environnement(tmp_path):
+    reglages = _reglages(
+        tmp_path, "SESSION_COOKIE_AGE", "AXES_COOLOFF_TIME", SESSION_COOKIE_AGE="3600", AXES_COOLOFF_MINUTES="30"
+    )
+    assert reglages == {"SESSION_COOKIE_AGE": "3600", "AXES_COOLOFF_TIME": "datetime.timedelta(seconds=1800)"}
+
+
+def test_duree_de_blocage_invalide_nomme_la_variable(tmp_path):
+    sortie = _manage(
+        tmp_path, "check", SECRET_KEY=_secret_key(), ALLOWED_HOSTS="clauses.example.org", AXES_COOLOFF_MINUTES="1h"
+    )
+    assert sortie.returncode != 0
+    assert "AXES_COOLOFF_MINUTES='1h' : nombre entier attendu." in sortie.stderr

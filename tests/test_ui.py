@@ -43,3 +43,24 @@ def test_an_empty_list_says_whether_a_filter_emptied_it(client_facilitateur, nom
     assert f"{debut}" in vide
     filtre = client_facilitateur.get(reverse(nom), {"q": "introuvable"}).content.decode()
     assert f"{debut}" in filtre and "ne correspond à ces critères" in filtre
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("chemin", "actif"),
+    [
+        ("/portail/", "Accueil"),
+        ("/portail/marches/", "Marchés"),
+        ("/portail/marches/12/", "Marchés"),
+        ("/portail/marches/declarer/", "Déclarer un marché"),
+        ("/portail/statistiques/", "Statistiques"),
+    ],
+)
+def test_one_active_menu_entry_in_the_portal(rf, chemin, actif):
+    from conventions.factories import ReferentFactory
+
+    requete = rf.get(chemin)
+    requete.user = ReferentFactory().user
+    from config.navigation import menu
+
+    assert [e["libelle"] for e in menu(requete)["menu"] if e["actif"]] == [actif]

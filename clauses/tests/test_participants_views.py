@@ -268,7 +268,7 @@ class TestFicheParticipant:
             )
             HeuresMensuellesFactory(placement=placement, mois=il_y_a(years=3))
             SortieFactory(placement=placement, date_constat=il_y_a(months=n + 1))
-        with django_assert_max_num_queries(6):
+        with django_assert_max_num_queries(7):  # the history of changes included
             reponse = client_facilitateur.get(reverse("clauses:participant", args=[participant.pk]))
         assert len(reponse.context["placements"]) == 25
         assert len(reponse.context["six_mois_a_saisir"]) == 20
@@ -551,7 +551,7 @@ class TestFichePlacement:
         for n in range(25):
             HeuresMensuellesFactory(placement=placement, mois=dt.date(2024, 1, 1) + relativedelta(months=n))
         SortieFactory(placement=placement)
-        with django_assert_max_num_queries(5):
+        with django_assert_max_num_queries(6):  # the history of changes included
             reponse = client_facilitateur.get(reverse("clauses:placement", args=[placement.pk]))
         assert len(reponse.context["heures"]) == 25
 

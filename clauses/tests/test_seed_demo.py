@@ -10,6 +10,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count, Q, Sum
+from django.http import HttpRequest
 from django.test import override_settings
 from django.utils import timezone
 
@@ -258,7 +259,8 @@ class TestTerritoireDeDemo:
         for _role, email in demo_chargee.comptes:
             user = User.objects.get(email=email)
             validate_password(demo.MOT_DE_PASSE_DEMO, user)
-            assert client.login(email=email, password=demo.MOT_DE_PASSE_DEMO), email
+            # Login throttling (django-axes) needs the request the credentials came with.
+            assert client.login(request=HttpRequest(), email=email, password=demo.MOT_DE_PASSE_DEMO), email
             client.logout()
         admin = User.objects.get(email=demo.COMPTE_ADMIN)
         assert admin.is_superuser and admin.is_staff

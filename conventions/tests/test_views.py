@@ -216,7 +216,7 @@ class TestFicheDonneur:
         ReferentFactory.create_batch(10, donneur_d_ordre=donneur)
         ConventionFactory.create_batch(10, donneur_d_ordre=donneur)
         MarcheFactory.create_batch(10, donneur_d_ordre=donneur)
-        with django_assert_max_num_queries(6):
+        with django_assert_max_num_queries(7):  # the history: one query
             assert client_facilitateur.get(reverse("conventions:donneur", args=[donneur.pk])).status_code == 200
 
     def test_create_without_siret(self, client_facilitateur):
@@ -449,7 +449,7 @@ class TestFicheConvention:
             Avenant.objects.create(
                 convention=convention, numero=numero, objet="A", date_signature=D(2016 + numero % 9, 2, 1)
             )
-        with django_assert_max_num_queries(4):
+        with django_assert_max_num_queries(5):  # the history: one query
             assert client_facilitateur.get(reverse("conventions:convention", args=[convention.pk])).status_code == 200
 
 

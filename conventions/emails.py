@@ -1,0 +1,33 @@
+"""Emails: each one is a trio of templates (subject, text body, HTML body), sent once the transaction commits.
+
+``gabarit`` names the trio without its suffix: ``conventions/emails/invitation`` reads
+``invitation_sujet.txt``, ``invitation.txt`` and ``invitation.html`` from that folder. Text templates must
+turn autoescaping off (``{% autoescape off %}``): « Commune d'Arles » is not HTML there.
+"""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+
+
+def preparer_courriel(gabarit: str, destinataires: list[str], contexte: dict) -> EmailMultiAlternatives:
+    # A header cannot hold a line break: the subject template is folded into one line.
+    sujet = " ".join(render_to_string(f"{gabarit}_sujet.txt", contexte).split())
+    message = EmailMultiAlternatives(
+        subject=sujet,
+        body=render_to_string(f"{gabarit}.txt", contexte),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=destinataires,
+    )
+    message.attach_alternative(render_to_string(f"{gabarit}.html", contexte), "text/html")
+    return message
+
+
+def envoyer_apres_commit(gabarit: str, destinataires: list[str], contexte: dict) -> None:
+    """Renders now (the context may hold what is not stored, such as a token), sends after the commit.
+
+    A rolled-back transaction sends nothing; outside a transaction the email leaves at once.
+    """
+    message = preparer_courriel(gabarit, destinataires, contexte)
+    transaction.on_commit(message.send)
