@@ -67,8 +67,8 @@ class ReferentForm(AvecBoutonEnregistrer, forms.Form):
     email = forms.EmailField(
         label="Adresse e-mail",
         help_text="Si un compte existe déjà avec cette adresse, il est rattaché à ce donneur d'ordre. Sinon, un "
-        "compte est créé sans mot de passe. Le compte sera activé par une invitation envoyée depuis le portail "
-        "(prochainement).",
+        "compte est créé sans mot de passe : pour lui ouvrir le portail, envoyez-lui ensuite une invitation "
+        "(bouton « Inviter » sur la fiche du donneur d'ordre).",
     )
     prenom = forms.CharField(label="Prénom", max_length=150, required=False)
     nom = forms.CharField(label="Nom", max_length=150, required=False)

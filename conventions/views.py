@@ -250,8 +250,8 @@ class ReferentAjout(FacilitateurRequisMixin, FormView):
         if ajout.compte_cree:
             messages.success(
                 self.request,
-                f"{user} ({user.email}) est désormais référent de « {self.donneur.nom} ». Un compte a été créé : il "
-                "sera activé par une invitation envoyée depuis le portail (prochainement).",
+                f"{user} ({user.email}) est désormais référent de « {self.donneur.nom} ». Son compte n'a pas encore "
+                "de mot de passe : envoyez-lui une invitation pour lui ouvrir le portail.",
             )
         else:
             messages.success(

@@ -94,6 +94,7 @@ from marches.models import (
     Lot,
     Marche,
     Origine,
+    PropositionAttribution,
     RoleAttributaire,
     StatutMarche,
     TypeMarche,
@@ -293,6 +294,11 @@ MAITRES_D_OEUVRE = [
     "Agence Lumière d'Arles, architecture",
     "Services techniques du donneur d'ordre",
 ]
+
+
+def _instant(jour: dt.date) -> dt.datetime:
+    """Ten in the morning of ``jour``, in the site's time zone."""
+    return timezone.make_aware(dt.datetime.combine(jour, dt.time(10)))
 
 
 def _date_effet_pour_limite(limite: dt.date, annees: int) -> dt.date:
@@ -496,6 +502,7 @@ class _Demo:
             defaults={"fonction": "Chargée de mission développement social urbain"},
         )
         self.contacts = {"arles": "Jeanne Arnaud", "bailleur": "Nadia Cherif"}
+        self.referents = {"arles": jeanne, "bailleur": nadia}
 
     def _operateurs(self) -> None:
         self.operateurs: dict[str, list[Operateur]] = {}
@@ -610,8 +617,15 @@ class _Demo:
             annee = (dates.get("date_publication") or self.jour).year
             compteur_reference[spec.donneur] = compteur_reference.get(spec.donneur, 0) + 1
             prefixe = "TX" if spec.type == TypeMarche.TRAVAUX else "SV"
+            declaration = {}
             if spec.origine == Origine.PORTAIL and spec.donneur == "bailleur":
                 facilitateur = None  # just declared through the portal, not yet taken on
+                declaration = {
+                    "declare_par": self.referents["bailleur"],
+                    "declare_le": _instant(self.jour - dt.timedelta(days=3)),
+                    "message_donneur": "Nous souhaitons intégrer une clause d'insertion dès la rédaction du DCE : "
+                    "pouvez-vous nous accompagner ?",
+                }
             elif spec.donneur in DONNEURS_DE_THOMAS:
                 facilitateur = self.thomas
             else:
@@ -652,9 +666,34 @@ class _Demo:
                     else ""
                 ),
                 notes=spec.notes,
+                **declaration,
                 **dates,
             )
             self._lots(spec, marche, dates)
+        self._proposition()
+
+    def _proposition(self) -> None:
+        """Jeanne has just sent a subcontractor for a lot of an Arles marché under way: the facilitator's
+        home shows it among « Demandes des donneurs d'ordre », waiting to be accepted."""
+        en_execution = Lot.objects.filter(
+            marche__donneur_d_ordre=self.donneurs["arles"], marche__statut=StatutMarche.EN_EXECUTION
+        )
+        lot = en_execution.order_by("marche__pk", "pk").first()
+        if lot is None or lot.date_debut is None or lot.date_fin is None:
+            return
+        PropositionAttribution.objects.create(
+            marche=lot.marche,
+            lot=lot,
+            siret=_siret("89412037"),
+            raison_sociale="Carrelages du Trébon",
+            contact_nom="Karim Benali",
+            contact_email="k.benali@carrelages-trebon.example",
+            contact_telephone="04 90 93 12 48",
+            date_debut=max(lot.date_debut, self.jour),
+            date_fin=lot.date_fin,
+            envoye_par=self.referents["arles"],
+            envoye_le=_instant(self.jour - dt.timedelta(days=1)),
+        )
 
     def _lots(self, spec: MarcheDemo, marche: Marche, dates: dict) -> None:
         lots = [lot if isinstance(lot, tuple) else (CORPS[lot], lot) for lot in spec.lots]

@@ -138,6 +138,19 @@ def empreinte() -> str:
 class TestTerritoireDeDemo:
     """What the demo territory must contain; the tests only read it."""
 
+    def test_demandes_des_referents_en_attente(self, demo_chargee):
+        from marches.models import PropositionAttribution, StatutProposition
+
+        [declare] = Marche.objects.filter(declare_le__isnull=False, pris_en_charge_le__isnull=True)
+        assert declare.declare_par.email == demo.COMPTE_REFERENT_BAILLEUR
+        assert declare.statut == StatutMarche.EN_PREPARATION
+        [proposition] = PropositionAttribution.objects.filter(statut=StatutProposition.PROPOSEE)
+        assert proposition.envoye_par.email == demo.COMPTE_REFERENT_COMMUNE
+        assert (
+            proposition.lot.marche.donneur_d_ordre == Referent.objects.get(user=proposition.envoye_par).donneur_d_ordre
+        )
+        assert siret_valide(proposition.siret)
+
     def test_ordres_de_grandeur(self, demo_chargee):
         n = compter()
         assert 10 <= n["DonneurDOrdre"] <= 15

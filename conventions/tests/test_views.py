@@ -253,7 +253,7 @@ class TestReferents:
 
     def test_form_explains_the_invitation(self, client_facilitateur):
         contenu = client_facilitateur.get(self.url(DonneurDOrdreFactory())).content.decode()
-        assert "Le compte sera activé par une invitation envoyée depuis le portail (prochainement)." in contenu
+        assert "pour lui ouvrir le portail, envoyez-lui ensuite une invitation" in contenu
 
     def test_add_creates_an_account(self, client_facilitateur):
         donneur = DonneurDOrdreFactory()
@@ -271,7 +271,7 @@ class TestReferents:
         referent = Referent.objects.get()
         assert referent.user.email == "jeanne@arles.fr" and not referent.user.has_usable_password()
         assert referent.principal
-        assert "Un compte a été créé" in messages_de(reponse)[0]
+        assert "Son compte n'a pas encore de mot de passe" in messages_de(reponse)[0]
 
     def test_add_reuses_an_existing_account(self, client_facilitateur):
         existant = ReferentFactory(user__email="jeanne@arles.fr")
