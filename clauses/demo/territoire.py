@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -1085,6 +1086,10 @@ def comptes_demo() -> list[tuple[str, str]]:
     ]
 
 
+# Sent inside the demo's transaction, once its territory is built: jour, facilitateur (a User).
+territoire_demo_charge = Signal()
+
+
 def charger_demo(jour: dt.date | None = None, journal: Journal = _silence) -> Resultat:
     """The Arles demo territory; does nothing if it is already there."""
     jour = jour or timezone.localdate()
@@ -1092,7 +1097,10 @@ def charger_demo(jour: dt.date | None = None, journal: Journal = _silence) -> Re
     with transaction.atomic():
         if DonneurDOrdre.objects.filter(siret=SIRET_MARQUEUR_DEMO).exists():
             return Resultat(False, "Les données de démonstration sont déjà présentes : rien n'a été modifié.")
-        _Demo(jour, journal).executer()
+        demo = _Demo(jour, journal)
+        demo.executer()
+        # Apps above this one (reporting: the annual bilans) add their part of the demo.
+        territoire_demo_charge.send(sender=_Demo, jour=jour, facilitateur=demo.camille)
     lignes = _compter()
     message = f"Données de démonstration chargées en {_secondes(debut)} : {_resume(lignes)}."
     return Resultat(True, message, comptes_demo(), lignes)

@@ -363,3 +363,12 @@ def test_volume_apres_la_demo(jour):
     assert resultat.cree
     assert Participant.objects.count() == participants + 250
     assert Participant.objects.filter(reference=f"P-{participants + 1:06d}").exists()
+
+
+def test_le_bilan_annuel_d_arles_est_transmis(demo_chargee):
+    from reporting.models import BilanAnnuel
+
+    [bilan] = BilanAnnuel.objects.all()
+    assert bilan.convention.donneur_d_ordre.nom == "Ville d'Arles"
+    assert bilan.est_transmis and bilan.transmis_par.email == demo.COMPTE_FACILITATEUR
+    assert bilan.periode_fin < timezone.localdate()
