@@ -368,6 +368,19 @@ class Convention(ErreursHorsFormulaireMixin, models.Model):
             return self.periode_numero(periode.numero + 1).date_limite_denonciation
         return periode.date_limite_denonciation
 
+    def echeance_denoncable(self, jour: dt.date | None = None) -> dt.date | None:
+        """The échéance that notice given by ``date_limite_denonciation`` would end the convention at.
+
+        Once this period's deadline has passed, it is the next period's échéance, not the next échéance.
+        """
+        if self.etat(jour) in (EtatConvention.DENONCEE, EtatConvention.TERMINEE):
+            return None
+        jour = self._jour(jour)
+        periode = self.periode_courante(jour)
+        if jour > periode.date_limite_denonciation:
+            return self.periode_numero(periode.numero + 1).echeance
+        return periode.echeance
+
     def nombre_reconductions(self, jour: dt.date | None = None) -> int:
         """How many times the convention was tacitly renewed by ``jour``."""
         if self.etat(jour) == EtatConvention.EN_PROJET:

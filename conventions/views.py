@@ -70,6 +70,13 @@ class Situation:
     date_limite: dt.date | None
     jours_avant_limite: int | None
     reconductions: int
+    # The échéance that notice by date_limite would end the convention at: the next échéance, or the one
+    # after it once this year's deadline has passed.
+    echeance_denoncable: dt.date | None = None
+
+    @property
+    def limite_pour_une_echeance_ulterieure(self) -> bool:
+        return self.echeance_denoncable is not None and self.echeance_denoncable != self.echeance
 
     @property
     def preavis_proche(self) -> bool:
@@ -94,6 +101,7 @@ def situation(convention: Convention, jour: dt.date) -> Situation:
         date_limite=limite,
         jours_avant_limite=(limite - jour).days if limite else None,
         reconductions=convention.nombre_reconductions(jour),
+        echeance_denoncable=convention.echeance_denoncable(jour),
     )
 
 

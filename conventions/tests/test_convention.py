@@ -63,6 +63,9 @@ class TestCalendrier:
         c = convention()
         assert c.prochaine_echeance(D(2026, 4, 1)) == D(2026, 6, 30)
         assert c.date_limite_denonciation(D(2026, 4, 1)) == D(2027, 3, 31)
+        # ... and that deadline stops the échéance after the next one.
+        assert c.echeance_denoncable(D(2026, 3, 31)) == D(2026, 6, 30)
+        assert c.echeance_denoncable(D(2026, 4, 1)) == D(2027, 6, 30)
 
     def test_signed_31_may_leap_year(self):
         c = convention(date_signature=D(2027, 5, 31), date_effet=D(2027, 5, 31))

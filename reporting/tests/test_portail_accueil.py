@@ -24,6 +24,8 @@ from clauses.factories import (
     PlacementFactory,
 )
 from clauses.services import avancement_lot
+from config.formats import date_longue
+from conventions.calendrier import add_months
 from conventions.factories import ConventionFactory, DonneurDOrdreFactory, ReferentFactory, UserFactory
 from conventions.models import Avenant
 from conventions.portail import CLE_SESSION
@@ -347,6 +349,21 @@ class TestConvention:
         assert "1er juillet 2025" in contenu
         assert reverse("portail:avenant_document", args=[objets_a["avenant"].pk]) in contenu
         assert "/media/" not in contenu
+
+    def test_a_past_deadline_says_which_echeance_the_next_one_is_for(self, client_a, donneur_a):
+        # In force for eleven months: this year's deadline (three months before the échéance) has passed.
+        jour = _jour()
+        effet = add_months(jour, -11)
+        convention = ConventionFactory(donneur_d_ordre=donneur_a, date_effet=effet, date_signature=effet)
+        prochaine, suivante = convention.prochaine_echeance(jour), convention.echeance_denoncable(jour)
+        assert suivante > prochaine
+        contenu = client_a.get(reverse("portail:accueil")).content.decode()
+        assert (
+            f"(pour l'échéance du {date_longue(suivante)} : celle du {date_longue(prochaine)} ne peut plus être "
+            "dénoncée)"
+        ) in contenu
+        contenu = client_a.get(reverse("portail:convention", args=[convention.pk])).content.decode()
+        assert f"avant l'échéance du {date_longue(suivante)})" in contenu
 
 
 class TestProfil:
