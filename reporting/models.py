@@ -46,6 +46,10 @@ class RapportQuerySet(models.QuerySet):
     def prets(self):
         return self.filter(statut=StatutRapport.PRET)
 
+    def pour_le_portail(self, donneur):
+        """What a référent may list and download: ready, addressed to their organisation, never nominative."""
+        return self.for_donneur(donneur).prets().filter(nominatif=False)
+
 
 class Rapport(models.Model):
     """A generated document: the row exists (en attente) before the file, which a worker writes.
@@ -98,6 +102,20 @@ class Rapport(models.Model):
     destinataires = models.TextField(
         "destinataires", blank=True, help_text="Adresses e-mail auxquelles le document a été envoyé, une par ligne."
     )
+    # The facilitator's own copy may name participants; a copy addressed to a donneur d'ordre never does.
+    nominatif = models.BooleanField(
+        "copie nominative du facilitateur",
+        default=False,
+        help_text="Cite les participants : jamais adressée à un donneur d'ordre.",
+    )
+    # Exactly once: a worker claims the row (en attente → en cours) with a conditional UPDATE that sets a
+    # token; a claim older than the timeout is retaken (the worker died). See reporting/travaux.py.
+    jeton = models.CharField("jeton du traitement en cours", max_length=32, blank=True, editable=False)
+    pris_le = models.DateTimeField("pris en charge le", null=True, blank=True, editable=False)
+    tentatives = models.PositiveSmallIntegerField("tentatives", default=0, editable=False)
+    # Sending: envoi_commence_le is set before the email leaves, envoye_le after. A row with the first and not
+    # the second was interrupted mid-send: it is never resent automatically (« never twice »).
+    envoi_commence_le = models.DateTimeField("envoi commencé le", null=True, blank=True, editable=False)
 
     objects = RapportQuerySet.as_manager()
 
@@ -110,6 +128,11 @@ class Rapport(models.Model):
                 condition=~Q(statut=StatutRapport.PRET) | (~Q(fichier="") & Q(empreinte__regex=r"^[0-9a-f]{64}$")),
                 name="rapport_pret_a_un_fichier",
                 violation_error_message="Un rapport prêt doit avoir un fichier et son empreinte SHA-256.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(nominatif=True, donneur_d_ordre__isnull=False),
+                name="rapport_nominatif_jamais_adresse",
+                violation_error_message="Une copie nominative ne peut pas être adressée à un donneur d'ordre.",
             ),
             models.CheckConstraint(
                 condition=Q(periode_fin__gte=F("periode_debut")),
@@ -157,6 +180,50 @@ class Rapport(models.Model):
         self.message_erreur = message
         self.termine_le = timezone.now()
         self.save(update_fields=["statut", "message_erreur", "termine_le"])
+
+
+# --- Jobs that are not a report: reminders, digests -------------------------------------------------
+
+
+class StatutTache(models.TextChoices):
+    EN_ATTENTE = "en_attente", "En attente"
+    EN_COURS = "en_cours", "En cours"
+    FAIT = "fait", "Fait"
+    ECHEC = "echec", "Échec"
+
+
+class Tache(models.Model):
+    """One (job, scope, period) of the schedule, claimed before it runs so that it is done once.
+
+    ``code`` names the job (« rappel_echeance_60 », « digest_hebdomadaire »…), ``cle`` its scope and period
+    (« convention:12:2027-03-31 »); the pair is unique, so a second delivery of the same work finds the row
+    and the claim tells it that someone else has it or has done it.
+    """
+
+    code = models.CharField("travail", max_length=50)
+    cle = models.CharField("portée et période", max_length=200)
+    statut = models.CharField("statut", max_length=12, choices=StatutTache.choices, default=StatutTache.EN_ATTENTE)
+    jeton = models.CharField("jeton du traitement en cours", max_length=32, blank=True)
+    pris_le = models.DateTimeField("pris en charge le", null=True, blank=True)
+    tentatives = models.PositiveSmallIntegerField("tentatives", default=0)
+    termine_le = models.DateTimeField("terminé le", null=True, blank=True)
+    envoi_commence_le = models.DateTimeField("envoi commencé le", null=True, blank=True)
+    envoye_le = models.DateTimeField("envoyé le", null=True, blank=True)
+    destinataires = models.TextField("destinataires", blank=True)
+    message_erreur = models.TextField("message d'erreur", blank=True)
+    rapport = models.ForeignKey(
+        Rapport, on_delete=models.SET_NULL, null=True, blank=True, related_name="taches", verbose_name="document"
+    )
+    cree_le = models.DateTimeField("créée le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "tâche planifiée"
+        verbose_name_plural = "tâches planifiées"
+        ordering = ["-cree_le", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["code", "cle"], name="tache_unique_par_portee")]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.cle} ({self.get_statut_display().lower()})"
 
 
 # --- Annual bilans ---------------------------------------------------------------------------------

@@ -28,3 +28,9 @@ def verifier_worker(donneur_id: int) -> dict[str, Any]:
         "donneur_d_ordre": donneur.nom,
         "conventions": donneur.nombre_conventions,
     }
+
+
+@shared_task
+def generer_rapport(rapport_id: int) -> None:
+    """Claim the report, render its PDF, store it (to be completed by the jobs work)."""
+    raise NotImplementedError

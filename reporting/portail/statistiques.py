@@ -46,7 +46,7 @@ def rapports(request):
     donneur = request.donneur
     contexte = {
         "titre": f"Rapports et bilans — {donneur.nom}",
-        "rapports": Rapport.objects.for_donneur(donneur).prets().select_related("convention", "marche"),
+        "rapports": Rapport.objects.pour_le_portail(donneur).select_related("convention", "marche"),
         "bilans_annuels": BilanAnnuel.objects.for_donneur(donneur)
         .transmis()
         .select_related("convention")
@@ -58,7 +58,7 @@ def rapports(request):
 @portail_requis
 @require_safe
 def rapport_telecharger(request, pk: int):
-    rapport = get_object_or_404(Rapport.objects.for_donneur(request.donneur).prets(), pk=pk)
+    rapport = get_object_or_404(Rapport.objects.pour_le_portail(request.donneur), pk=pk)
     try:
         fichier = rapport.fichier.open("rb")
     except FileNotFoundError as exc:

@@ -1,0 +1,43 @@
+"""The PDF documents, rendered by WeasyPrint from templates/reporting/pdf/.
+
+``produire(rapport)`` renders the document a ``Rapport`` row describes (its type, scope and period) and
+returns its file name and bytes; the worker stores them (reporting/tasks.py). One module per document:
+
+- ``bilan_annuel``: a convention's year, per marché, lot and attributaire, with the breakdowns (small
+  counts suppressed), the facilitator's text and the donneur d'ordre's comment;
+- ``rapport_marche``: a marché per lot and attributaire, monthly curve, placements (names only in the
+  facilitator's nominative copy);
+- ``rapport_periodique``: a donneur d'ordre's month or quarter;
+- ``bilan_territorial``: every donneur d'ordre, for the structure porteuse;
+- ``courrier_echeance``: the letter reminding a donneur d'ordre of its convention's renewal.
+``rendu`` holds what they share: the WeasyPrint call, the print CSS, fonts, the structure porteuse's header.
+"""
+
+from dataclasses import dataclass
+
+from reporting.models import Rapport, TypeRapport
+
+
+@dataclass(frozen=True)
+class Document:
+    nom: str  # file name, e.g. « bilan-annuel-ville-d-arles-2025-2026.pdf »
+    contenu: bytes
+
+
+def produire(rapport: Rapport) -> Document:
+    from reporting.documents import (
+        bilan_annuel,
+        bilan_territorial,
+        courrier_echeance,
+        rapport_marche,
+        rapport_periodique,
+    )
+
+    producteurs = {
+        TypeRapport.BILAN_ANNUEL: bilan_annuel.produire,
+        TypeRapport.RAPPORT_MARCHE: rapport_marche.produire,
+        TypeRapport.RAPPORT_PERIODIQUE: rapport_periodique.produire,
+        TypeRapport.BILAN_TERRITORIAL: bilan_territorial.produire,
+        TypeRapport.COURRIER_ECHEANCE: courrier_echeance.produire,
+    }
+    return producteurs[TypeRapport(rapport.type)](rapport)

@@ -1,0 +1,7 @@
+"""(to be written)"""
+
+from reporting.models import Rapport
+
+
+def produire(rapport: Rapport):
+    raise NotImplementedError("bilan_territorial")
