@@ -6,6 +6,7 @@
 """
 
 import os
+import tempfile
 
 import pytest
 
@@ -41,7 +42,7 @@ def _fast_password_hasher(settings):
 
 @pytest.fixture(autouse=True)
 def _referentiels_apres_flush(request):
-    """Reloads the reference tables the migrations fill (corps d'état, modalités, critères, clause texts).
+    """Reloads the rows the migrations fill (corps d'état, modalités, critères, clause texts, the schedule).
 
     A transactional test ends with a flush that empties them, so the next transactional test would find
     them gone; tests in a transaction (the usual case) never lose them.
@@ -55,6 +56,7 @@ def _referentiels_apres_flush(request):
     request.getfixturevalue("transactional_db")
     for migration in ("0003_referentiels", "0005_modeles_clauses"):
         importlib.import_module(f"clauses.migrations.{migration}").charger(apps, None)
+    importlib.import_module("reporting.migrations.0003_planning").creer(apps, None)
 
 
 @pytest.fixture
@@ -126,3 +128,15 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "fr-FR", "viewport": {"width": 1366, "height": 900}}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Remove the run's local data folder (config/settings_test.py), unless it was given from outside."""
+    import shutil
+    from pathlib import Path
+
+    from django.conf import settings
+
+    dossier = Path(settings.VAR_DIR)
+    if dossier.name.startswith("clauses-tests-") and dossier.parent == Path(tempfile.gettempdir()):
+        shutil.rmtree(dossier, ignore_errors=True)

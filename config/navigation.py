@@ -15,6 +15,7 @@ MENU_FACILITATEUR = [
     ("Participants", "clauses:participants"),
     ("Placements", "clauses:placements"),
     ("Imports", "clauses:imports"),
+    ("Rapports", "reporting:rapports"),
 ]
 
 

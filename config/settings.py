@@ -11,6 +11,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 
 from config.env import env_bool, env_int, env_list, env_str
+from config.stockage import stockage_par_defaut
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CLAUSES_VAR_DIR", str(BASE_DIR / "var")))
@@ -181,7 +182,8 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Local disk, or S3-compatible object storage when CLAUSES_S3_BUCKET is set (config/stockage.py).
+    "default": stockage_par_defaut(),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -214,16 +216,24 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
+# The schedule lives in the database (django-celery-beat), edited in the admin (« Tâches périodiques »): its
+# rows are created by reporting/migrations/0003_planning. Beat reads it whether started alone
+# (`celery -A config beat`) or inside the worker (`celery -A config worker --beat`, as `make run` does).
+# CELERY_BEAT_SCHEDULE stays empty: its entries would overwrite the admin's changes at each start of beat.
+INSTALLED_APPS += ["django_celery_beat"]
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}
+# The jobs' emails link back to the site, which a worker cannot learn from a request.
+CLAUSES_SITE_URL = env_str("CLAUSES_SITE_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # django-axes reports every successful login at INFO; failures and lockouts are warnings.
-    "loggers": {"axes": {"level": "WARNING"}},
+    # django-axes reports every successful login at INFO (failures and lockouts are warnings); WeasyPrint
+    # and fontTools report every rendering step.
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 
 # Domain constants shared by the apps.

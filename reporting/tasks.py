@@ -1,16 +1,25 @@
 """Celery tasks of the reporting app.
 
 Tasks take ids and reload their rows: a message carries no model instance, and a row may have changed
-(or gone) between the moment the task was enqueued and the moment a worker runs it.
+(or gone) between the moment the task was enqueued and the moment a worker runs it. The work itself is in
+``reporting.travaux`` (claims, sending once, the schedule), which the management command ``executer_travaux``
+calls too.
+
+Each job claims its row before working, so a message delivered twice (``acks_late`` redelivers a task whose
+worker died) does nothing twice. Transient failures (database or mail server unreachable) give the claim back
+and are retried with exponential backoff; once the retries are spent, or on any other failure, the row says
+« échec » with a French message: it is never left « en cours ».
 """
 
+import datetime as dt
 from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.db import connection
 from django.db.models import Count
 
 from conventions.models import DonneurDOrdre
+from reporting import travaux
 
 
 @shared_task(ignore_result=False)
@@ -30,7 +39,68 @@ def verifier_worker(donneur_id: int) -> dict[str, Any]:
     }
 
 
-@shared_task
+# Retried with exponential backoff (at most 1, 2, 4, 8 then 16 minutes, spread by jitter), then recorded as failed.
+# The longest wait stays under Redis's visibility timeout (1 h), which would redeliver a longer countdown early.
+REPRISES = {
+    "autoretry_for": travaux.TRANSITOIRES,
+    "retry_backoff": 60,
+    "retry_backoff_max": 30 * 60,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+class TravailUnique(Task):
+    """A job on one row (``ligne``: « rapport » or « tache », its id the first argument)."""
+
+    ligne = "tache"
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        pk = args[0] if args else kwargs.get("rapport_id", kwargs.get("tache_id"))
+        if pk is not None:
+            travaux.abandonner(self.ligne, pk, exc, self.request.retries or 0)
+
+
+@shared_task(base=TravailUnique, ligne="rapport", **REPRISES)
 def generer_rapport(rapport_id: int) -> None:
-    """Claim the report, render its PDF, store it (to be completed by the jobs work)."""
-    raise NotImplementedError
+    """Claim the report, render its PDF, store it; then mail it if the schedule asked for it (periodic reports)."""
+    travaux.generer_rapport(rapport_id)
+
+
+@shared_task(base=TravailUnique, **REPRISES)
+def envoyer_rappel_echeance(tache_id: int, jour: str | None = None) -> None:
+    """Remind the référents and facilitators of a notice deadline (60 days, 30 days, the day itself)."""
+    travaux.envoyer_rappel_echeance(tache_id, jour)
+
+
+@shared_task(base=TravailUnique, **REPRISES)
+def preparer_bilan_annuel(tache_id: int, jour: str | None = None) -> None:
+    """At a convention's anniversary: draft the year's bilan and tell the facilitators."""
+    travaux.preparer_bilan_annuel(tache_id, jour)
+
+
+@shared_task(base=TravailUnique, **REPRISES)
+def envoyer_digest(tache_id: int, jour: str | None = None) -> None:
+    """Monday: the dashboard's alerts to one facilitator."""
+    travaux.envoyer_digest(tache_id, jour)
+
+
+@shared_task
+def executer_travaux_du_jour(jour: str | None = None) -> dict[str, Any]:
+    """The daily entry of the schedule: make a row of each item due (over the last week) and queue its task.
+
+    ``jour`` (AAAA-MM-JJ) runs the planning as if it were that day; by default, today.
+    """
+    resultat = travaux.lancer_travaux_du_jour(dt.date.fromisoformat(jour) if jour else None)
+    return {
+        "jour": resultat.jour.isoformat(),
+        "lances": [lancement.libelle for lancement in resultat.lances],
+        "deja_faits": len(resultat.deja_faits),
+        "envois_interrompus": resultat.interrompus,
+    }
+
+
+@shared_task
+def reprendre_travaux() -> int:
+    """Every quarter of an hour: queue again the rows a lost message or a dead worker left behind."""
+    return len(travaux.reprendre_travaux())

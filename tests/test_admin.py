@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from clauses.factories import (
     ClauseInsertionFactory,
@@ -46,7 +47,7 @@ from entreprises.factories import EntrepriseFactory, OperateurFactory, Prescript
 from entreprises.models import Entreprise, Operateur
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
 from marches.models import Attribution, Lot, Marche, PropositionAttribution
-from reporting.models import BilanAnnuel, Rapport, TypeRapport
+from reporting.models import BilanAnnuel, Rapport, Tache, TypeRapport
 
 pytestmark = pytest.mark.django_db
 
@@ -147,6 +148,15 @@ CONSTRUCTEURS = {
         date_fin=dt.date(2026, 9, 30),
     ),
     Rapport: _rapport,
+    Tache: lambda: Tache.objects.create(
+        code="digest_hebdomadaire", cle=f"facilitateur:1:{next(_numeros)}", rapport=_rapport()
+    ),
+    CrontabSchedule: lambda: CrontabSchedule.objects.create(minute="30", hour="7", timezone="Europe/Paris"),
+    PeriodicTask: lambda: PeriodicTask.objects.create(
+        name=f"Tâche {next(_numeros)}",
+        task="reporting.tasks.reprendre_travaux",
+        crontab=CrontabSchedule.objects.create(minute="0", hour="7", timezone="Europe/Paris"),
+    ),
     BilanAnnuel: lambda: BilanAnnuel.objects.create(
         convention=_convention(),
         numero_periode=1,

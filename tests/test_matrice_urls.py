@@ -48,7 +48,7 @@ from conventions.services import inviter_referent
 from entreprises.factories import EntrepriseFactory, OperateurFactory
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
 from marches.models import PropositionAttribution
-from reporting.models import BilanAnnuel, Rapport, StatutRapport, TypeRapport
+from reporting.models import BilanAnnuel, Rapport, StatutRapport, Tache, TypeRapport
 
 pytestmark = pytest.mark.django_db
 
@@ -157,6 +157,8 @@ def monde():
         texte_qualitatif="Une année de chantiers.",
         transmis_le=timezone.now(),
     )
+    # A scheduled job's row, for the admin's pages of the jobs.
+    Tache.objects.create(code="rappel_echeance_60", cle=f"convention:{convention.pk}:2026-03-31", rapport=rapport)
     StructurePorteuse.objects.create(pk=1, nom="Agglomération")
     return Monde(
         donneur_a=donneur_a,
@@ -224,6 +226,12 @@ MATRICE = {
     "reporting:bilans": (TABLEAU, _pk("convention")),
     "reporting:bilan_edition": (TABLEAU, lambda m: [m.convention.pk, 1]),
     "reporting:bilan_transmission": (TABLEAU, _pk("bilan")),
+    # The report archive and documents asked for on demand (the world's report is ready, for donneur A).
+    "reporting:rapports": (TABLEAU, None),
+    "reporting:rapport_demande": (TABLEAU, None),
+    "reporting:rapport_etat": (TABLEAU, _pk("rapport")),
+    "reporting:rapport_telecharger": (TABLEAU, _pk("rapport")),
+    "reporting:rapport_relance": (TABLEAU, _pk("rapport")),
     # Marchés, lots, attributions.
     "marches:marches": (TABLEAU, None),
     "marches:marche_creation": (TABLEAU, None),
@@ -283,6 +291,9 @@ MATRICE = {
     "portail:attributaires": (PORTAIL_OBJET, _pk("marche")),
     "portail:statistiques": (PORTAIL, "?annee=2026"),
     "portail:rapports": (PORTAIL, None),
+    "portail:rapport_demande": (PORTAIL, None),
+    "portail:rapport_etat": (PORTAIL_OBJET, _pk("rapport")),
+    "portail:rapport_relance": (PORTAIL_OBJET, _pk("rapport")),
     "portail:rapport_telecharger": (PORTAIL_OBJET, _pk("rapport")),
     "portail:bilan": (PORTAIL_OBJET, _pk("bilan")),
 }

@@ -152,7 +152,7 @@ def _structure_porteuse() -> StructurePorteuse:
     structure.commune = "Arles"
     structure.email = "clauses@accm.example"
     structure.telephone = "04 86 52 60 00"
-    structure.signataire_nom = "Le Président de la communauté d'agglomération"
-    structure.signataire_qualite = "Le Président"
+    structure.signataire_nom = "Jean-Marc Vidal"
+    structure.signataire_qualite = "Le Président de la communauté d'agglomération"
     structure.save()
     return structure

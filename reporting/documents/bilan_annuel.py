@@ -1,7 +1,83 @@
-"""(to be written)"""
+"""The annual bilan of a convention: one year of the convention (``rapport.periode_debut`` – ``periode_fin``).
 
-from reporting.models import Rapport
+A convention covers every marché of its donneur d'ordre, so the figures are the donneur's over the period
+(``convention=`` scope of ``reporting.indicators``), the same as the bilan's page on the portal
+(``reporting.bilans.chiffres_du_bilan``). Addressed to the donneur d'ordre: people appear only as protected
+counts, never by name.
+"""
+
+from django.conf import settings
+from django.utils import timezone
+
+from conventions import calendrier
+from marches.models import StatutMarche
+from reporting import confidentialite, indicators
+from reporting.documents import Document
+from reporting.documents.commun import aujourd_hui, graphique_mensuel, tableau_qpv
+from reporting.documents.rendu import nom_de_fichier, rendre_pdf
+from reporting.indicators import Periode
+from reporting.models import BilanAnnuel, Rapport
+
+GABARIT = "reporting/pdf/bilan_annuel.html"
 
 
-def produire(rapport: Rapport):
-    raise NotImplementedError("bilan_annuel")
+def contexte(rapport: Rapport) -> dict:
+    convention = rapport.convention
+    if convention is None:
+        raise ValueError("Un bilan annuel porte sur une convention : ce rapport n'en a pas.")
+    donneur = convention.donneur_d_ordre
+    debut, fin = rapport.periode_debut, rapport.periode_fin
+    jour = aujourd_hui()
+    numero = calendrier.numero_periode(convention.date_effet, debut, convention.duree_mois)
+    bilan = (
+        BilanAnnuel.objects.filter(convention=convention, periode_debut=debut).first()
+        or BilanAnnuel.objects.filter(convention=convention, numero_periode=numero).first()
+    )
+    # The facilitator's text is a draft until transmitted: a copy addressed to the donneur d'ordre (and so
+    # listed on its portal) prints it, and the donneur's comment, only once it is.
+    if bilan is not None and rapport.donneur_d_ordre_id is not None and not bilan.est_transmis:
+        bilan = None
+    chiffres = indicators.chiffres_cles(Periode(debut, fin), jour, convention=convention)
+    statistiques = confidentialite.statistiques_personnes(debut, fin, convention=convention)
+    contrats = next(t for t in statistiques.tableaux if t.cle == "contrat")
+    qpv = tableau_qpv(debut, fin, statistiques, convention=convention)
+    tableaux = list(statistiques.tableaux) + ([qpv] if qpv else [])
+    return {
+        "convention": convention,
+        "donneur": donneur,
+        "debut": debut,
+        "fin": fin,
+        "numero_periode": bilan.numero_periode if bilan else numero,
+        "en_cours": debut <= jour <= fin,
+        "chiffres": chiffres,
+        # For a year that is over, the pro-rata expectation is the year's whole target.
+        "attendu": chiffres.attendu_a_date if chiffres.attendu_a_date is not None else chiffres.objectif,
+        "attendu_au": chiffres.fin_attendu or fin,
+        "modalites": indicators.heures_par_modalite(debut, fin, convention=convention),
+        # Every status: the table's hours then add up to the year's, whatever became of a marché since.
+        "marches": indicators.avancement_des_marches(
+            debut, fin, jour, statuts=StatutMarche.values, convention=convention
+        ),
+        "graphique": graphique_mensuel(
+            "heures-mensuelles", "Heures d'insertion réalisées par mois", debut, fin, convention=convention
+        ),
+        "arrete_au": indicators.arrete_de_la_periode(fin, jour),
+        "statistiques": statistiques,
+        "tableaux": tableaux,
+        "qpv_non_publie": qpv is None,
+        "contrats": contrats.repartition,
+        "tableau_contrats": contrats,
+        "heures_par_etp": settings.CLAUSES_HEURES_PAR_ETP,
+        "transmis_le": timezone.localdate(bilan.transmis_le) if bilan and bilan.transmis_le else None,
+        "commentaire_le": timezone.localdate(bilan.commentaire_le) if bilan and bilan.commentaire_le else None,
+        "seuil": confidentialite.SEUIL,
+        "bilan": bilan,
+    }
+
+
+def produire(rapport: Rapport) -> Document:
+    ctx = contexte(rapport)
+    nom = nom_de_fichier(
+        "bilan annuel", ctx["donneur"].nom, ctx["convention"].numero, ctx["debut"].year, ctx["fin"].year
+    )
+    return Document(nom=nom, contenu=rendre_pdf(GABARIT, ctx))

@@ -6,74 +6,103 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('conventions', '0002_invitation'),
-        ('marches', '0003_portail_demandes'),
-        ('reporting', '0001_initial'),
+        ("conventions", "0002_invitation"),
+        ("marches", "0003_portail_demandes"),
+        ("reporting", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Tache',
+            name="Tache",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=50, verbose_name='travail')),
-                ('cle', models.CharField(max_length=200, verbose_name='portée et période')),
-                ('statut', models.CharField(choices=[('en_attente', 'En attente'), ('en_cours', 'En cours'), ('fait', 'Fait'), ('echec', 'Échec')], default='en_attente', max_length=12, verbose_name='statut')),
-                ('jeton', models.CharField(blank=True, max_length=32, verbose_name='jeton du traitement en cours')),
-                ('pris_le', models.DateTimeField(blank=True, null=True, verbose_name='pris en charge le')),
-                ('tentatives', models.PositiveSmallIntegerField(default=0, verbose_name='tentatives')),
-                ('termine_le', models.DateTimeField(blank=True, null=True, verbose_name='terminé le')),
-                ('envoi_commence_le', models.DateTimeField(blank=True, null=True, verbose_name='envoi commencé le')),
-                ('envoye_le', models.DateTimeField(blank=True, null=True, verbose_name='envoyé le')),
-                ('destinataires', models.TextField(blank=True, verbose_name='destinataires')),
-                ('message_erreur', models.TextField(blank=True, verbose_name="message d'erreur")),
-                ('cree_le', models.DateTimeField(auto_now_add=True, verbose_name='créée le')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=50, verbose_name="travail")),
+                ("cle", models.CharField(max_length=200, verbose_name="portée et période")),
+                (
+                    "statut",
+                    models.CharField(
+                        choices=[
+                            ("en_attente", "En attente"),
+                            ("en_cours", "En cours"),
+                            ("fait", "Fait"),
+                            ("echec", "Échec"),
+                        ],
+                        default="en_attente",
+                        max_length=12,
+                        verbose_name="statut",
+                    ),
+                ),
+                ("jeton", models.CharField(blank=True, max_length=32, verbose_name="jeton du traitement en cours")),
+                ("pris_le", models.DateTimeField(blank=True, null=True, verbose_name="pris en charge le")),
+                ("tentatives", models.PositiveSmallIntegerField(default=0, verbose_name="tentatives")),
+                ("termine_le", models.DateTimeField(blank=True, null=True, verbose_name="terminé le")),
+                ("envoi_commence_le", models.DateTimeField(blank=True, null=True, verbose_name="envoi commencé le")),
+                ("envoye_le", models.DateTimeField(blank=True, null=True, verbose_name="envoyé le")),
+                ("destinataires", models.TextField(blank=True, verbose_name="destinataires")),
+                ("message_erreur", models.TextField(blank=True, verbose_name="message d'erreur")),
+                ("cree_le", models.DateTimeField(auto_now_add=True, verbose_name="créée le")),
             ],
             options={
-                'verbose_name': 'tâche planifiée',
-                'verbose_name_plural': 'tâches planifiées',
-                'ordering': ['-cree_le', '-pk'],
+                "verbose_name": "tâche planifiée",
+                "verbose_name_plural": "tâches planifiées",
+                "ordering": ["-cree_le", "-pk"],
             },
         ),
         migrations.AddField(
-            model_name='rapport',
-            name='envoi_commence_le',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='envoi commencé le'),
+            model_name="rapport",
+            name="envoi_commence_le",
+            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name="envoi commencé le"),
         ),
         migrations.AddField(
-            model_name='rapport',
-            name='jeton',
-            field=models.CharField(blank=True, editable=False, max_length=32, verbose_name='jeton du traitement en cours'),
+            model_name="rapport",
+            name="jeton",
+            field=models.CharField(
+                blank=True, editable=False, max_length=32, verbose_name="jeton du traitement en cours"
+            ),
         ),
         migrations.AddField(
-            model_name='rapport',
-            name='nominatif',
-            field=models.BooleanField(default=False, help_text="Cite les participants : jamais adressée à un donneur d'ordre.", verbose_name='copie nominative du facilitateur'),
+            model_name="rapport",
+            name="nominatif",
+            field=models.BooleanField(
+                default=False,
+                help_text="Cite les participants : jamais adressée à un donneur d'ordre.",
+                verbose_name="copie nominative du facilitateur",
+            ),
         ),
         migrations.AddField(
-            model_name='rapport',
-            name='pris_le',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='pris en charge le'),
+            model_name="rapport",
+            name="pris_le",
+            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name="pris en charge le"),
         ),
         migrations.AddField(
-            model_name='rapport',
-            name='tentatives',
-            field=models.PositiveSmallIntegerField(default=0, editable=False, verbose_name='tentatives'),
+            model_name="rapport",
+            name="tentatives",
+            field=models.PositiveSmallIntegerField(default=0, editable=False, verbose_name="tentatives"),
         ),
         migrations.AddConstraint(
-            model_name='rapport',
-            constraint=models.CheckConstraint(condition=models.Q(('donneur_d_ordre__isnull', False), ('nominatif', True), _negated=True), name='rapport_nominatif_jamais_adresse', violation_error_message="Une copie nominative ne peut pas être adressée à un donneur d'ordre."),
+            model_name="rapport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("donneur_d_ordre__isnull", False), ("nominatif", True), _negated=True),
+                name="rapport_nominatif_jamais_adresse",
+                violation_error_message="Une copie nominative ne peut pas être adressée à un donneur d'ordre.",
+            ),
         ),
         migrations.AddField(
-            model_name='tache',
-            name='rapport',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='taches', to='reporting.rapport', verbose_name='document'),
+            model_name="tache",
+            name="rapport",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="taches",
+                to="reporting.rapport",
+                verbose_name="document",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tache',
-            constraint=models.UniqueConstraint(fields=('code', 'cle'), name='tache_unique_par_portee'),
+            model_name="tache",
+            constraint=models.UniqueConstraint(fields=("code", "cle"), name="tache_unique_par_portee"),
         ),
     ]

@@ -108,7 +108,7 @@ class TestHeures:
 
     def test_an_unknown_scope_is_refused(self):
         with pytest.raises(TypeError, match="Portée inconnue"):
-            indicators.heures_realisees(AN_2026.debut, AN_2026.fin, entreprise=1)
+            indicators.heures_realisees(AN_2026.debut, AN_2026.fin, commune=1)
 
     def test_a_period_counts_whole_months(self, territoire):
         # 15 January to 10 February: January and February.

@@ -1,0 +1,14 @@
+"""Settings of the test run: config.settings with local data (Celery file queue, e-mail files…) in a
+temporary folder of its own, so that a task queued by a test never waits in var/ for the worker of
+`make run`, which would run it against another database.
+
+The folder is put in the environment before config.settings reads it, and inherited by the worker
+processes some tests start.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("CLAUSES_VAR_DIR", tempfile.mkdtemp(prefix="clauses-tests-"))
+
+from config.settings import *  # noqa: E402, F403

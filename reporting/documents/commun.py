@@ -1,0 +1,48 @@
+"""Pieces several documents share: the monthly chart, the QPV table, the day figures are judged on.
+
+Figures about people leave only through ``reporting.confidentialite`` (« < 3 », « masqué »): the documents are
+addressed to donneurs d'ordre and never name anyone.
+"""
+
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.safestring import SafeString
+
+from reporting import confidentialite, graphiques, indicators
+from reporting.confidentialite import StatistiquesProtegees, Tableau
+
+
+def aujourd_hui() -> dt.date:
+    """The day a document is produced, which figures of a period under way are judged on."""
+    return timezone.localdate()
+
+
+def nombre_de_mois(debut: dt.date, fin: dt.date) -> int:
+    """Months from ``debut``'s month to ``fin``'s, both included."""
+    return (fin.year - debut.year) * 12 + fin.month - debut.month + 1
+
+
+def graphique_mensuel(identifiant: str, titre: str, debut: dt.date, fin: dt.date, **portee) -> dict:
+    """The hours of each month of [debut, fin] (at most 24, the last ones), as an SVG chart and its figures."""
+    mois = indicators.heures_par_mois(fin, min(24, max(1, nombre_de_mois(debut, fin))), **portee)
+    svg: SafeString = graphiques.histogramme_mensuel(identifiant, titre, [(m.mois, m.heures) for m in mois])
+    return {"svg": svg, "mois": mois, "titre": titre}
+
+
+def tableau_qpv(debut: dt.date, fin: dt.date, statistiques: StatistiquesProtegees, **portee) -> Tableau | None:
+    """People by residence in a QPV, protected like the other tables of ``statistiques``; None when it cannot be
+    shown without giving away a masked count (the total is shown elsewhere and the two rows would pin it)."""
+    parts = indicators.personnes_par_qpv(debut, fin, **portee)
+    total_connu = not statistiques.personnes_masquees
+    repartition = confidentialite.proteger(parts, total_connu=total_connu)
+    if total_connu and repartition.total_masque:
+        return None
+    return Tableau(
+        "qpv",
+        "Personnes en parcours par résidence en quartier prioritaire",
+        "Résidence",
+        "Personnes",
+        repartition,
+        note="Quartiers prioritaires de la politique de la ville, au lieu de résidence déclaré.",
+    )
