@@ -6,13 +6,14 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install sysdeps sysdeps-test run test lint format seed migrate clean
+.PHONY: help install sysdeps sysdeps-test run test lint format seed migrate bench clean
 
 help:
 	@echo "make run     installe, migre, charge la démo et lance web + worker + planificateur (http://$(HOST):$(PORT))"
 	@echo "make test    installe et lance les tests (DATABASE_URL et REDIS_URL utilisés s'ils sont définis)"
 	@echo "make lint    ruff check et ruff format --check"
 	@echo "make seed    (re)charge les données de démonstration"
+	@echo "make bench   mesure les pages, PDF et imports aux tailles démo et nationale (PostgreSQL ; var/bench/)"
 
 install: $(INSTALLED)
 
@@ -80,6 +81,11 @@ lint: install
 format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# The reference measurement of performance (config/bench): PostgreSQL at BENCH_DATABASE_URL and
+# BENCH_DEMO_DATABASE_URL (127.0.0.1 by default; created and filled when missing). BENCH_ARGS are passed on.
+bench: install
+	$(PY) manage.py bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

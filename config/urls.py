@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
+from config.sante import sante
 from config.securite import ReinitialisationConfirmee
 from conventions.forms import ReinitialisationMotDePasseForm
 
@@ -46,6 +47,7 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("sante/", sante, name="sante"),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,95 @@
+"""``manage.py bench`` from end to end on tiny datasets, and its floor, the health view ``/sante/``.
+
+The benchmark starts gunicorn and child processes that open their databases themselves: here, SQLite files
+under tmp_path that the command creates (migrate, then seed_demo), never the test database. The command's own
+process reads no data, which the absence of a ``django_db`` mark checks.
+"""
+
+import json
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from config.bench import PLANCHER
+from config.bench.charge import centile
+
+# A page of each kind keeps the test short: a dashboard, a list with and without a filter, the hours grid,
+# two portal pages, an export.
+PAGES = (
+    "^(Accueil|Marchés|Marchés — filtre .*|Grille d'heures — la plus grande|Portail : accueil|Portail : statistiques"
+    "|Export XLSX : placements)$"
+)
+
+
+@pytest.mark.django_db
+def test_sante_answers_ok_to_anyone_with_one_query(client, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        reponse = client.get(reverse("sante"))
+    assert reponse.status_code == 200
+    assert reponse.content == b"ok"
+    assert "no-cache" in reponse["Cache-Control"]
+    assert client.post(reverse("sante")).status_code == 405
+
+
+def test_centile_is_the_nearest_rank():
+    valeurs = [float(v) for v in range(20, 0, -1)]
+    assert centile(valeurs, 50) == 10
+    assert centile(valeurs, 95) == 19
+    assert centile([7.0], 95) == 7.0
+
+
+def test_bench_measures_both_sizes_from_end_to_end(tmp_path, capsys):
+    sortie = tmp_path / "resultats"
+    call_command(
+        "bench",
+        "--rapide",
+        f"--base-demo=sqlite:///{tmp_path / 'demo.sqlite3'}",
+        f"--base-nationale=sqlite:///{tmp_path / 'national.sqlite3'}",
+        f"--pages={PAGES}",
+        f"--sortie={sortie}",
+    )
+    (fichier,) = sortie.glob("*.json")
+    texte = fichier.read_text(encoding="utf-8")
+    resultats = json.loads(texte)
+    assert resultats["machine"]["coeurs"] >= 1
+    assert resultats["commit"]
+
+    for nom in ("demo", "national"):
+        jeu = resultats["jeux"][nom]
+        assert jeu["construction"]["construit"], "les bases neuves sont remplies par seed_demo"
+        assert jeu["volumes"]["heures_mensuelles"] > 0
+        pages = {page["nom"]: page for page in jeu["pages"]}
+        assert len(pages) == 8, sorted(pages)
+        assert pages[PLANCHER]["requetes_sql"] == 1
+        for page in pages.values():
+            assert not page["erreur"], (nom, page["nom"], page["erreur"])
+            assert page["requetes_sql"] >= 1
+            for clients in ("1", "2"):
+                mesure = page["niveaux"][clients]
+                assert mesure["requetes"] >= 1 and not mesure["erreurs"], (nom, page["nom"], mesure)
+                assert 0 < mesure["p50_ms"] <= mesure["p95_ms"]
+                assert mesure["octets"] > 0
+        assert [w["rss_mo"] > 0 for w in jeu["workers"]] == [True, True]
+
+        documents = {document["type"]: document for document in jeu["documents"]}
+        assert documents.keys() == {"bilan_annuel", "rapport_marche", "bilan_territorial"}
+        for document in documents.values():
+            assert "erreur" not in document, document
+            assert document["pages"] >= 1 and document["duree_s"] > 0
+            assert document["pic_mo"] >= document["base_mo"] > 0
+
+        assert [mesure["format"] for mesure in jeu["imports"]] == ["xlsx", "csv"]
+        for mesure in jeu["imports"]:
+            assert mesure["valide"], mesure
+            assert mesure["ajoutees"] + mesure["mises_a_jour"] + mesure["inchangees"] == mesure["lignes"] > 0
+
+    comparaison = {ligne["page"]: ligne for ligne in resultats["comparaison"]}
+    assert len(comparaison) == 8
+    assert all(ligne["ratio"] > 0 for ligne in comparaison.values())
+    assert comparaison["Accueil"]["sql_demo"] == comparaison["Accueil"]["sql_national"]
+
+    # The sessions the inventory opened log whoever holds them in: they stay out of the results.
+    assert '"sessions"' not in texte and "sessionid" not in texte
+    affiche = capsys.readouterr().out
+    assert "National / démo" in affiche and PLANCHER in affiche and str(fichier) in affiche
