@@ -234,7 +234,11 @@ class Participant(models.Model):
         verbose_name = "participant"
         verbose_name_plural = "participants"
         ordering = ["nom", "prenom"]
-        indexes = [models.Index(fields=["nom", "prenom", "date_naissance"], name="participant_identite_idx")]
+        indexes = [
+            models.Index(fields=["nom", "prenom", "date_naissance"], name="participant_identite_idx"),
+            # The list's default order, read a page at a time.
+            models.Index(fields=["nom", "id"], name="participant_nom_id_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.prenom} {self.nom}"
@@ -346,9 +350,18 @@ class Placement(ErreursHorsFormulaireMixin, models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["attribution", "date_debut"], name="placement_attribution_idx"),
+            models.Index(
+                fields=["attribution", "date_debut"],
+                include=["id", "participant", "type_contrat"],
+                name="placement_attribution_idx",
+            ),
             models.Index(fields=["participant", "date_debut"], name="placement_participant_idx"),
-            models.Index(fields=["date_fin"], name="placement_date_fin_idx"),
+            # The alerts read placements under way by their end date, and only these columns.
+            models.Index(
+                fields=["date_fin"], include=["date_debut", "attribution", "id"], name="placement_date_fin_idx"
+            ),
+            # The list's default order, and the contracts started in a period by type (index only).
+            models.Index(fields=["-date_debut", "id"], include=["type_contrat"], name="placement_debut_id_idx"),
         ]
 
     def __str__(self) -> str:
@@ -417,7 +430,8 @@ class HeuresMensuelles(models.Model):
             ),
             models.CheckConstraint(condition=Q(mois__day=1), name="heures_mois_premier_jour"),
         ]
-        indexes = [models.Index(fields=["mois", "placement"], name="heures_mois_idx")]
+        # The sums over a period read the index alone.
+        indexes = [models.Index(fields=["mois", "placement"], include=["heures"], name="heures_mois_idx")]
 
     def __str__(self) -> str:
         return f"{self.mois:%m/%Y} : {self.heures} h"

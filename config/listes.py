@@ -3,27 +3,155 @@
 A list view declares its queryset (with the select_related/annotate that keep the query count fixed),
 a django-filter FilterSet, the columns users may sort on and the columns of the export. The export
 takes the same filters and order as the page, without pagination.
+
+At national size (hundreds of thousands of rows) a page costs three queries whatever the table: the count of
+the filtered rows (Django leaves out the annotations nothing filters on), the ids of the page in the list's
+order, then those rows alone with their annotations and related rows, so that the per-row subqueries run for
+the page's 50 rows instead of the whole table. A sort on a sum or a count (``tris_agreges``) orders the ids by
+one grouped join rather than by a subquery per row.
 """
 
-from django.core.paginator import Paginator
+import html
+from collections.abc import Iterator
+from itertools import islice
+
+from django import forms
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.views.generic import ListView
 
 from config.export import Colonne, reponse_xlsx
 from config.permissions import FacilitateurRequisMixin
 
 TAILLE_PAGE = 50
+TAILLE_PAQUET_EXPORT = 2000
+
+
+class PaginateurParIds(Paginator):
+    """A paginator whose page loads its rows in two queries: their ids, then the rows themselves.
+
+    ``ids`` is the list's queryset reduced to its primary keys in the list's order (see ``VueListe``); the
+    page's rows come from ``object_list`` filtered on those ids and put back in their order.
+    """
+
+    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, ids=None):
+        super().__init__(object_list, per_page, orphans=orphans, allow_empty_first_page=allow_empty_first_page)
+        self.ids = ids
+
+    def page(self, number) -> Page:
+        if self.ids is None or not isinstance(self.object_list, QuerySet):
+            return super().page(number)
+        number = self.validate_number(number)
+        bas = (number - 1) * self.per_page
+        haut = bas + self.per_page
+        if haut + self.orphans >= self.count:
+            haut = self.count
+        ids = list(self.ids[bas:haut])
+        par_id = {objet.pk: objet for objet in self.object_list.filter(pk__in=ids).order_by()} if ids else {}
+        return self._get_page([par_id[pk] for pk in ids if pk in par_id], number, self)
+
+
+def _echapper(valeur) -> str:
+    # conditional_escape without its lazy-string wrapper, which costs more than the escaping over a long select.
+    return valeur.__html__() if hasattr(valeur, "__html__") else html.escape(str(valeur))
+
+
+def _texte(valeur) -> str:
+    # As the |stringformat:'s' filter of Django's widget templates, then autoescaped.
+    return _echapper(valeur if isinstance(valeur, str) else str(valeur))
+
+
+def _attributs(attrs: dict) -> str:
+    # django/forms/widgets/attrs.html
+    return "".join(
+        f" {conditional_escape(nom)}" if valeur is True else f' {conditional_escape(nom)}="{_texte(valeur)}"'
+        for nom, valeur in attrs.items()
+        if valeur is not False
+    )
+
+
+# Models whose str() is one of their fields, by model label: a select of them reads (pk, field) pairs rather than
+# building a model instance per option (a few thousand donneurs d'ordre). tests/test_listes.py pins the str().
+LIBELLES_DES_CHOIX = {"conventions.DonneurDOrdre": "nom"}
+
+
+def _choix(champ: forms.BoundField):
+    """The choices of the field's select, as its widget would iterate them."""
+    field = champ.field
+    if (
+        isinstance(field, forms.ModelChoiceField)
+        and field.queryset.model._meta.label in LIBELLES_DES_CHOIX
+        and type(field).label_from_instance is forms.ModelChoiceField.label_from_instance
+        and field.to_field_name is None
+        and getattr(field, "null_label", None) is None
+        and not field.queryset._prefetch_related_lookups
+    ):
+        if field.empty_label is not None:
+            yield "", field.empty_label
+        libelle = LIBELLES_DES_CHOIX[field.queryset.model._meta.label]
+        yield from field.queryset.values_list("pk", libelle).iterator()
+        return
+    yield from champ.field.widget.choices
+
+
+def rendu_du_champ(champ: forms.BoundField) -> str:
+    """The HTML of a filter field, as ``{{ champ }}`` renders it.
+
+    A select of a few thousand donneurs d'ordre takes Django's template-based widget rendering some
+    hundreds of milliseconds (one template include per option); a plain <select> is written here with
+    the same markup, character for character. Other widgets go through Django.
+    """
+    widget = champ.field.widget
+    if (
+        type(widget) is not forms.Select
+        or widget.template_name != "django/forms/widgets/select.html"
+        or widget.option_template_name != "django/forms/widgets/select_option.html"
+        or champ.field.localize
+    ):
+        return str(champ)
+    attrs = champ.build_widget_attrs({}, widget)
+    if champ.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", champ.auto_id)
+    valeurs = widget.format_value(champ.value())
+    morceaux = [
+        f'<select name="{conditional_escape(champ.html_name)}"{_attributs(widget.build_attrs(widget.attrs, attrs))}>'
+    ]
+    deja_choisi = False
+    for valeur, libelle in _choix(champ):
+        valeur = "" if valeur is None else valeur
+        if isinstance(libelle, (list, tuple)):
+            groupe, options = valeur, libelle
+            morceaux.append(f'\n  <optgroup label="{conditional_escape(groupe)}">')
+        else:
+            groupe, options = None, [(valeur, libelle)]
+        for sous_valeur, sous_libelle in options:
+            choisi = not deja_choisi and str(sous_valeur) in valeurs
+            deja_choisi |= choisi
+            morceaux.append(
+                f'\n  <option value="{_texte(sous_valeur)}"{" selected" if choisi else ""}>'
+                f"{_echapper(sous_libelle)}</option>\n"
+            )
+        if groupe:
+            morceaux.append("\n  </optgroup>")
+    morceaux.append("\n</select>")
+    return mark_safe("".join(morceaux))  # every value above is escaped
 
 
 class VueListe(FacilitateurRequisMixin, ListView):
     filterset_class = None
     # {"key in the URL": "ORM ordering expression"}; "-key" in ?tri= sorts descending.
     tris: dict[str, str] = {}
+    # {"key in the URL": aggregate over a join}: the same figure as the annotation the key sorts on in ``tris``,
+    # computed by one GROUP BY to order the ids, instead of one subquery per row of the table.
+    tris_agreges: dict = {}
     tri_par_defaut: str = ""
     colonnes_export: list[Colonne] = []
     nom_export: str = "export"
     titre: str = ""
     paginate_by = TAILLE_PAGE
-    paginator_class = Paginator
+    paginator_class = PaginateurParIds
 
     def get_filterset(self, queryset):
         if self.filterset_class is None:
@@ -34,26 +162,63 @@ class VueListe(FacilitateurRequisMixin, ListView):
         tri = self.request.GET.get("tri", "") or self.tri_par_defaut
         return tri if tri.lstrip("-") in self.tris else self.tri_par_defaut
 
+    def _ordre(self) -> tuple[str, bool] | None:
+        """(key of the sort, descending), or None without a sort."""
+        tri = self.tri_courant()
+        if not tri:
+            return None
+        champ = self.tris[tri.lstrip("-")]
+        descendant = tri.startswith("-") ^ champ.startswith("-")
+        return tri.lstrip("-"), descendant
+
     def get_queryset(self):
         queryset = super().get_queryset()
         self.filterset = self.get_filterset(queryset)
         if self.filterset is not None:
             queryset = self.filterset.qs if self.filterset.is_bound and self.filterset.is_valid() else queryset
-        tri = self.tri_courant()
-        if tri:
-            champ = self.tris[tri.lstrip("-")]
-            descendant = tri.startswith("-")
-            ordre = champ[1:] if champ.startswith("-") else champ
-            descendant ^= champ.startswith("-")
-            queryset = queryset.order_by(f"{'-' if descendant else ''}{ordre}", "pk")
+        ordre = self._ordre()
+        if ordre:
+            cle, descendant = ordre
+            champ = self.tris[cle].lstrip("-")
+            queryset = queryset.order_by(f"{'-' if descendant else ''}{champ}", "pk")
         return queryset
+
+    def ids_de_la_liste(self, queryset: QuerySet) -> QuerySet | list[int]:
+        """The primary keys of ``queryset`` in its order, with none of the annotations it does not order on.
+
+        A view may return a list instead, when its order is cheaper to compute outside one query."""
+        ordre = self._ordre()
+        if ordre and ordre[0] in self.tris_agreges:
+            cle, descendant = ordre
+            return (
+                queryset.order_by()
+                .values("pk")
+                .annotate(_cle_de_tri=self.tris_agreges[cle])
+                .order_by(f"{'-' if descendant else ''}_cle_de_tri", "pk")
+                .values_list("pk", flat=True)
+            )
+        return queryset.values_list("pk", flat=True)
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        if isinstance(queryset, QuerySet):
+            kwargs.setdefault("ids", self.ids_de_la_liste(queryset))
+        return super().get_paginator(queryset, per_page, orphans, allow_empty_first_page, **kwargs)
+
+    def objets_a_exporter(self, queryset) -> Iterator:
+        """Every row of the list in its order, loaded by batches of ids as the pages are, in bounded memory."""
+        if not isinstance(queryset, QuerySet):
+            yield from queryset
+            return
+        ids = self.ids_de_la_liste(queryset)
+        ids = iter(ids) if isinstance(ids, list) else ids.iterator(chunk_size=TAILLE_PAQUET_EXPORT)
+        while paquet := list(islice(ids, TAILLE_PAQUET_EXPORT)):
+            par_id = {objet.pk: objet for objet in queryset.filter(pk__in=paquet).order_by()}
+            yield from (par_id[pk] for pk in paquet if pk in par_id)
 
     def get(self, request, *args, **kwargs):
         if request.GET.get("format") == "xlsx" and self.colonnes_export:
-            objets = self.get_queryset()
-            return reponse_xlsx(
-                self.nom_export, self.titre or self.nom_export, self.colonnes_export, objets.iterator(2000)
-            )
+            objets = self.objets_a_exporter(self.get_queryset())
+            return reponse_xlsx(self.nom_export, self.titre or self.nom_export, self.colonnes_export, objets)
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -66,6 +231,9 @@ class VueListe(FacilitateurRequisMixin, ListView):
         context.update(
             titre=self.titre,
             filterset=self.filterset,
+            champs_filtres=[(champ, rendu_du_champ(champ)) for champ in self.filterset.form]
+            if self.filterset is not None
+            else [],
             tri=self.tri_courant(),
             params_sans_page=params.urlencode(),
             params_sans_tri=sans_tri.urlencode(),

@@ -15,7 +15,8 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -55,7 +56,7 @@ from conventions.models import (
 from conventions.portail import choisir_donneur
 
 # The donneur d'ordre's pages show its marchés: the dashboard reads across apps, the models do not.
-from marches.models import STATUTS_ACTIFS
+from marches.models import STATUTS_ACTIFS, Marche
 
 JOURS_PREAVIS_PROCHE = 60
 
@@ -157,6 +158,8 @@ class DonneurListe(VueListe):
     titre = "Donneurs d'ordre"
     nom_export = "donneurs-d-ordre"
     tris = {"nom": "nom", "type": "type", "commune": "commune", "marches": "nb_marches_actifs"}
+    # The same count as the annotation, by one grouped join to order all the donneurs d'ordre.
+    tris_agreges = {"marches": Count("marches", filter=Q(marches__statut__in=STATUTS_ACTIFS))}
     tri_par_defaut = "nom"
     colonnes_export = [
         ("Nom", lambda d: d.nom),
@@ -171,8 +174,16 @@ class DonneurListe(VueListe):
     ]
 
     def get_queryset(self):
+        # A subquery rather than a grouped join: the page computes it for its own rows only.
+        marches_actifs = (
+            Marche.objects.filter(donneur_d_ordre=OuterRef("pk"), statut__in=STATUTS_ACTIFS)
+            .order_by()
+            .values("donneur_d_ordre")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
         self.queryset = DonneurDOrdre.objects.annotate(
-            nb_marches_actifs=Count("marches", filter=Q(marches__statut__in=STATUTS_ACTIFS))
+            nb_marches_actifs=Coalesce(Subquery(marches_actifs, output_field=IntegerField()), Value(0))
         ).prefetch_related(
             Prefetch("referents", queryset=_referents_tries()),
             Prefetch("conventions", queryset=Convention.objects.order_by("-date_effet")),
@@ -207,7 +218,7 @@ class DonneurDetail(FacilitateurRequisMixin, DetailView):
                 list(self.object.invitations.ouvertes().order_by("email")) if self.object.a_des_invitations else []
             ),
             conventions=conventions,
-            marches=self.object.marches.order_by("-cree_le"),
+            marches=self.object.marches.order_by("-cree_le", "-pk"),
         )
         return context
 
@@ -512,18 +523,21 @@ class ConventionListe(VueListe):
         self.queryset = Convention.objects.select_related("donneur_d_ordre")
         queryset = super().get_queryset()
         # The état and the deadlines depend on today through month arithmetic the database cannot do simply:
-        # they are computed in Python over the filtered rows, and the page paginates the resulting list.
-        # A territory has at most a few thousand conventions, which keeps this cheap; revisit if that changes.
+        # they are computed in Python. Without a filter or a sort on them, for the page's rows only (see
+        # get_context_data and the export); otherwise over the filtered rows, and the page paginates the resulting
+        # list. A territory has at most a few thousand conventions, which keeps this possible; revisit if that changes.
+        filtres = self.filterset.filtres_calcules()
+        tri = self.tri_courant()
+        if not filtres["etat"] and filtres["preavis"] is None and tri.lstrip("-") != "date_limite":
+            return queryset
         jour = timezone.localdate()
         conventions = list(queryset)
         for convention in conventions:
             convention.situation = situation(convention, jour)
-        filtres = self.filterset.filtres_calcules()
         if filtres["etat"]:
             conventions = [c for c in conventions if c.situation.etat == filtres["etat"]]
         if filtres["preavis"] is not None:
             conventions = [c for c in conventions if c.situation.preavis_proche == filtres["preavis"]]
-        tri = self.tri_courant()
         if tri.lstrip("-") == "date_limite":
             # Conventions with nothing left to give notice for come last in both directions.
             avec = [c for c in conventions if c.situation.date_limite]
@@ -532,10 +546,24 @@ class ConventionListe(VueListe):
             conventions = avec + sans
         return conventions
 
+    @staticmethod
+    def _avec_situations(conventions):
+        jour = timezone.localdate()
+        for convention in conventions:
+            if not hasattr(convention, "situation"):
+                convention.situation = situation(convention, jour)
+            yield convention
+
     def get(self, request, *args, **kwargs):
         if request.GET.get("format") == "xlsx":
-            return reponse_xlsx(self.nom_export, self.titre, self.colonnes_export, self.get_queryset())
+            conventions = self._avec_situations(self.objets_a_exporter(self.get_queryset()))
+            return reponse_xlsx(self.nom_export, self.titre, self.colonnes_export, conventions)
         return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["object_list"] = list(self._avec_situations(context["object_list"]))
+        return context
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-from django.db.models import Count, DecimalField, Sum, Value
+from django.db.models import Count, DecimalField, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.views.generic import DetailView
 
@@ -22,6 +22,8 @@ class EntrepriseListe(VueListe):
         "commune": "commune",
         "attributions": "nb_attributions",
     }
+    # The same count as the annotation, by one grouped join to order all the entreprises.
+    tris_agreges = {"attributions": Count("attributions")}
     tri_par_defaut = "raison_sociale"
     colonnes_export = [
         ("Raison sociale", lambda e: e.raison_sociale),
@@ -37,7 +39,19 @@ class EntrepriseListe(VueListe):
     ]
 
     def get_queryset(self):
-        self.queryset = Entreprise.objects.annotate(nb_attributions=Count("attributions"))
+        # A subquery rather than a grouped join: the page computes it for its own rows only. Reached through the
+        # relation, since entreprises does not import marches.
+        Attribution = Entreprise._meta.get_field("attributions").related_model
+        attributions = (
+            Attribution.objects.filter(entreprise=OuterRef("pk"))
+            .order_by()
+            .values("entreprise")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        self.queryset = Entreprise.objects.annotate(
+            nb_attributions=Coalesce(Subquery(attributions, output_field=IntegerField()), Value(0))
+        )
         return super().get_queryset()
 
 

@@ -154,6 +154,9 @@ class Marche(ErreursHorsFormulaireMixin, models.Model):
         indexes = [
             models.Index(fields=["donneur_d_ordre", "statut"], name="marche_donneur_statut_idx"),
             models.Index(fields=["statut", "facilitateur"], name="marche_statut_facil_idx"),
+            # The list's default order, and a donneur d'ordre's latest marchés.
+            models.Index(fields=["-cree_le", "id"], name="marche_cree_id_idx"),
+            models.Index(fields=["donneur_d_ordre", "-cree_le", "-id"], name="marche_donneur_recent_idx"),
             # The home page's "requests" alert reads only the few declarations still waiting.
             models.Index(
                 fields=["declare_le"],
@@ -216,6 +219,8 @@ class Lot(ErreursHorsFormulaireMixin, models.Model):
                 name="lot_dates_ordonnees",
             ),
         ]
+        # A donneur d'ordre's figures walk marché → lots → attributions on the indexes alone.
+        indexes = [models.Index(fields=["marche"], include=["id"], name="lot_marche_incl_idx")]
 
     def __str__(self) -> str:
         return f"Lot {self.numero} — {self.intitule}"
@@ -284,7 +289,10 @@ class Attribution(ErreursHorsFormulaireMixin, models.Model):
                 name="attribution_dates_ordonnees",
             ),
         ]
-        indexes = [models.Index(fields=["entreprise", "lot"], name="attribution_entreprise_idx")]
+        indexes = [
+            models.Index(fields=["entreprise", "lot"], name="attribution_entreprise_idx"),
+            models.Index(fields=["lot"], include=["id"], name="attribution_lot_incl_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.entreprise} ({self.get_role_display().lower()}) — {self.lot}"

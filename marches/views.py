@@ -2,7 +2,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db import connection
+from django.db.models import Prefetch, Sum, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -22,6 +24,33 @@ from marches.forms import (
     StatutForm,
 )
 from marches.models import Attribution, Lot, Marche, PropositionAttribution, StatutProposition
+
+
+def _ids_par_taux(queryset, descendant: bool) -> list[int]:
+    """The ids of ``queryset`` ordered by services.marches_avec_chiffres' taux_realisation, as the database orders it
+    (no target: NULL, which PostgreSQL puts last when ascending and SQLite first; then by id).
+
+    Two grouped queries over all the marchés rather than two subqueries per marché in the ORDER BY; a sum over
+    the lots and a sum over the monthly hours cannot share one join without counting each lot once per hour row.
+    """
+    base = queryset.order_by().values("pk")
+    lots = Lot.objects.filter(marche__in=base).order_by().values("marche")
+    objectifs = dict(lots.annotate(total=Sum(services.OBJECTIF_LOT)).values_list("marche", "total"))
+    realisees = dict(
+        lots.annotate(total=Sum("attributions__placements__heures__heures")).values_list("marche", "total")
+    )
+
+    # PostgreSQL holds NULL for the largest value, SQLite for the smallest.
+    sans_objectif_en_tete = descendant == connection.features.nulls_order_largest
+
+    def cle(pk: int):
+        objectif = objectifs.get(pk) or 0
+        if objectif <= 0:
+            return (0 if sans_objectif_en_tete else 2, 0.0, pk)
+        taux = float(realisees.get(pk) or 0) / float(objectif)
+        return (1, -taux if descendant else taux, pk)
+
+    return sorted(base.values_list("pk", flat=True), key=cle)
 
 
 def _pourcentage(taux: Decimal | None) -> Decimal | None:
@@ -47,6 +76,12 @@ class MarcheListe(VueListe):
         "taux": "taux_realisation",
         "cree": "cree_le",
     }
+    # The same figure as services.marches_avec_chiffres, by one grouped join to order the whole list.
+    tris_agreges = {
+        "realisees": Coalesce(
+            Sum("lots__attributions__placements__heures__heures"), Value(Decimal(0)), output_field=services.HEURES
+        )
+    }
     tri_par_defaut = "-cree"
     colonnes_export = [
         ("Objet", lambda m: m.objet),
@@ -69,6 +104,12 @@ class MarcheListe(VueListe):
     def get_queryset(self):
         self.queryset = services.marches_avec_chiffres()
         return super().get_queryset()
+
+    def ids_de_la_liste(self, queryset):
+        ordre = self._ordre()
+        if ordre and ordre[0] == "taux":
+            return _ids_par_taux(queryset, descendant=ordre[1])
+        return super().ids_de_la_liste(queryset)
 
 
 class MarcheDetail(FacilitateurRequisMixin, DetailView):

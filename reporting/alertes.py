@@ -1,26 +1,28 @@
 """What the facilitator should act on, for the home page: each alert says what, with figures, and links to
 the object to fix.
 
-Every kind is computed with one or two queries, whatever the number of rows; each kind keeps its
-``LIMITE_PAR_TYPE`` most urgent alerts and the total count, so that the page stays small on a large territory.
+Every kind is computed with one or two queries, whatever the number of rows; each kind but the conventions' keeps
+its ``LIMITE_PAR_TYPE`` most urgent alerts and the total count, so that the page stays small on a large territory.
+The database selects, counts, orders and limits: Python only words the alerts it returns.
 """
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
-from django.db.models import Case, Count, Exists, F, Max, Min, OuterRef, Q, Subquery, Sum, When, Window
+from django.db import connection
+from django.db.models import Case, Count, Exists, F, Min, OuterRef, Q, Subquery, When, Window
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
 
 from clauses import objectif
-from clauses.models import HeuresMensuelles, MomentSortie, Placement, Sortie
+from clauses.models import MomentSortie, Placement, Sortie
 from config.formats import date_longue
 from config.templatetags.ui import heures as format_heures
 from conventions.calendrier import add_months
-from conventions.models import Convention, EtatConvention
 from marches.models import STATUTS_ACTIFS, Attribution, Lot, Marche, PropositionAttribution, StatutMarche
 
 LIMITE_PAR_TYPE = 20
@@ -96,12 +98,19 @@ class GroupeAlertes:
 
 # --- Formatting ------------------------------------------------------------------------------------
 
+# Any number the ``<int:pk>`` converters accept and that no other part of a URL contains.
+_PK_MODELE = 918273645546372819
 
-def _url(nom: str, pk: int) -> str | None:
+
+def _urls(nom: str) -> Callable[[int], str | None]:
+    """``reverse(nom, args=[pk])`` for many pks: the URL is reversed once and the pk put in its place, since
+    reversing costs tens of microseconds and a group can hold hundreds of alerts."""
     try:
-        return reverse(nom, args=[pk])
+        modele = reverse(nom, args=[_PK_MODELE])
     except NoReverseMatch:
-        return None
+        return lambda pk: None
+    avant, _, apres = modele.partition(str(_PK_MODELE))
+    return lambda pk: f"{avant}{pk}{apres}"
 
 
 def _date(jour: dt.date) -> str:
@@ -120,100 +129,245 @@ def _dans(jours: int) -> str:
     return f"dans {jours} jours"
 
 
-def _lot(lot: Lot, majuscule: bool = True) -> str:
-    numero = "unique" if lot.numero.lower() == "unique" else lot.numero
-    return f"{'L' if majuscule else 'l'}ot {numero} « {lot.intitule} »"
+def _lot(numero: str, intitule: str, majuscule: bool = True) -> str:
+    numero = "unique" if numero.lower() == "unique" else numero
+    return f"{'L' if majuscule else 'l'}ot {numero} « {intitule} »"
 
 
 def _alerte(type_: TypeAlerte, texte: str, url: str | None, echeance: dt.date, jour: dt.date) -> Alerte:
     return Alerte(type_, texte, url, echeance, (echeance - jour).days)
 
 
+def _lignes(sql: str, parametres: dict) -> list[tuple]:
+    with connection.cursor() as curseur:
+        curseur.execute(sql, parametres)
+        return curseur.fetchall()
+
+
 # --- 1 and 6. Conventions: notice deadline and annual bilan ---------------------------------------
+
+# The calendar of conventions.calendrier and Convention's methods (etat, prochaine_echeance,
+# date_limite_denonciation), in SQL so that only the conventions due for an alert leave the database.
+# Period n ends on its échéance E(n) = date d'effet + n × durée − 1 day (PostgreSQL's month arithmetic clamps to
+# the end of a shorter month, as add_months does); its notice deadline L(n) is E(n) − préavis, month-end aware:
+# E(n) is the last day of a month exactly when the date d'effet is a 1st, and L(n) is then the day before
+# date d'effet + n × durée − préavis. E and L grow with n, so the period under way is the first with
+# E(n) >= today, the next deadline the first L(n) >= today, and a notice given on day D ends the convention at
+# the first E(n) with L(n) >= D (calendrier.periode_de_fin). Periods n−1 to n+2 around today's month
+# difference are enough: they hold the period under way and the next one, and when notice was given before
+# them, E(n−1) is already past. TestConventionsCommeLeCalendrier checks this query against the methods.
+SQL_CONVENTIONS = """
+WITH signees AS (
+    SELECT c.id, c.donneur_d_ordre_id, c.date_effet, c.duree_mois, c.preavis_mois, c.date_denonciation,
+           DATE_PART('day', c.date_effet) = 1 AS debut_de_mois,
+           ((DATE_PART('year', %(jour)s::date) - DATE_PART('year', c.date_effet)) * 12
+            + DATE_PART('month', %(jour)s::date) - DATE_PART('month', c.date_effet))::int / c.duree_mois AS n
+    FROM conventions_convention c
+    WHERE c.date_signature IS NOT NULL AND c.date_effet <= %(jour)s
+),
+periodes AS (
+    SELECT s.id, s.donneur_d_ordre_id, s.date_denonciation, s.date_effet, s.preavis_mois, s.debut_de_mois,
+           s.duree_mois * (s.n + p.ecart) AS mois
+    FROM signees s
+    CROSS JOIN (VALUES (-1), (0), (1), (2)) AS p(ecart)
+    WHERE s.n + p.ecart >= 1
+),
+bornes AS (
+    SELECT id, donneur_d_ordre_id, date_denonciation,
+           (date_effet + MAKE_INTERVAL(months => mois))::date - 1 AS echeance,
+           CASE WHEN debut_de_mois
+                THEN (date_effet + MAKE_INTERVAL(months => mois - preavis_mois))::date - 1
+                ELSE ((date_effet + MAKE_INTERVAL(months => mois))::date - 1
+                      - MAKE_INTERVAL(months => preavis_mois))::date
+           END AS limite
+    FROM periodes
+),
+calendrier AS (
+    SELECT id, donneur_d_ordre_id, date_denonciation,
+           MIN(echeance) FILTER (WHERE echeance >= %(jour)s) AS echeance,
+           MIN(limite) FILTER (WHERE limite >= %(jour)s) AS limite,
+           MIN(echeance) FILTER (WHERE limite >= date_denonciation) AS fin
+    FROM bornes
+    GROUP BY id, donneur_d_ordre_id, date_denonciation
+),
+etats AS (
+    SELECT id, donneur_d_ordre_id, echeance, limite,
+           date_denonciation IS NOT NULL AND date_denonciation <= %(jour)s AS denoncee,
+           date_denonciation IS NOT NULL AND date_denonciation <= %(jour)s AND fin < %(jour)s AS terminee
+    FROM calendrier
+)
+SELECT e.id, d.nom, CASE WHEN NOT e.denoncee AND e.limite <= %(limite_max)s THEN e.limite END, e.echeance,
+       e.denoncee
+FROM etats e
+JOIN conventions_donneurdordre d ON d.id = e.donneur_d_ordre_id
+WHERE NOT e.terminee AND ((NOT e.denoncee AND e.limite <= %(limite_max)s) OR e.echeance <= %(echeance_max)s)
+ORDER BY e.id
+"""
 
 
 def conventions(jour: dt.date) -> tuple[list[Alerte], list[Alerte]]:
-    """Notice deadlines within 60 days and échéances (annual bilans) within 30 days.
+    """Notice deadlines within 60 days and échéances (annual bilans) within 30 days, in one query."""
+    if connection.vendor != "postgresql":
+        from reporting import alertes_portables
 
-    Computed in Python over the signed conventions: a territory has a few dozen of them at most (one per
-    donneur d'ordre), and the calendar rules (month ends, renewals, notice) live in Convention's methods.
-    """
+        return alertes_portables.conventions(jour)
+    lignes = _lignes(
+        SQL_CONVENTIONS,
+        {
+            "jour": jour,
+            "limite_max": jour + dt.timedelta(days=JOURS_AVANT_DENONCIATION),
+            "echeance_max": jour + dt.timedelta(days=JOURS_AVANT_BILAN),
+        },
+    )
+    url = _urls("conventions:convention")
+    # Hundreds of alerts share a few dozen days: each is written out once.
+    dates: dict[dt.date, str] = {}
+
+    def date_(jour_: dt.date) -> str:
+        if jour_ not in dates:
+            dates[jour_] = _date(jour_)
+        return dates[jour_]
+
     denonciations, bilans = [], []
-    for convention in Convention.objects.signees().select_related("donneur_d_ordre").order_by("pk"):
-        etat = convention.etat(jour)
-        if etat not in (EtatConvention.EN_VIGUEUR, EtatConvention.DENONCEE):
-            continue
-        url = _url("conventions:convention", convention.pk)
-        donneur = convention.donneur_d_ordre.nom
-        limite = convention.date_limite_denonciation(jour)
-        if limite is not None and 0 <= (limite - jour).days <= JOURS_AVANT_DENONCIATION:
+    for pk, donneur, limite, echeance, denoncee in lignes:
+        if limite is not None:
             texte = (
-                f"La convention avec {donneur} arrive à sa date limite de dénonciation le {_date(limite)} "
+                f"La convention avec {donneur} arrive à sa date limite de dénonciation le {date_(limite)} "
                 f"({_dans((limite - jour).days)})"
             )
-            denonciations.append(_alerte(TypeAlerte.DENONCIATION, texte, url, limite, jour))
-        echeance = convention.prochaine_echeance(jour)
-        if echeance is not None and 0 <= (echeance - jour).days <= JOURS_AVANT_BILAN:
-            suite = " ; la convention prend fin à cette date" if etat == EtatConvention.DENONCEE else ""
+            denonciations.append(_alerte(TypeAlerte.DENONCIATION, texte, url(pk), limite, jour))
+        if echeance <= jour + dt.timedelta(days=JOURS_AVANT_BILAN):
+            suite = " ; la convention prend fin à cette date" if denoncee else ""
             texte = (
                 f"Bilan annuel à préparer pour la convention avec {donneur} "
-                f"(échéance le {_date(echeance)}, {_dans((echeance - jour).days)}){suite}"
+                f"(échéance le {date_(echeance)}, {_dans((echeance - jour).days)}){suite}"
             )
-            bilans.append(_alerte(TypeAlerte.BILAN, texte, url, echeance, jour))
+            bilans.append(_alerte(TypeAlerte.BILAN, texte, url(pk), echeance, jour))
     return denonciations, bilans
 
 
 # --- 2. Lots behind schedule -----------------------------------------------------------------------
 
+# clauses.objectif in SQL, to the last digit, so that the database can count the late lots and keep the
+# LIMITE_PAR_TYPE furthest behind. With e the days elapsed at the arrêté and t the days of the execution period
+# (fraction_ecoulee), objectif computes with Python's Decimal (28 significant digits, rounding half to even):
+#   attendues = (cible × round28(e / t)) rounded to 28 digits, then to the cent half up (heures_attendues);
+#   late when realisees < attendues × 0.80 (en_retard); taux = (realisees / attendues × 100) rounded half to even.
+# Decimal's 28 digits move cible × e / t by less than 1e-16, and that value is at least 1 / (200 t) away from a
+# half cent unless it lies exactly on one: everywhere else the expectation is cible × e / t rounded half up
+# (in cents: DIV(200 cible e + t, 2 t), DIV truncating). On an exact half cent ("ex_aequo") the query
+# reproduces Decimal step by step in integers: s decimals give e / t 28 significant digits, q = e / t × 10^s
+# rounded (no tie is possible there: t would need 29 factors 2 or 5), p = cible × q, its digits beyond 28
+# dropped half to even, then the cents rounded half up. A lot whose period is over expects its whole target; the
+# grace period keeps the arrêté after the start of every lot considered. TestLotsEnRetard checks this arithmetic
+# against clauses.objectif on the cases where the roundings matter.
+SQL_LOTS_EN_RETARD = """
+WITH lots AS (
+    SELECT l.id, COALESCE(c.heures_forcees, c.heures_calculees)::numeric AS cible,
+           %(arrete)s::date - l.date_debut + 1 AS e, l.date_fin - l.date_debut + 1 AS t
+    FROM marches_lot l
+    JOIN marches_marche m ON m.id = l.marche_id
+    JOIN clauses_clauseinsertion c ON c.lot_id = l.id
+    WHERE m.statut IN %(statuts)s AND l.date_debut <= %(debut_au_plus_tard)s AND l.date_fin IS NOT NULL
+      AND COALESCE(c.heures_forcees, c.heures_calculees) > 0
+),
+realisees AS (
+    SELECT a.lot_id, SUM(h.heures) AS heures
+    FROM marches_attribution a
+    JOIN clauses_placement p ON p.attribution_id = a.id
+    JOIN clauses_heuresmensuelles h ON h.placement_id = p.id
+    WHERE a.lot_id IN (SELECT id FROM lots) AND h.mois <= %(jour)s
+    GROUP BY a.lot_id
+),
+en_cours AS (
+    SELECT id, cible, e, t, MOD(200 * cible * e, 2 * t) = t AS ex_aequo FROM lots WHERE e > 0 AND e < t
+),
+decimales AS (
+    SELECT id, cible, e, t, 27 + LENGTH(((t + e - 1) / e - 1)::text) AS s FROM en_cours WHERE ex_aequo
+),
+produits AS (
+    SELECT id, s, cible * DIV(2 * e * POWER(10::numeric, s) + t, 2 * t) AS p FROM decimales
+),
+chiffres AS (
+    SELECT id, s, GREATEST(LENGTH(p::text) - 28, 0) AS k, p FROM produits
+),
+restes AS (
+    SELECT id, s, k, DIV(p, POWER(10::numeric, k)) AS d, MOD(p, POWER(10::numeric, k)) AS r FROM chiffres
+),
+arrondis AS (
+    SELECT id, s - k - 2 AS cents_a,
+           d + CASE WHEN 2 * r > POWER(10::numeric, k) THEN 1
+                    WHEN 2 * r = POWER(10::numeric, k) THEN MOD(d, 2)
+                    ELSE 0 END AS p28
+    FROM restes
+),
+attendues AS (
+    SELECT id, DIV(200 * cible * e + t, 2 * t) AS c FROM en_cours WHERE NOT ex_aequo
+    UNION ALL
+    SELECT id, DIV(2 * p28 + POWER(10::numeric, cents_a), 2 * POWER(10::numeric, cents_a)) FROM arrondis
+    UNION ALL
+    SELECT id, cible * 100 FROM lots WHERE e >= t
+),
+retards AS (
+    SELECT a.id, a.c, COALESCE(r.heures, 0) AS realisees, COALESCE(r.heures, 0) * 10000 AS n
+    FROM attendues a
+    LEFT JOIN realisees r ON r.lot_id = a.id
+    WHERE a.c > 0 AND COALESCE(r.heures, 0) * 100 < a.c * 0.80
+),
+premiers AS (
+    SELECT id, realisees, COUNT(*) OVER () AS total,
+           DIV(n, c) + CASE WHEN 2 * MOD(n, c) > c THEN 1
+                            WHEN 2 * MOD(n, c) = c THEN MOD(DIV(n, c), 2)
+                            ELSE 0 END AS taux
+    FROM retards
+    ORDER BY taux, id
+    LIMIT %(limite)s
+)
+SELECT p.id, l.numero, l.intitule, m.objet, COALESCE(c.heures_forcees, c.heures_calculees), l.date_debut,
+       l.date_fin, p.realisees, p.total
+FROM premiers p
+JOIN marches_lot l ON l.id = p.id
+JOIN marches_marche m ON m.id = l.marche_id
+JOIN clauses_clauseinsertion c ON c.lot_id = l.id
+ORDER BY p.taux, p.id
+"""
 
-def lots_en_retard(jour: dt.date) -> list[Alerte]:
-    """Lots whose realised hours are under 80 % of the pro-rata expectation.
+
+def lots_en_retard(jour: dt.date) -> tuple[list[Alerte], int]:
+    """Lots whose realised hours are under 80 % of the pro-rata expectation: the ``LIMITE_PAR_TYPE`` furthest
+    behind (lowest rate first) and how many there are, in one query.
 
     Only lots of marchés in execution (or awarded with works started), with a target, and at least
-    ``JOURS_DE_GRACE`` days into their execution. Realised hours are summed in the database (one query);
-    the expectation and the 80 % rule come from clauses.objectif, the same definition as the lot's page.
+    ``JOURS_DE_GRACE`` days into their execution. The expectation and the 80 % rule are clauses.objectif's, the
+    same definition as the lot's page: the query applies them to every lot, Python words the ones it keeps.
     """
+    if connection.vendor != "postgresql":
+        from reporting import alertes_portables
+
+        return alertes_portables.lots_en_retard(jour)
     arrete = objectif.date_d_arrete(jour)
-    debut_au_plus_tard = jour - dt.timedelta(days=JOURS_DE_GRACE)
-    lots = (
-        Lot.objects.filter(
-            Q(marche__statut=StatutMarche.EN_EXECUTION) | Q(marche__statut=StatutMarche.ATTRIBUE),
-            clause__isnull=False,
-            date_debut__lte=debut_au_plus_tard,
-            date_fin__isnull=False,
-        )
-        .filter(
-            Q(clause__heures_forcees__gt=0) | Q(clause__heures_forcees__isnull=True, clause__heures_calculees__gt=0)
-        )
-        .select_related("marche", "clause")
-        .order_by("pk")
+    lignes = _lignes(
+        SQL_LOTS_EN_RETARD,
+        {
+            "arrete": arrete,
+            "jour": jour,
+            "statuts": (StatutMarche.EN_EXECUTION.value, StatutMarche.ATTRIBUE.value),
+            "debut_au_plus_tard": jour - dt.timedelta(days=JOURS_DE_GRACE),
+            "limite": LIMITE_PAR_TYPE,
+        },
     )
-    # One grouped sum over the candidate lots' hours: a correlated subquery per lot is far slower once
-    # there are tens of thousands of lots.
-    realisees = dict(
-        HeuresMensuelles.objects.filter(placement__attribution__lot__in=lots.values("pk"), mois__lte=jour)
-        .order_by()
-        .values_list("placement__attribution__lot")
-        .annotate(total=Sum("heures"))
-    )
-    lots = list(lots)
-    for lot in lots:
-        lot.realisees = realisees.get(lot.pk, Decimal(0))
+    url = _urls("clauses:lot")
     alertes = []
-    for lot in lots:
-        cible = lot.clause.heures_objectif
-        attendues = objectif.heures_attendues(cible, lot.date_debut, lot.date_fin, arrete)
-        if not objectif.en_retard(lot.realisees, attendues):
-            continue
-        taux = (lot.realisees / attendues * 100).quantize(Decimal(1))
-        faites, dues = (format_heures(h.quantize(Decimal(1))) for h in (lot.realisees, attendues))
+    for pk, numero, intitule, objet, cible, debut, fin, realisees, _ in lignes:
+        attendues = objectif.heures_attendues(cible, debut, fin, arrete)
+        taux = (realisees / attendues * 100).quantize(Decimal(1))
+        faites, dues = (format_heures(h.quantize(Decimal(1))) for h in (realisees, attendues))
         texte = (
-            f"{_lot(lot)} du marché {lot.marche.objet} : {taux} % des heures attendues au {_date(arrete)} "
+            f"{_lot(numero, intitule)} du marché {objet} : {taux} % des heures attendues au {_date(arrete)} "
             f"({faites} sur {dues})"
         )
-        # The further behind, the more urgent: the lowest rates come first among today's alerts.
-        alertes.append((taux, _alerte(TypeAlerte.RETARD, texte, _url("clauses:lot", lot.pk), jour, jour)))
-    return [a for _, a in sorted(alertes, key=lambda x: x[0])]
+        alertes.append(_alerte(TypeAlerte.RETARD, texte, url(pk), jour, jour))
+    return alertes, (lignes[0][-1] if lignes else 0)
 
 
 # --- 3. Attributaires that sent nothing ------------------------------------------------------------
@@ -225,72 +379,109 @@ def mois_silencieux(jour: dt.date) -> tuple[dt.date, dt.date]:
     return add_months(dernier, -(MOIS_SANS_HEURES - 1)), dernier
 
 
+# Starts from the placements under way (a few per cent of them, read from the index on date_fin alone: no OR, so
+# that each half is a range of that index). Most of them
+# sent hours for a recent month themselves: a hash of the recent hours' placements (index on mois) sets them
+# aside; only the attributions that remain are checked through all their placements. The last month with hours
+# orders the silent ones; their first start is looked up only for the ones kept.
+SQL_SILENCES = """
+WITH en_cours AS (
+    SELECT id, attribution_id FROM clauses_placement WHERE date_fin IS NULL AND date_debut <= %(fin_du_premier)s
+    UNION ALL
+    SELECT id, attribution_id FROM clauses_placement WHERE date_fin >= %(dernier)s AND date_debut <= %(fin_du_premier)s
+),
+sans_heures_recentes AS (
+    SELECT DISTINCT e.attribution_id AS id FROM en_cours e
+    WHERE NOT EXISTS (
+        SELECT 1 FROM clauses_heuresmensuelles h WHERE h.placement_id = e.id AND h.mois >= %(premier)s
+    )
+),
+silencieuses AS (
+    SELECT s.id,
+           (SELECT MAX(h.mois) FROM clauses_placement p JOIN clauses_heuresmensuelles h ON h.placement_id = p.id
+            WHERE p.attribution_id = s.id) AS derniere
+    FROM sans_heures_recentes s
+    WHERE NOT EXISTS (
+        SELECT 1 FROM clauses_placement p
+        JOIN clauses_heuresmensuelles h ON h.placement_id = p.id
+        WHERE p.attribution_id = s.id AND h.mois >= %(premier)s
+    )
+),
+premieres AS (
+    SELECT id, derniere, COUNT(*) OVER () AS total FROM silencieuses
+    ORDER BY derniere ASC NULLS LAST, id
+    LIMIT %(limite)s
+)
+SELECT s.id, s.derniere,
+       (SELECT MIN(p.date_debut) FROM clauses_placement p WHERE p.attribution_id = s.id) AS premier_debut,
+       s.total, en.raison_sociale, l.numero, l.intitule, m.objet
+FROM premieres s
+JOIN marches_attribution a ON a.id = s.id
+JOIN entreprises_entreprise en ON en.id = a.entreprise_id
+JOIN marches_lot l ON l.id = a.lot_id
+JOIN marches_marche m ON m.id = l.marche_id
+ORDER BY s.derniere ASC NULLS LAST, s.id
+"""
+
+
 def attributions_silencieuses(jour: dt.date) -> tuple[list[Alerte], int]:
     """Attributions with a placement under way through the last two complete months, and no hours for them
-    (nor since)."""
+    (nor since): the ``LIMITE_PAR_TYPE`` silent the longest and how many there are, in one query."""
+    if connection.vendor != "postgresql":
+        from reporting import alertes_portables
+
+        return alertes_portables.attributions_silencieuses(jour)
     premier, dernier = mois_silencieux(jour)
-    fin_du_premier = add_months(premier, 1) - dt.timedelta(days=1)
-    en_cours = Placement.objects.filter(
-        Q(date_fin__isnull=True) | Q(date_fin__gte=dernier),
-        attribution=OuterRef("pk"),
-        date_debut__lte=fin_du_premier,
+    lignes = _lignes(
+        SQL_SILENCES,
+        {
+            "premier": premier,
+            "dernier": dernier,
+            "fin_du_premier": add_months(premier, 1) - dt.timedelta(days=1),
+            "limite": LIMITE_PAR_TYPE,
+        },
     )
-    recentes = HeuresMensuelles.objects.filter(placement__attribution=OuterRef("pk"), mois__gte=premier)
-    derniere = (
-        HeuresMensuelles.objects.filter(placement__attribution=OuterRef("pk"))
-        .order_by()
-        .values("placement__attribution")
-        .annotate(m=Max("mois"))
-        .values("m")
-    )
-    premier_debut = (
-        Placement.objects.filter(attribution=OuterRef("pk"))
-        .order_by()
-        .values("attribution")
-        .annotate(d=Min("date_debut"))
-        .values("d")
-    )
-    attributions = (
-        Attribution.objects.filter(Exists(en_cours), ~Exists(recentes))
-        .annotate(derniere=Subquery(derniere), premier_debut=Subquery(premier_debut))
-        .select_related("entreprise", "lot__marche")
-        .order_by("derniere", "pk")
-    )
-    total = attributions.count()
+    url = _urls("clauses:heures_grille")
     alertes = []
-    for attribution in attributions[:LIMITE_PAR_TYPE]:
-        if attribution.derniere is not None:
-            depuis = add_months(attribution.derniere, 1)
-        else:
-            depuis = attribution.premier_debut.replace(day=1)
+    for pk, derniere, premier_debut, _, raison_sociale, numero, intitule, objet in lignes:
+        depuis = add_months(derniere, 1) if derniere is not None else premier_debut.replace(day=1)
         texte = (
-            f"{attribution.entreprise.raison_sociale} ({_lot(attribution.lot, majuscule=False)}, marché "
-            f"{attribution.lot.marche.objet}) n'a transmis aucune heure depuis {_mois(depuis)}"
+            f"{raison_sociale} ({_lot(numero, intitule, majuscule=False)}, marché {objet}) "
+            f"n'a transmis aucune heure depuis {_mois(depuis)}"
         )
-        alertes.append(_alerte(TypeAlerte.SILENCE, texte, _url("clauses:heures_grille", attribution.pk), depuis, jour))
-    return alertes, total
+        alertes.append(_alerte(TypeAlerte.SILENCE, texte, url(pk), depuis, jour))
+    return alertes, (lignes[0][3] if lignes else 0)
 
 
 # --- 4. Awarded marchés without attributaire -------------------------------------------------------
 
 
 def marches_sans_attributaire(jour: dt.date) -> tuple[list[Alerte], int]:
+    """Awarded or running marchés none of whose lots has an attributaire, in one query (the total is a window
+    count over the same rows, before the limit)."""
+    attribues = Lot.objects.filter(marche=OuterRef("pk")).filter(
+        Exists(Attribution.objects.filter(lot=OuterRef("pk")))
+    )
     marches = (
         Marche.objects.filter(statut__in=STATUTS_ACTIFS)
-        .filter(~Exists(Attribution.objects.filter(lot__marche=OuterRef("pk"))))
+        .filter(~Exists(attribues))
+        .annotate(total=Window(Count("pk")))
         .select_related("donneur_d_ordre")
+        .only("objet", "statut", "date_attribution", "donneur_d_ordre__nom")
         .order_by(Coalesce("date_attribution", "date_debut_prevue").asc(nulls_last=True), "pk")
     )
-    total = marches.count()
+    url = _urls("marches:marche")
     alertes = []
+    total = 0
     for marche in marches[:LIMITE_PAR_TYPE]:
+        total = marche.total
         statut = marche.get_statut_display().lower()
         texte = (
             f"Le marché {marche.objet} ({marche.donneur_d_ordre.nom}) est {statut} "
             "mais aucun attributaire n'est enregistré"
         )
         echeance = marche.date_attribution or jour
-        alertes.append(_alerte(TypeAlerte.SANS_ATTRIBUTAIRE, texte, _url("marches:marche", marche.pk), echeance, jour))
+        alertes.append(_alerte(TypeAlerte.SANS_ATTRIBUTAIRE, texte, url(marche.pk), echeance, jour))
     return alertes, total
 
 
@@ -304,8 +495,16 @@ def demandes_des_donneurs(jour: dt.date) -> tuple[list[Alerte], int]:
     en_attente = PropositionAttribution.objects.en_attente().filter(marche=OuterRef("pk"))
     propositions = en_attente.order_by().values("marche")
     declaration_en_attente = Q(declare_le__isnull=False, pris_en_charge_le__isnull=True)
+    # The few marchés concerned, through the partial index on waiting declarations and the propositions' own
+    # table, rather than testing every marché of the territory.
+    concernes = (
+        Marche.objects.filter(declaration_en_attente)
+        .order_by()
+        .values("pk")
+        .union(PropositionAttribution.objects.en_attente().order_by().values("marche"))
+    )
     marches = (
-        Marche.objects.filter(declaration_en_attente | Exists(en_attente))
+        Marche.objects.filter(pk__in=concernes)
         .annotate(
             nb_propositions=Coalesce(Subquery(propositions.annotate(n=Count("pk")).values("n")[:1]), 0),
             premiere_proposition=Subquery(propositions.annotate(d=Min("envoye_le")).values("d")[:1]),
@@ -315,8 +514,10 @@ def demandes_des_donneurs(jour: dt.date) -> tuple[list[Alerte], int]:
             total=Window(Count("pk")),
         )
         .select_related("donneur_d_ordre")
+        .only("objet", "declare_le", "pris_en_charge_le", "donneur_d_ordre__nom")
         .order_by("demande_le", "pk")
     )
+    url = _urls("marches:marche")
     alertes = []
     total = 0
     for marche in marches[:LIMITE_PAR_TYPE]:
@@ -330,7 +531,7 @@ def demandes_des_donneurs(jour: dt.date) -> tuple[list[Alerte], int]:
         else:
             texte = f"{donneur} : {attributaires} pour le marché « {objet} », à accepter, corriger ou refuser"
         echeance = timezone.localdate(marche.demande_le)
-        alertes.append(_alerte(TypeAlerte.DEMANDE, texte, _url("marches:marche", marche.pk), echeance, jour))
+        alertes.append(_alerte(TypeAlerte.DEMANDE, texte, url(marche.pk), echeance, jour))
     return alertes, total
 
 
@@ -338,31 +539,32 @@ def demandes_des_donneurs(jour: dt.date) -> tuple[list[Alerte], int]:
 
 
 def sorties_a_six_mois(jour: dt.date) -> tuple[list[Alerte], int]:
-    """Placements ended six months ago or more whose six-month outcome is not recorded."""
+    """Placements ended six months ago or more whose six-month outcome is not recorded: the
+    ``LIMITE_PAR_TYPE`` oldest (read in date_fin order, so the database stops after them) and the count."""
     fin_au_plus_tard = add_months(jour, -MOIS_SUIVI_SORTIE)
-    placements = (
-        Placement.objects.filter(date_fin__isnull=False, date_fin__lte=fin_au_plus_tard)
-        .filter(~Exists(Sortie.objects.filter(placement=OuterRef("pk"), moment=MomentSortie.SIX_MOIS)))
-        .select_related("participant", "attribution__entreprise")
-        .order_by("date_fin", "pk")
+    placements = Placement.objects.filter(date_fin__isnull=False, date_fin__lte=fin_au_plus_tard).filter(
+        ~Exists(Sortie.objects.filter(placement=OuterRef("pk"), moment=MomentSortie.SIX_MOIS))
     )
     total = placements.count()
+    premiers = (
+        placements.select_related("participant", "attribution__entreprise")
+        .only(
+            "date_fin",
+            "participant__prenom",
+            "participant__nom",
+            "attribution__entreprise__raison_sociale",
+        )
+        .order_by("date_fin", "pk")[:LIMITE_PAR_TYPE]
+    )
+    url = _urls("clauses:participant")
     alertes = []
-    for placement in placements[:LIMITE_PAR_TYPE]:
+    for placement in premiers:
         echeance = add_months(placement.date_fin, MOIS_SUIVI_SORTIE)
         texte = (
             f"{placement.participant} : situation à six mois à recueillir (placement chez "
             f"{placement.attribution.entreprise.raison_sociale} terminé le {_date(placement.date_fin)})"
         )
-        alertes.append(
-            _alerte(
-                TypeAlerte.SORTIE_SIX_MOIS,
-                texte,
-                _url("clauses:participant", placement.participant_id),
-                echeance,
-                jour,
-            )
-        )
+        alertes.append(_alerte(TypeAlerte.SORTIE_SIX_MOIS, texte, url(placement.participant_id), echeance, jour))
     return alertes, total
 
 
@@ -372,20 +574,21 @@ def sorties_a_six_mois(jour: dt.date) -> tuple[list[Alerte], int]:
 def alertes(jour: dt.date) -> list[GroupeAlertes]:
     """Every kind of alert, in a fixed order, each group sorted by urgency (earliest day to act first)."""
     denonciations, bilans = conventions(jour)
-    retards = lots_en_retard(jour)
+    retards, nb_retards = lots_en_retard(jour)
     silences, nb_silences = attributions_silencieuses(jour)
     sans_attributaire, nb_sans_attributaire = marches_sans_attributaire(jour)
     demandes, nb_demandes = demandes_des_donneurs(jour)
     sorties, nb_sorties = sorties_a_six_mois(jour)
 
     def trier(liste: list[Alerte]) -> list[Alerte]:
-        return sorted(liste, key=lambda a: a.echeance)
+        # A national instance has hundreds of conventions due at once: the most urgent, like the other kinds.
+        return sorted(liste, key=lambda a: a.echeance)[:LIMITE_PAR_TYPE]
 
     groupes = [
         GroupeAlertes(TypeAlerte.DENONCIATION, trier(denonciations), len(denonciations)),
         GroupeAlertes(TypeAlerte.DEMANDE, demandes, nb_demandes),
         # Already ordered, furthest behind first: they all share today as their day to act.
-        GroupeAlertes(TypeAlerte.RETARD, retards[:LIMITE_PAR_TYPE], len(retards)),
+        GroupeAlertes(TypeAlerte.RETARD, retards, nb_retards),
         GroupeAlertes(TypeAlerte.SILENCE, silences, nb_silences),
         GroupeAlertes(TypeAlerte.SANS_ATTRIBUTAIRE, sans_attributaire, nb_sans_attributaire),
         GroupeAlertes(TypeAlerte.SORTIE_SIX_MOIS, sorties, nb_sorties),

@@ -61,13 +61,15 @@ def periode_commencee(convention: Convention, numero: int, jour: dt.date) -> cal
 
 
 def chiffres_du_bilan(donneur_id: int, debut: dt.date, fin: dt.date) -> dict:
-    """The figures of a bilan's period, as both the portal and the facilitator show them.
+    """The figures of a bilan's period, as both the portal and the facilitator show them (five queries).
 
-    Only hours and targets leave as numbers; people only through ``confidentialite`` (``ChiffresCles``
-    also holds raw counts of people and contracts: it stays in here).
+    Only hours and targets leave as numbers; people only through ``confidentialite``. The scope's hours are
+    walked once (``population_en_parcours``): their sum, the marchés with hours and the people all come from it.
     """
-    periode = Periode(debut, fin)
-    chiffres = indicators.chiffres_cles(periode, timezone.localdate(), donneur=donneur_id)
+    population = indicators.population_en_parcours(debut, fin, donneur=donneur_id)
+    chiffres = indicators.heures_et_objectif(
+        Periode(debut, fin), timezone.localdate(), heures=population.synthese.heures, donneur=donneur_id
+    )
     return {
         "heures": {
             "realisees": chiffres.heures,
@@ -76,9 +78,9 @@ def chiffres_du_bilan(donneur_id: int, debut: dt.date, fin: dt.date) -> dict:
             "etp": chiffres.etp,
             "attendu_a_date": chiffres.attendu_a_date,
             "fin_attendu": chiffres.fin_attendu,
-            "marches": chiffres.marches_avec_heures,
+            "marches": population.synthese.marches,
         },
-        "statistiques": confidentialite.statistiques_personnes(debut, fin, donneur=donneur_id),
+        "statistiques": confidentialite.statistiques_personnes(debut, fin, population=population, donneur=donneur_id),
         "seuil": confidentialite.SEUIL,
     }
 

@@ -30,7 +30,7 @@ those tables share consistent — their total: if one table needs it masked, eve
 """
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -185,14 +185,38 @@ class StatistiquesProtegees:
         return self.personnes == "0"
 
 
-def statistiques_personnes(debut: dt.date, fin: dt.date, **portee) -> StatistiquesProtegees:
-    """Every breakdown of the people of a period and scope, protected; a fixed number of queries (7)."""
-    genre = indicators.personnes_par_genre(debut, fin, **portee)
-    age = indicators.personnes_par_tranche_d_age(debut, fin, **portee)
-    qualification = indicators.personnes_par_qualification(debut, fin, **portee)
-    publics, nombre = indicators.personnes_par_public(debut, fin, **portee)
-    contrats = indicators.contrats_par_type(debut, fin, **portee)
-    sorties = indicators.sorties_par_categorie(debut, fin, **portee)
+TABLEAUX = ("genre", "age", "qualification", "public", "contrat", "sortie")
+
+
+def statistiques_personnes(
+    debut: dt.date,
+    fin: dt.date,
+    *,
+    population: indicators.Population | None = None,
+    tableaux: Collection[str] = TABLEAUX,
+    **portee,
+) -> StatistiquesProtegees:
+    """Every breakdown of the people of a period and scope, protected; a fixed number of queries: four within a
+    scope (three with ``population``), five over the whole territory.
+
+    ``population``: ``indicators.population_en_parcours(debut, fin, **portee)`` when the caller already has it
+    (it spares the one query that walks the scope's hours). ``tableaux``: the keys of the tables wanted, in
+    ``TABLEAUX`` (default: all); ``personnes`` is the same whichever are asked for, since it depends on the
+    gender, age and qualification tables, which are always counted.
+    """
+    inconnus = set(tableaux) - set(TABLEAUX)
+    if inconnus:
+        raise ValueError(f"Tableaux inconnus : {', '.join(sorted(inconnus))}.")
+    repartitions = indicators.repartitions_des_personnes(
+        debut, fin, population=population, publics="public" in tableaux, **portee
+    )
+    if "contrat" in tableaux and "sortie" in tableaux:
+        contrats, sorties = indicators.contrats_et_sorties(debut, fin, **portee)
+    else:
+        contrats = indicators.contrats_par_type(debut, fin, **portee) if "contrat" in tableaux else None
+        sorties = indicators.sorties_par_categorie(debut, fin, **portee) if "sortie" in tableaux else None
+    genre, age, qualification = repartitions.genre, repartitions.age, repartitions.qualification
+    nombre = repartitions.nombre
 
     # Gender, age and qualification split the same people: they share one total, shown or masked everywhere.
     total_connu = all(protegeable(parts, nombre) for parts in (genre, age, qualification))
@@ -200,9 +224,9 @@ def statistiques_personnes(debut: dt.date, fin: dt.date, **portee) -> Statistiqu
     def personnes(parts):
         return proteger(parts, nombre, total_connu=total_connu)
 
-    tableaux = [
-        Tableau("genre", "Personnes en parcours par genre", "Genre", "Personnes", personnes(genre)),
-        Tableau(
+    construits = {
+        "genre": lambda: Tableau("genre", "Personnes en parcours par genre", "Genre", "Personnes", personnes(genre)),
+        "age": lambda: Tableau(
             "age",
             "Personnes en parcours par tranche d'âge",
             "Tranche d'âge",
@@ -210,22 +234,22 @@ def statistiques_personnes(debut: dt.date, fin: dt.date, **portee) -> Statistiqu
             personnes(age),
             note="Âge au dernier jour de la période.",
         ),
-        Tableau(
+        "qualification": lambda: Tableau(
             "qualification",
             "Personnes en parcours par niveau de qualification",
             "Niveau de qualification",
             "Personnes",
             personnes(qualification),
         ),
-        Tableau(
+        "public": lambda: Tableau(
             "public",
             "Personnes en parcours par public éligible",
             "Public éligible",
             "Personnes",
-            proteger(publics, nombre, additive=False, total_connu=total_connu),
+            proteger(repartitions.publics, nombre, additive=False, total_connu=total_connu),
             note="Une personne peut relever de plusieurs publics : les lignes ne s'additionnent pas.",
         ),
-        Tableau(
+        "contrat": lambda: Tableau(
             "contrat",
             "Contrats commencés par type",
             "Type de contrat",
@@ -233,7 +257,7 @@ def statistiques_personnes(debut: dt.date, fin: dt.date, **portee) -> Statistiqu
             proteger(contrats),
             note="Contrats, mises à disposition et formations commencés dans la période.",
         ),
-        Tableau(
+        "sortie": lambda: Tableau(
             "sortie",
             "Sorties de parcours par catégorie",
             "Catégorie de sortie",
@@ -241,9 +265,9 @@ def statistiques_personnes(debut: dt.date, fin: dt.date, **portee) -> Statistiqu
             proteger(sorties),
             note="Situation constatée à la fin du parcours, dans la période.",
         ),
-    ]
+    }
     return StatistiquesProtegees(
         personnes=masquer(nombre) if total_connu else SECRET,
         personnes_masquees=not total_connu,
-        tableaux=tableaux,
+        tableaux=[construits[cle]() for cle in TABLEAUX if cle in tableaux],
     )

@@ -34,22 +34,22 @@ from django.conf import settings
 from django.db.models import (
     Case,
     Count,
-    Exists,
-    ExpressionWrapper,
+    F,
+    FilteredRelation,
     FloatField,
     Func,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Greatest, Least
+from django.db.models.functions import Coalesce
 
 from clauses import objectif as regles_objectif
 from clauses.models import (
+    CATEGORIE_PAR_SITUATION,
     CategorieSortie,
     Genre,
     HeuresMensuelles,
@@ -211,43 +211,58 @@ def marches_actifs(**portee) -> int:
         "attribution": "lots__attributions",
         "entreprise": "lots__attributions__entreprise",
     }
+    multiplie = False
     for cle, valeur in portee.items():
         if valeur is not None:
             marches = marches.filter(**{chemins[cle]: _pk(valeur)})
-    return marches.values("pk").distinct().count()
+            multiplie |= cle in ("convention", "lot", "attribution", "entreprise")
+    # Only a join on a reverse relation can repeat a marché; without one, a plain count (on the status index).
+    return marches.values("pk").distinct().count() if multiplie else marches.count()
 
 
 # --- Target of a period ----------------------------------------------------------------------------
 
 
-class NumeroDeJour(Func):
-    """Days from 1 January 1970 to a date, as an integer, so that date spans can be divided in SQL."""
+class ObjectifAuProrata(Func):
+    """``objectif`` × the share of the days from ``lot_debut`` to ``lot_fin`` that fall in [debut, fin], as a float.
 
-    output_field = IntegerField()
+    One node rather than a tree of Greatest, Least, Cast and arithmetic: the SQL is the same, but the ORM resolves,
+    copies and hashes each node of an aggregate's expression, which cost more than the query on a small territory.
+    Without the lot's dates the result is NULL, which Sum skips. The period's bounds are day numbers written as
+    integer literals: they come from dates, never from the request.
+    """
+
+    output_field = FloatField()
+
+    def __init__(self, objectif, lot_debut, lot_fin, debut: dt.date, fin: dt.date):
+        super().__init__(objectif, lot_debut, lot_fin)
+        self.debut, self.fin = (debut - EPOQUE).days, (fin - EPOQUE).days
+
+    def _sql(self, compiler, connection, jour: str, flottant: str, plus_grand: str, plus_petit: str):
+        (objectif, p_objectif), (debut, p_debut), (fin, p_fin) = (compiler.compile(e) for e in self.source_expressions)
+        lot_debut, lot_fin = jour.format(debut), jour.format(fin)
+        # The structure of the former expression, operation for operation: the same floating-point result.
+        sql = (
+            f"(({flottant.format(objectif)} * {plus_grand}((({plus_petit}({lot_fin}, {int(self.fin)}) - "
+            f"{plus_grand}({lot_debut}, {int(self.debut)})) + 1), 0)) / (({lot_fin} - {lot_debut}) + 1))"
+        )
+        return sql, (*p_objectif, *p_fin, *p_debut, *p_fin, *p_debut)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return self._sql(
+            compiler, connection, "({} - DATE '1970-01-01')", "({})::double precision", "GREATEST", "LEAST"
+        )
 
     def as_sqlite(self, compiler, connection, **extra_context):
         # julianday() of a bare date is always n + 0.5; 2440587.5 is 1970-01-01.
-        return self.as_sql(
-            compiler, connection, template="CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER)", **extra_context
+        return self._sql(
+            compiler, connection, "CAST(julianday({}) - 2440587.5 AS INTEGER)", "CAST({} AS REAL)", "MAX", "MIN"
         )
 
-    def as_postgresql(self, compiler, connection, **extra_context):
-        # date - date is an integer number of days in PostgreSQL.
-        return self.as_sql(compiler, connection, template="(%(expressions)s - DATE '1970-01-01')", **extra_context)
 
-
-def _jour(jour: dt.date) -> Value:
-    return Value((jour - EPOQUE).days, output_field=IntegerField())
-
-
-def _objectif_au_prorata(debut: dt.date, fin: dt.date, vers_lot: str, objectif) -> ExpressionWrapper:
+def _objectif_au_prorata(debut: dt.date, fin: dt.date, vers_lot: str, objectif) -> ObjectifAuProrata:
     """``objectif`` × the share of the lot's execution days that fall in [debut, fin]."""
-    lot_debut = NumeroDeJour(f"{vers_lot}date_debut")
-    lot_fin = NumeroDeJour(f"{vers_lot}date_fin")
-    recouvrement = Greatest(Least(lot_fin, _jour(fin)) - Greatest(lot_debut, _jour(debut)) + 1, Value(0))
-    return ExpressionWrapper(
-        Cast(objectif, FloatField()) * recouvrement / (lot_fin - lot_debut + 1), output_field=FloatField()
-    )
+    return ObjectifAuProrata(objectif, F(f"{vers_lot}date_debut"), F(f"{vers_lot}date_fin"), debut, fin)
 
 
 def objectifs_periodes(periodes: dict[str, tuple[dt.date, dt.date]], **portee) -> dict[str, Decimal]:
@@ -278,11 +293,13 @@ def objectifs_periodes(periodes: dict[str, tuple[dt.date, dt.date]], **portee) -
         for cle, valeur in portee.items():
             if valeur is not None:
                 lignes = lignes.filter(**{chemins[cle]: _pk(valeur)})
+    # A lot whose execution dates fall outside every period adds 0 to each sum: leaving it out changes nothing
+    # but spares the join of most lots of ten years of marchés (the dates also say they are not null).
     lignes = lignes.filter(
         **{
             f"{vers_lot}clause__isnull": False,
-            f"{vers_lot}date_debut__isnull": False,
-            f"{vers_lot}date_fin__isnull": False,
+            f"{vers_lot}date_debut__lte": max(fin for _, fin in periodes.values()),
+            f"{vers_lot}date_fin__gte": min(debut for debut, _ in periodes.values()),
             f"{vers_lot}marche__statut__in": STATUTS_AVEC_OBJECTIF,
         }
     )
@@ -362,44 +379,61 @@ def heures_par_modalite(debut: dt.date, fin: dt.date, **portee) -> list[Part]:
 
 def contrats_par_type(debut: dt.date, fin: dt.date, **portee) -> list[Part]:
     """Placements started in the period, by type of contract, most frequent first."""
-    lignes = (
-        Placement.objects.filter(_portee("attribution", portee), date_debut__gte=debut, date_debut__lte=fin)
+    return _contrats_par_type({"periode": (debut, fin)}, portee)["periode"]
+
+
+def _contrats_par_type(periodes: dict[str, tuple[dt.date, dt.date]], portee: dict) -> dict[str, list[Part]]:
+    """``contrats_par_type`` of several periods in one query: a count per type and per period."""
+    lignes = list(
+        Placement.objects.filter(
+            _portee("attribution", portee),
+            date_debut__gte=min(debut for debut, _ in periodes.values()),
+            date_debut__lte=max(fin for _, fin in periodes.values()),
+        )
         .values("type_contrat")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "type_contrat")
+        # A count of date_debut (never null), not of the primary key: an index on (date_debut) including
+        # type_contrat then answers alone.
+        .annotate(
+            **{
+                f"n_{i}": Count("date_debut", filter=Q(date_debut__gte=debut, date_debut__lte=fin))
+                for i, (debut, fin) in enumerate(periodes.values())
+            }
+        )
+        .order_by()
     )
     libelles = dict(TypeContrat.choices)
-    return _avec_parts(
-        [(r["type_contrat"], libelles.get(r["type_contrat"], r["type_contrat"]), r["n"]) for r in lignes]
-    )
+    resultat = {}
+    for i, cle in enumerate(periodes):
+        # Most frequent first, then by code: the codes are ASCII, so Python orders them as the database would.
+        comptes = sorted(
+            ((r["type_contrat"], r[f"n_{i}"]) for r in lignes if r[f"n_{i}"]), key=lambda c: (-c[1], c[0])
+        )
+        resultat[cle] = _avec_parts([(code, libelles.get(code, code), n) for code, n in comptes])
+    return resultat
 
 
 SANS_CRITERE = "Aucun critère renseigné"
 
 
-def personnes_par_public(debut: dt.date, fin: dt.date, **portee) -> tuple[list[Part], int]:
+def personnes_par_public(
+    debut: dt.date, fin: dt.date, *, personnes: int | None = None, **portee
+) -> tuple[list[Part], int]:
     """People in placement in the period, by eligibility criterion, and the number of distinct people.
 
     A person may match several criteria: the rows add up to more than the total, and each share is taken
-    of the distinct people, not of the sum of the rows.
+    of the distinct people, not of the sum of the rows. ``personnes``: that number when the caller already
+    has it (``synthese_heures(debut, fin, **portee).personnes``, the same people), which spares a query.
     """
-    en_parcours = Exists(
-        HeuresMensuelles.objects.filter(
-            _portee("placement__attribution", portee),
-            placement__participant=OuterRef("pk"),
-            mois__gte=premier_du_mois(debut),
-            mois__lte=fin,
-            heures__gt=0,
-        )
-    )
-    personnes = Participant.objects.filter(en_parcours)
+    en_parcours = _personnes_en_parcours(debut, fin, portee)
+    # A person has a criterion at most once (the link table is unique on the pair): a plain count per
+    # criterion counts distinct people, and the people without any come once, under the empty criterion.
     lignes = (
-        personnes.values("criteres__code", "criteres__libelle", "criteres__ordre")
-        .annotate(n=Count("pk", distinct=True))
+        en_parcours.values("criteres__code", "criteres__libelle", "criteres__ordre")
+        .annotate(n=Count("pk"))
         .order_by("-n", "criteres__ordre", "criteres__libelle")
     )
     rangees = [(r["criteres__code"] or "", r["criteres__libelle"] or SANS_CRITERE, r["n"]) for r in lignes]
-    total = personnes.count()
+    total = en_parcours.count() if personnes is None else personnes
     return _avec_parts(rangees, total), total
 
 
@@ -417,18 +451,55 @@ TRANCHES_AGE = (
 )
 
 
-def _personnes_en_parcours(debut: dt.date, fin: dt.date, portee: dict) -> QuerySet:
-    en_parcours = Exists(
-        HeuresMensuelles.objects.filter(
-            _portee("placement__attribution", portee),
-            placement__participant=OuterRef("pk"),
-            mois__gte=premier_du_mois(debut),
-            mois__lte=fin,
-            heures__gt=0,
-        )
+@dataclass(frozen=True)
+class Population:
+    """The people in placement of a period and scope and the ``Synthese`` of its hours, from one walk over the hours.
+
+    ``participants`` restricts other queries to those people (``pk__in``): their ids, drawn once so that each
+    breakdown reads a few hundred participants by primary key instead of walking the scope's marchés, lots,
+    attributions, placements and hours again; for the whole territory, a subquery (a list would hold most people).
+    """
+
+    participants: list[int] | QuerySet
+    synthese: Synthese
+
+    @property
+    def nombre(self) -> int:
+        return self.synthese.personnes
+
+
+def population_en_parcours(debut: dt.date, fin: dt.date, **portee) -> Population:
+    """``personnes_en_parcours`` as ids, with ``synthese_heures`` of the same period and scope (one query)."""
+    _verifier(portee)
+    if all(valeur is None for valeur in portee.values()):
+        # No walk to spare over the whole territory: the hours of the period are read directly.
+        participants = _heures(debut, fin, portee).filter(heures__gt=0).values("placement__participant")
+        return Population(participants, synthese_heures(debut, fin))
+    # The hours grouped by person and marché (a few rows per person): the sums and the distinct people and
+    # marchés of synthese_heures follow from these groups exactly.
+    lignes = (
+        _heures(debut, fin, portee)
+        .order_by()
+        .values_list("placement__participant", "placement__attribution__lot__marche")
+        # A count of the hours (never null), not of the primary key: the index on (placement, mois) including
+        # the hours then answers without reading the table.
+        .annotate(total=Sum("heures"), positives=Count("heures", filter=Q(heures__gt=0)))
     )
+    heures, participants, marches = ZERO, set(), set()
+    for participant, marche, total, positives in lignes:
+        heures += total
+        if positives:
+            participants.add(participant)
+            marches.add(marche)
+    return Population(sorted(participants), Synthese(heures, len(participants), len(marches)))
+
+
+def _personnes_en_parcours(debut: dt.date, fin: dt.date, portee: dict) -> QuerySet:
+    # IN (the participants of the period's hours) rather than EXISTS per participant: the planner builds the
+    # set once from the hours of the period and joins it, instead of probing the hours for each participant.
+    participants = _heures(debut, fin, portee).filter(heures__gt=0).values("placement__participant")
     # order_by(): the model's ordering (nom, prénom) must not reach the GROUP BY.
-    return Participant.objects.filter(en_parcours).order_by()
+    return Participant.objects.filter(pk__in=participants).order_by()
 
 
 def _par_nomenclature(lignes, cle: str, nomenclature) -> list[Part]:
@@ -459,16 +530,29 @@ RESIDENCE_QPV = (
 )
 
 
+def _residence() -> Case:
+    return Case(When(reside_qpv=True, then=Value("qpv")), default=Value("hors_qpv"))
+
+
 def personnes_par_qpv(debut: dt.date, fin: dt.date, **portee) -> list[Part]:
     """People in placement by residence in a quartier prioritaire de la politique de la ville (``RESIDENCE_QPV``)."""
-    residence = Case(When(reside_qpv=True, then=Value("qpv")), default=Value("hors_qpv"))
     lignes = (
         _personnes_en_parcours(debut, fin, portee)
-        .annotate(residence=residence)
+        .annotate(residence=_residence())
         .values("residence")
         .annotate(n=Count("pk"))
     )
     return _par_nomenclature(lignes, "residence", RESIDENCE_QPV)
+
+
+def _tranche_d_age(fin: dt.date) -> Case:
+    ne_apres_26 = add_months(fin, -12 * 26)
+    ne_apres_50 = add_months(fin, -12 * 50)
+    return Case(
+        When(date_naissance__gt=ne_apres_26, then=Value("moins_26")),
+        When(date_naissance__gt=ne_apres_50, then=Value("26_49")),
+        default=Value("50_plus"),
+    )
 
 
 def personnes_par_tranche_d_age(debut: dt.date, fin: dt.date, **portee) -> list[Part]:
@@ -479,17 +563,69 @@ def personnes_par_tranche_d_age(debut: dt.date, fin: dt.date, **portee) -> list[
     on ``fin`` is being born on or before ``fin`` shifted back N years (29 February → 28 February), which
     turns the bands into ranges of birth dates and needs no date arithmetic in SQL.
     """
-    ne_apres_26 = add_months(fin, -12 * 26)
-    ne_apres_50 = add_months(fin, -12 * 50)
-    tranche = Case(
-        When(date_naissance__gt=ne_apres_26, then=Value("moins_26")),
-        When(date_naissance__gt=ne_apres_50, then=Value("26_49")),
-        default=Value("50_plus"),
-    )
     lignes = (
-        _personnes_en_parcours(debut, fin, portee).annotate(tranche=tranche).values("tranche").annotate(n=Count("pk"))
+        _personnes_en_parcours(debut, fin, portee)
+        .annotate(tranche=_tranche_d_age(fin))
+        .values("tranche")
+        .annotate(n=Count("pk"))
     )
     return _par_nomenclature(lignes, "tranche", TRANCHES_AGE)
+
+
+@dataclass(frozen=True)
+class RepartitionsDesPersonnes:
+    """The breakdowns of ``personnes_par_genre``, ``_tranche_d_age``, ``_qualification``, ``_qpv`` and
+    ``_public`` of one population; ``publics`` is None when not asked for."""
+
+    nombre: int
+    genre: list[Part]
+    age: list[Part]
+    qualification: list[Part]
+    qpv: list[Part]
+    publics: list[Part] | None
+
+
+def repartitions_des_personnes(
+    debut: dt.date, fin: dt.date, *, population: Population | None = None, publics: bool = True, **portee
+) -> RepartitionsDesPersonnes:
+    """Every breakdown of the people in placement, as the ``personnes_par_*`` functions give them, in two queries
+    (one without ``publics``) once ``population`` (``population_en_parcours(debut, fin, **portee)``) is known, one more
+    otherwise.
+
+    Genre, age, qualification and residence come from one count per combination of the four (a few dozen rows
+    at most, whatever the number of people), which adds up to each breakdown: every person is in one combination.
+    """
+    population = population or population_en_parcours(debut, fin, **portee)
+    personnes = Participant.objects.filter(pk__in=population.participants).order_by()
+    combinaisons = list(
+        personnes.annotate(tranche=_tranche_d_age(fin), residence=_residence())
+        .values("genre", "niveau_qualification", "tranche", "residence")
+        .annotate(n=Count("pk"))
+    )
+
+    def marge(cle: str, nomenclature) -> list[Part]:
+        comptes: dict = {}
+        for ligne in combinaisons:
+            comptes[ligne[cle]] = comptes.get(ligne[cle], 0) + ligne["n"]
+        return _par_nomenclature(({cle: code, "n": n} for code, n in comptes.items()), cle, nomenclature)
+
+    parts_publics = None
+    if publics:
+        lignes = (
+            personnes.values("criteres__code", "criteres__libelle", "criteres__ordre")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "criteres__ordre", "criteres__libelle")
+        )
+        rangees = [(r["criteres__code"] or "", r["criteres__libelle"] or SANS_CRITERE, r["n"]) for r in lignes]
+        parts_publics = _avec_parts(rangees, population.nombre)
+    return RepartitionsDesPersonnes(
+        nombre=population.nombre,
+        genre=marge("genre", Genre.choices),
+        age=marge("tranche", TRANCHES_AGE),
+        qualification=marge("niveau_qualification", NiveauQualification.choices),
+        qpv=marge("residence", RESIDENCE_QPV),
+        publics=parts_publics,
+    )
 
 
 def sorties_par_categorie(debut: dt.date, fin: dt.date, **portee) -> list[Part]:
@@ -508,6 +644,56 @@ def sorties_par_categorie(debut: dt.date, fin: dt.date, **portee) -> list[Part]:
         .order_by()
     )
     return _par_nomenclature(lignes, "categorie_code", CategorieSortie.choices)
+
+
+def contrats_et_sorties(debut: dt.date, fin: dt.date, **portee) -> tuple[list[Part], list[Part]]:
+    """``contrats_par_type`` and ``sorties_par_categorie`` of one period and scope, in one query within a scope.
+
+    Both count the scope's placements: those started in the period by type of contract, and those whose end of
+    placement outcome (at most one per placement) was noted in the period by situation; the query walks the
+    scope's marchés, lots and attributions once for both. A count per type and situation (a few dozen rows at
+    most) adds up to each breakdown; situations fall into their national category as ``with_categorie`` does.
+    Over the whole territory, two queries: there is no walk to share, and each reads its own index.
+    """
+    _verifier(portee)
+    if all(valeur is None for valeur in portee.values()):
+        return contrats_par_type(debut, fin), sorties_par_categorie(debut, fin)
+    commence = Q(date_debut__gte=debut, date_debut__lte=fin)
+    lignes = list(
+        Placement.objects.filter(_portee("attribution", portee))
+        .annotate(
+            sortie_fin=FilteredRelation(
+                "sorties",
+                condition=Q(
+                    sorties__moment=MomentSortie.FIN_PARCOURS,
+                    sorties__date_constat__gte=debut,
+                    sorties__date_constat__lte=fin,
+                ),
+            )
+        )
+        .filter(commence | Q(sortie_fin__isnull=False))
+        .values("type_contrat", "sortie_fin__situation")
+        .annotate(contrats=Count("pk", filter=commence), sorties=Count("sortie_fin__pk"))
+        .order_by()
+    )
+    par_type: dict[str, int] = {}
+    par_categorie: dict[str, int] = {}
+    for ligne in lignes:
+        if ligne["contrats"]:
+            par_type[ligne["type_contrat"]] = par_type.get(ligne["type_contrat"], 0) + ligne["contrats"]
+        if ligne["sorties"]:
+            categorie = CATEGORIE_PAR_SITUATION.get(ligne["sortie_fin__situation"], CategorieSortie.AUTRE).value
+            par_categorie[categorie] = par_categorie.get(categorie, 0) + ligne["sorties"]
+    libelles = dict(TypeContrat.choices)
+    # Most frequent first, then by code, as contrats_par_type orders them.
+    comptes = sorted(par_type.items(), key=lambda c: (-c[1], c[0]))
+    contrats = _avec_parts([(code, libelles.get(code, code), n) for code, n in comptes])
+    sorties = _par_nomenclature(
+        ({"categorie_code": code, "n": n} for code, n in par_categorie.items()),
+        "categorie_code",
+        CategorieSortie.choices,
+    )
+    return contrats, sorties
 
 
 @dataclass(frozen=True)
@@ -870,25 +1056,88 @@ class ChiffresCles:
         return taux_realisation(self.heures, self.objectif)
 
 
-def chiffres_cles(periode: Periode, jour: dt.date, **portee) -> ChiffresCles:
-    """The key figures of a period, in three queries whatever the volume."""
-    fenetres = {"objectif": (periode.debut, periode.fin)}
+@dataclass(frozen=True)
+class HeuresEtObjectif:
+    """The hours of a period against its target, as ``ChiffresCles`` gives them, without the people and contracts."""
+
+    periode: Periode
+    heures: Decimal
+    objectif: Decimal
+    attendu_a_date: Decimal | None
+    fin_attendu: dt.date | None
+
+    @property
+    def etp(self) -> Decimal:
+        return etp(self.heures)
+
+    @property
+    def taux(self) -> Decimal | None:
+        return taux_realisation(self.heures, self.objectif)
+
+
+def heures_et_objectif(
+    periode: Periode, jour: dt.date, *, heures: Decimal | None = None, **portee
+) -> HeuresEtObjectif:
+    """``chiffres_cles`` for a page that shows no people nor contracts (two queries, no distinct count).
+
+    ``heures``: the period's hours when the caller already has them (``population_en_parcours(…).synthese.heures``),
+    which spares a query."""
     fin_attendu = date_d_arrete(jour)
     en_cours = periode.debut <= fin_attendu < periode.fin
+    fenetres = {"objectif": (periode.debut, periode.fin)}
     if en_cours:
         fenetres["attendu"] = (periode.debut, fin_attendu)
     objectifs = objectifs_periodes(fenetres, **portee)
-    synthese = synthese_heures(periode.debut, periode.fin, **portee)
-    return ChiffresCles(
+    return HeuresEtObjectif(
         periode=periode,
-        heures=synthese.heures,
+        heures=heures_realisees(periode.debut, periode.fin, **portee) if heures is None else heures,
         objectif=objectifs["objectif"],
         attendu_a_date=objectifs["attendu"] if en_cours else None,
         fin_attendu=fin_attendu if en_cours else None,
-        personnes=synthese.personnes,
-        marches_avec_heures=synthese.marches,
-        contrats=contrats_par_type(periode.debut, periode.fin, **portee),
     )
+
+
+def chiffres_cles(periode: Periode, jour: dt.date, **portee) -> ChiffresCles:
+    """The key figures of a period, in three queries whatever the volume."""
+    return _chiffres_cles((periode,), jour, portee)[0]
+
+
+def chiffres_cles_comparees(
+    periode: Periode, precedente: Periode, jour: dt.date, **portee
+) -> tuple[ChiffresCles, ChiffresCles]:
+    """``chiffres_cles`` of two periods (a year and the one before), in four queries rather than six: the targets
+    and the contracts of both periods come from one query each."""
+    chiffres, precedents = _chiffres_cles((periode, precedente), jour, portee)
+    return chiffres, precedents
+
+
+def _chiffres_cles(periodes: tuple[Periode, ...], jour: dt.date, portee: dict) -> list[ChiffresCles]:
+    fin_attendu = date_d_arrete(jour)
+    en_cours = [p.debut <= fin_attendu < p.fin for p in periodes]
+    fenetres = {}
+    for i, periode in enumerate(periodes):
+        fenetres[f"objectif_{i}"] = (periode.debut, periode.fin)
+        if en_cours[i]:
+            fenetres[f"attendu_{i}"] = (periode.debut, fin_attendu)
+    objectifs = objectifs_periodes(fenetres, **portee)
+    contrats = _contrats_par_type({i: (p.debut, p.fin) for i, p in enumerate(periodes)}, portee)
+    resultat = []
+    for i, periode in enumerate(periodes):
+        # One query per period: a single scan over both periods' hours, with its distinct counts, costs more.
+        synthese = synthese_heures(periode.debut, periode.fin, **portee)
+        resultat.append(
+            ChiffresCles(
+                periode=periode,
+                heures=synthese.heures,
+                objectif=objectifs[f"objectif_{i}"],
+                attendu_a_date=objectifs[f"attendu_{i}"] if en_cours[i] else None,
+                fin_attendu=fin_attendu if en_cours[i] else None,
+                personnes=synthese.personnes,
+                marches_avec_heures=synthese.marches,
+                contrats=contrats[i],
+            )
+        )
+    return resultat
 
 
 __all__ = [
@@ -897,15 +1146,21 @@ __all__ = [
     "AvancementLot",
     "AvancementMarche",
     "ChiffresCles",
+    "HeuresEtObjectif",
     "Mois",
     "Part",
     "Periode",
+    "Population",
+    "RepartitionsDesPersonnes",
     "Synthese",
     "chiffres_cles",
+    "chiffres_cles_comparees",
+    "contrats_et_sorties",
     "contrats_par_type",
     "arrete_de_la_periode",
     "avancement_des_marches",
     "etp",
+    "heures_et_objectif",
     "heures_par_modalite",
     "heures_par_mois",
     "heures_realisees",
@@ -918,6 +1173,8 @@ __all__ = [
     "personnes_par_qpv",
     "personnes_par_qualification",
     "personnes_par_tranche_d_age",
+    "population_en_parcours",
+    "repartitions_des_personnes",
     "repartition_par",
     "sorties_par_categorie",
     "synthese_heures",

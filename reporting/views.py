@@ -69,12 +69,11 @@ def accueil(request):
     periode, precedente = Periode.annee(annee), Periode.annee(annee - 1)
     annee_en_cours = annee == jour.year
 
-    chiffres = indicators.chiffres_cles(periode, jour)
-    chiffres_precedents = indicators.chiffres_cles(precedente, jour)
+    chiffres, chiffres_precedents = indicators.chiffres_cles_comparees(periode, precedente, jour)
     # The current year shows the last twelve months up to this one; a past year shows its own twelve months.
     mois = indicators.heures_par_mois(jour if annee_en_cours else periode.fin)
     modalites = indicators.heures_par_modalite(periode.debut, periode.fin)
-    publics, nb_personnes = indicators.personnes_par_public(periode.debut, periode.fin)
+    publics, nb_personnes = indicators.personnes_par_public(periode.debut, periode.fin, personnes=chiffres.personnes)
     groupes = [g for g in alertes.alertes(jour) if g.total]
 
     titre_mois = (

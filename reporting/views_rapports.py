@@ -37,7 +37,10 @@ class RapportFilter(django_filters.FilterSet):
     type = django_filters.ChoiceFilter(label="Document", choices=TypeRapport.choices, empty_label="Tous")
     statut = django_filters.ChoiceFilter(label="Statut", choices=StatutRapport.choices, empty_label="Tous")
     donneur_d_ordre = django_filters.ModelChoiceFilter(
-        label="Donneur d'ordre", queryset=DonneurDOrdre.objects.order_by("nom", "pk"), empty_label="Tous"
+        # Only what the options show (str() is the name): a territory has thousands of donneurs d'ordre.
+        label="Donneur d'ordre",
+        queryset=DonneurDOrdre.objects.only("pk", "nom").order_by("nom", "pk"),
+        empty_label="Tous",
     )
     annee = django_filters.ChoiceFilter(label="Année", choices=_annees, empty_label="Toutes", method="filtrer_annee")
 

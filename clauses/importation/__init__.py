@@ -7,9 +7,11 @@ Three steps, the same for both imports:
    accents, so « Reference participant » and « RÉFÉRENCE PARTICIPANT » are the same column;
 2. validate: every row is checked against lookup tables loaded once for the whole file (companies by
    SIRET, participants by reference and by identity, placements, existing hours), so a 50,000-row
-   statement runs a bounded number of queries. Each problem becomes « Ligne 12 : … » naming the column;
-3. apply: only when no row is wrong, in one transaction, with bulk operations. Rows identical to what is
-   stored are counted as unchanged and not rewritten, so importing the same file twice changes nothing.
+   statement runs a bounded number of queries (on PostgreSQL one per table, the values sent as an array).
+   Each problem becomes « Ligne 12 : … » naming the column;
+3. apply: only when no row is wrong, in one transaction, with bulk operations (on PostgreSQL, one UPDATE for
+   all the changed months). Rows identical to what is stored are counted as unchanged and not rewritten, so
+   importing the same file twice changes nothing.
 
 The facilitator sees the report of step 2 (preview) before confirming; confirmation reads, validates and
 applies the stored file again, inside the transaction that writes.

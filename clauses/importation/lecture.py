@@ -17,7 +17,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from openpyxl import load_workbook
+from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.utils.datetime import from_excel
+from openpyxl.worksheet._reader import WorkSheetParser, _cast_number
+from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from clauses.heures import premier_du_mois
 
@@ -177,6 +180,75 @@ def verifier_nom(nom: str) -> str:
     return ext
 
 
+_VALEUR = f"{{{SHEET_MAIN_NS}}}v"
+_TEXTE_EN_LIGNE = f"{{{SHEET_MAIN_NS}}}is"
+_TEXTE = f"{{{SHEET_MAIN_NS}}}t"
+
+
+class _LecteurFeuille(WorkSheetParser):
+    """openpyxl's reading of a sheet, with the three kinds of cell a statement is made of converted in place:
+    numbers without a date format, shared strings and plain inline strings. openpyxl builds an object per inline
+    string, which made reading a 50,000-row sheet take seconds. Every other cell (dates, booleans, errors, rich
+    text, formulas…) goes to openpyxl, so the values are exactly those of ``iter_rows(values_only=True)``."""
+
+    def parse_cell(self, element):
+        coordonnee = element.get("r")
+        type_cellule = element.get("t", "n")
+        style = element.get("s", 0)
+        style = int(style) if style else style
+        if not coordonnee or not self.data_only or self.rich_text:
+            return super().parse_cell(element)
+        if type_cellule == "n":
+            if style in self.date_formats:
+                return super().parse_cell(element)
+            valeur = element.findtext(_VALEUR, None) or None
+            valeur = None if valeur is None else _cast_number(valeur)
+        elif type_cellule == "s":
+            valeur = element.findtext(_VALEUR, None) or None
+            valeur = None if valeur is None else self.shared_strings[int(valeur)]
+        elif type_cellule == "inlineStr":
+            texte = element.find(_TEXTE_EN_LIGNE)
+            if texte is None or texte.attrib or len(texte) != 1 or texte[0].tag != _TEXTE:
+                return super().parse_cell(element)
+            valeur = texte[0].text or ""
+        else:
+            return super().parse_cell(element)
+        ligne, colonne = coordinate_to_tuple(coordonnee)
+        self.col_counter = colonne
+        return {"row": ligne, "column": colonne, "value": valeur}
+
+
+def _valeurs_feuille(feuille) -> Iterator[tuple]:
+    """``feuille.iter_rows(values_only=True)`` of a read-only sheet, read by ``_LecteurFeuille``: the same
+    steps as openpyxl 3.1's ``ReadOnlyWorksheet._cells_by_row``, which names its parser and cannot be given
+    another (missing rows come as empty rows; rows are as wide as the sheet's stated dimension, if any)."""
+    classeur = feuille.parent
+    max_col, max_row = feuille.max_column, feuille.max_row
+    vide = (None,) * max_col if max_col is not None else ()
+    compteur, numero = 1, 1
+    with feuille._get_source() as source:
+        lecteur = _LecteurFeuille(
+            source,
+            feuille._shared_strings,
+            data_only=classeur.data_only,
+            epoch=classeur.epoch,
+            date_formats=classeur._date_formats,
+            timedelta_formats=classeur._timedelta_formats,
+        )
+        for numero, cellules in lecteur.parse():
+            if max_row is not None and numero > max_row:
+                break
+            for _ in range(compteur, numero):
+                compteur += 1
+                yield vide
+            if compteur <= numero:
+                compteur += 1
+                yield feuille._get_row(cellules, 1, max_col, values_only=True)
+    if max_row is not None and max_row < numero:
+        for _ in range(compteur, max_row + 1):
+            yield vide
+
+
 def _lignes_xlsx(fichier) -> Iterator[tuple[int, tuple]]:
     debut = fichier.read(8)
     fichier.seek(0)
@@ -188,14 +260,14 @@ def _lignes_xlsx(fichier) -> Iterator[tuple[int, tuple]]:
         raise FichierInvalide("Le fichier n'est pas un classeur XLSX lisible (il n'a pas été créé par un tableur).")
     try:
         classeur = load_workbook(fichier, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as erreur:
+    except (zipfile.BadZipFile, KeyError, IndexError, ValueError, OSError, TypeError) as erreur:
         raise FichierInvalide("Le classeur XLSX est endommagé ou illisible.") from erreur
     try:
         if not classeur.worksheets:
             return
-        for numero, ligne in enumerate(classeur.worksheets[0].iter_rows(values_only=True), start=1):
+        for numero, ligne in enumerate(_valeurs_feuille(classeur.worksheets[0]), start=1):
             yield numero, tuple(ligne)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as erreur:
+    except (zipfile.BadZipFile, KeyError, IndexError, ValueError, OSError, TypeError) as erreur:
         raise FichierInvalide("Le classeur XLSX est endommagé ou illisible.") from erreur
     finally:
         classeur.close()
@@ -247,15 +319,17 @@ def lire_tableau(fichier, nom: str, taille: int, colonnes: list[Colonne]) -> Tab
     ext = verifier_nom(nom)
     fichier.seek(0)
     lignes = _lignes_xlsx(fichier) if ext == "xlsx" else _lignes_csv(fichier)
-    entete = None
+    entete, largeur = None, 0
     corps = []
     for numero, valeurs in lignes:
         if not any(texte_cellule(v) for v in valeurs):
             continue
         if entete is None:
             entete = valeurs
+            largeur = len(entete)
             continue
-        corps.append((numero, valeurs))
+        # Every row as wide as the header, so that a cell is read by its index alone.
+        corps.append((numero, valeurs + (None,) * (largeur - len(valeurs))))
         if len(corps) > LIGNES_MAX:
             raise FichierInvalide(
                 f"Le fichier compte plus de {LIGNES_MAX:,} lignes".replace(",", "\u202f")
@@ -272,9 +346,6 @@ def lire_tableau(fichier, nom: str, taille: int, colonnes: list[Colonne]) -> Tab
         cle = par_nom.get(normaliser(texte_cellule(titre)))
         if cle is not None and cle not in indices:
             indices[cle] = index
-    # Every row as wide as the header, so that a cell is read by its index alone.
-    largeur = len(entete)
-    corps = [(numero, valeurs + (None,) * (largeur - len(valeurs))) for numero, valeurs in corps]
     return Tableau(colonnes=indices, lignes=corps)
 
 

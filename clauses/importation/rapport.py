@@ -1,5 +1,5 @@
 """What a validation hands on: the report the facilitator previews, which also carries the rows that
-confirmation will write, and the batched lookups both validators make.
+confirmation will write, and the batched lookups the validators make.
 
 Both imports (``releve``, ``participants``) fill the same ``Rapport``, so the views show either one with the
 same template and confirmation applies either one the same way.
@@ -8,6 +8,9 @@ same template and confirmation applies either one the same way.
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+
+from django.db import connections
+from django.db.models import F, Lookup, Q, QuerySet
 
 # The two kinds of import, as the views and the report name them.
 RELEVE = "releve"
@@ -22,6 +25,38 @@ def par_lots(valeurs: Iterable, taille: int = LOT_REQUETE) -> Iterator[list]:
     valeurs = list(valeurs)
     for i in range(0, len(valeurs), taille):
         yield valeurs[i : i + taille]
+
+
+class _Parmi(Lookup):
+    """``champ = ANY(%s)`` with the values as one PostgreSQL array: a single parameter, however many values,
+    where ``__in`` costs Django a placeholder (and a conversion) per value."""
+
+    lookup_name = "parmi"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", (*params, self.rhs)
+
+
+def parmi(champ: str, valeurs: Iterable) -> Q:
+    """The condition « ``champ`` is one of ``valeurs`` » as a single array parameter (PostgreSQL only)."""
+    return Q(_Parmi(F(champ), list(valeurs)))
+
+
+def lignes_parmi(queryset: QuerySet, champ: str, valeurs: Iterable, *colonnes: str) -> Iterator[tuple]:
+    """``values_list(*colonnes)`` of the rows of ``queryset`` whose ``champ`` is one of ``valeurs`` (hashable
+    values of the column's type): one query on PostgreSQL, batches of ``LOT_REQUETE`` elsewhere. Unordered: the
+    models' default orderings would cost a sort, and for some a join, that a lookup table does not need."""
+    valeurs = list(set(valeurs))
+    if not valeurs:
+        return
+    queryset = queryset.order_by()
+    if connections[queryset.db].vendor == "postgresql":
+        yield from queryset.filter(parmi(champ, valeurs)).values_list(*colonnes)
+        return
+    for lot in par_lots(valeurs):
+        yield from queryset.filter(**{f"{champ}__in": lot}).values_list(*colonnes)
 
 
 @dataclass

@@ -10,8 +10,11 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
+from functools import lru_cache, reduce
+from operator import or_
 
+from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from clauses.heures import dernier_jour, formater_heures, premier_du_mois
@@ -26,7 +29,7 @@ from clauses.importation.lecture import (
     normaliser,
     texte_cellule,
 )
-from clauses.importation.rapport import RELEVE, Rapport, par_lots
+from clauses.importation.rapport import RELEVE, Rapport, lignes_parmi, par_lots, parmi
 from clauses.models import (
     HEURES_MAX_PAR_MOIS,
     HeuresMensuelles,
@@ -84,6 +87,9 @@ COLONNES_RELEVE = [
         "Facultative, pour information ; départage deux placements du même mois.",
     ),
 ]
+# Rows per INSERT: on PostgreSQL Django sends each column as one array, so a batch costs no more parameters.
+LOT_ECRITURE = 5000
+
 DESCRIPTION_RELEVE = (
     "SIRET ; Référence participant (ou Nom, Prénom et Date de naissance) ; Mois ; Heures ; Modalité (facultative)"
 )
@@ -248,6 +254,27 @@ def _placement_du_mois(candidats: list[tuple], mois: dt.date, modalite: str) -> 
     return en_cours
 
 
+def _heures_existantes(cles: list[tuple[int, dt.date]]) -> dict[tuple[int, dt.date], tuple[int, Decimal]]:
+    """(id, hours) stored for these (placement, month) pairs, in one query on PostgreSQL."""
+    placements_par_mois: dict[dt.date, set[int]] = defaultdict(set)
+    for placement, mois in cles:
+        placements_par_mois[mois].add(placement)
+    if not placements_par_mois:
+        return {}
+    heures = HeuresMensuelles.objects.order_by()
+    colonnes = ("placement_id", "mois", "id", "heures")
+    if connection.vendor == "postgresql":
+        # Exactly these pairs: one condition per month the file names, each served by an index.
+        par_mois = (Q(mois=mois) & parmi("placement_id", ids) for mois, ids in placements_par_mois.items())
+        requetes = [heures.filter(reduce(or_, par_mois)).values_list(*colonnes)]
+    else:
+        requetes = (
+            heures.filter(placement_id__in=lot, mois__in=list(placements_par_mois)).values_list(*colonnes)
+            for lot in par_lots({placement for placement, _ in cles})
+        )
+    return {(placement, mois): (pk, h) for requete in requetes for placement, mois, pk, h in requete}
+
+
 def valider_releve(tableau: Tableau, aujourd_hui: dt.date | None = None) -> Rapport:
     """Checks every row of a monthly statement and counts what confirmation would add or update."""
     rapport = Rapport(type=RELEVE, lignes=len(tableau.lignes))
@@ -262,19 +289,32 @@ def valider_releve(tableau: Tableau, aujourd_hui: dt.date | None = None) -> Rapp
     lignes = _lignes_releve(tableau, rapport, aujourd_hui or timezone.localdate())
 
     # Lookup tables, loaded once for the whole file.
-    entreprises = {}
-    for lot in par_lots({ligne.siret for ligne in lignes}):
-        requete = Entreprise.objects.filter(siret__in=lot).values_list("siret", "id", "raison_sociale")
-        entreprises.update({siret: (pk, raison_sociale) for siret, pk, raison_sociale in requete})
-    par_reference = {}
-    for lot in par_lots({ligne.reference for ligne in lignes if ligne.reference}):
-        par_reference.update(Participant.objects.filter(reference__in=lot).values_list("reference", "id"))
+    entreprises = {
+        siret: (pk, raison_sociale)
+        for siret, pk, raison_sociale in lignes_parmi(
+            Entreprise.objects.all(), "siret", {ligne.siret for ligne in lignes}, "siret", "id", "raison_sociale"
+        )
+    }
+    par_reference = dict(
+        lignes_parmi(
+            Participant.objects.all(),
+            "reference",
+            {ligne.reference for ligne in lignes if ligne.reference},
+            "reference",
+            "id",
+        )
+    )
     par_identite: dict[tuple, list[int]] = defaultdict(list)
-    for lot in par_lots({ligne.identite[2] for ligne in lignes if ligne.identite}):
-        for pk, nom, prenom, naissance in Participant.objects.filter(date_naissance__in=lot).values_list(
-            "id", "nom", "prenom", "date_naissance"
-        ):
-            par_identite[(normaliser(nom), normaliser(prenom), naissance)].append(pk)
+    for pk, nom, prenom, naissance in lignes_parmi(
+        Participant.objects.all(),
+        "date_naissance",
+        {ligne.identite[2] for ligne in lignes if ligne.identite},
+        "id",
+        "nom",
+        "prenom",
+        "date_naissance",
+    ):
+        par_identite[(normaliser(nom), normaliser(prenom), naissance)].append(pk)
 
     resolues = []
     for ligne in lignes:
@@ -301,14 +341,21 @@ def valider_releve(tableau: Tableau, aujourd_hui: dt.date | None = None) -> Rapp
         if entreprise is not None and participant is not None:
             resolues.append((ligne, entreprise, participant))
 
+    # Every placement of these participants: those at companies the file does not name are never looked up,
+    # and filtering them out in SQL would send the companies' ids with each query.
     placements: dict[tuple[int, int], list[tuple]] = defaultdict(list)
-    ids_entreprises = {entreprise[0] for _, entreprise, _ in resolues}
-    for lot in par_lots({participant for _, _, participant in resolues}):
-        requete = Placement.objects.filter(participant_id__in=lot, attribution__entreprise_id__in=ids_entreprises)
-        for pk, participant, entreprise, debut, fin, modalite in requete.values_list(
-            "id", "participant_id", "attribution__entreprise_id", "date_debut", "date_fin", "modalite"
-        ):
-            placements[(participant, entreprise)].append((pk, debut, fin, modalite))
+    for pk, participant, entreprise, debut, fin, modalite in lignes_parmi(
+        Placement.objects.all(),
+        "participant_id",
+        {participant for _, _, participant in resolues},
+        "id",
+        "participant_id",
+        "attribution__entreprise_id",
+        "date_debut",
+        "date_fin",
+        "modalite",
+    ):
+        placements[(participant, entreprise)].append((pk, debut, fin, modalite))
 
     vues: dict[tuple[int, dt.date], int] = {}
     retenues = []
@@ -339,12 +386,7 @@ def valider_releve(tableau: Tableau, aujourd_hui: dt.date | None = None) -> Rapp
         vues[cle] = ligne.numero
         retenues.append((cle, ligne.heures))
 
-    existantes = {}
-    for lot in par_lots({placement for (placement, _), _ in retenues}):
-        requete = HeuresMensuelles.objects.filter(
-            placement_id__in=lot, mois__in={mois for (_, mois), _ in retenues}
-        ).values_list("placement_id", "mois", "id", "heures")
-        existantes.update({(placement, mois): (pk, heures) for placement, mois, pk, heures in requete})
+    existantes = _heures_existantes([cle for cle, _ in retenues])
 
     rapport.trier_erreurs()
     for cle, heures in retenues:
@@ -363,20 +405,52 @@ def valider_releve(tableau: Tableau, aujourd_hui: dt.date | None = None) -> Rapp
 def appliquer_releve(rapport: Rapport, user) -> None:
     """Writes what a valid report holds; ``importer`` calls it inside the transaction that validated."""
     maintenant = timezone.now()
+    # By id: assigning the user object costs a database routing per row.
+    saisi_par = user.pk if user is not None else None
     HeuresMensuelles.objects.bulk_create(
         [
             HeuresMensuelles(
-                placement_id=placement, mois=mois, heures=heures, source=SourceHeures.IMPORT, saisi_par=user
+                placement_id=placement, mois=mois, heures=heures, source=SourceHeures.IMPORT, saisi_par_id=saisi_par
             )
             for (placement, mois), heures in rapport.creations
         ],
-        batch_size=1000,
+        batch_size=LOT_ECRITURE,
     )
+    if not rapport.modifications:
+        return
+    if connection.vendor == "postgresql":
+        _mettre_a_jour_postgresql(rapport.modifications, saisi_par, maintenant)
+        return
     HeuresMensuelles.objects.bulk_update(
         [
-            HeuresMensuelles(pk=pk, heures=heures, source=SourceHeures.IMPORT, saisi_par=user, modifie_le=maintenant)
+            HeuresMensuelles(
+                pk=pk, heures=heures, source=SourceHeures.IMPORT, saisi_par_id=saisi_par, modifie_le=maintenant
+            )
             for pk, heures in rapport.modifications
         ],
         ["heures", "source", "saisi_par", "modifie_le"],
         batch_size=1000,
     )
+
+
+def _mettre_a_jour_postgresql(
+    modifications: list[tuple[int, Decimal]], saisi_par: int | None, maintenant: dt.datetime
+) -> None:
+    """The same rows as ``bulk_update`` writes, in one statement joined to the new hours: ``bulk_update`` builds
+    a CASE of one branch per row for each column, which costs seconds of Python for a few thousand rows."""
+    meta = HeuresMensuelles._meta
+    nom = connection.ops.quote_name
+    colonne = {champ: nom(meta.get_field(champ).column) for champ in ("heures", "source", "saisi_par", "modifie_le")}
+    with connection.cursor() as curseur:
+        curseur.execute(
+            f"UPDATE {nom(meta.db_table)} AS h SET {colonne['heures']} = v.heures, {colonne['source']} = %s, "
+            f"{colonne['saisi_par']} = %s, {colonne['modifie_le']} = %s "
+            f"FROM unnest(%s::bigint[], %s::numeric[]) AS v(id, heures) WHERE h.{nom(meta.pk.column)} = v.id",
+            [
+                SourceHeures.IMPORT.value,
+                saisi_par,
+                maintenant,
+                [pk for pk, _ in modifications],
+                [heures for _, heures in modifications],
+            ],
+        )

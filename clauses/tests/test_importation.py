@@ -1,5 +1,6 @@
 import datetime as dt
 import io
+import zipfile
 from decimal import Decimal
 
 import pytest
@@ -94,6 +95,65 @@ class TestLecture:
         tableau = lecture.lire_tableau(io.BytesIO(contenu), "f.csv", len(contenu), importation.COLONNES_RELEVE)
         assert tableau.colonnes == {"reference": 1, "siret": 2, "heures": 3, "mois": 4}
         assert tableau.lignes == [(2, ("x", "a", "b", "c", "d"))]
+
+    def test_xlsx_cells_read_as_openpyxl_reads_them(self):
+        """The sheet reader converts the common cells itself: every value, type and row number must stay those of
+        openpyxl's ``iter_rows(values_only=True)`` (dates, booleans, formulas, rich and shared strings, gaps)."""
+        classeur = Workbook()
+        feuille = classeur.active
+        feuille.append(["SIRET", "Mois", "Heures", "Divers"])
+        feuille.append([73282932000074, dt.date(2026, 3, 1), 35.5, True])
+        feuille.append(["73282932000074", "03/2026", "35,5", False])
+        feuille.append([None, dt.datetime(2026, 3, 15, 10, 0), 0, "=1+1"])
+        feuille.append(["", dt.time(10, 30), 1e20, -3, "au-delà"])
+        feuille["B9"] = "après un trou"
+        contenu = io.BytesIO()
+        classeur.save(contenu)
+        # Shared strings (one of them rich), inline rich text, a cell without its reference, an error, a date.
+        feuille_xml = (
+            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+            '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="inlineStr"><is><t/></is>'
+            '</c><c r="D1" t="inlineStr"><is><r><t>a</t></r><r><t>b</t></r></is></c></row>'
+            '<row><c t="inlineStr"><is><t>sans r</t></is></c><c><v>12</v></c><c r="C2" t="e"><v>#DIV/0!</v></c>'
+            '<c r="D2" t="str"><v>formule</v></c></row>'
+            '<row r="4"><c r="A4"><v>1.5E3</v></c><c r="B4" t="n"><v></v></c><c r="C4" t="b"><v>1</v></c>'
+            '<c r="D4" t="d"><v>2026-03-01T00:00:00</v></c><c r="E4" t="s"><v>2</v></c></row></sheetData></worksheet>'
+        )
+        partages = (
+            '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>partagée</t></si>'
+            '<si><r><t>ri</t></r><r><rPr><b/></rPr><t>che</t></r></si><si><t xml:space="preserve"> 12 </t></si></sst>'
+        )
+        modifie = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(contenu.getvalue())) as source, zipfile.ZipFile(modifie, "w") as cible:
+            for info in source.infolist():
+                octets = source.read(info.filename)
+                if info.filename == "xl/worksheets/sheet1.xml":
+                    octets = feuille_xml.encode()
+                elif info.filename == "[Content_Types].xml":
+                    octets = octets.replace(
+                        b"</Types>",
+                        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+                        b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+                    )
+                elif info.filename == "xl/_rels/workbook.xml.rels":
+                    octets = octets.replace(
+                        b"</Relationships>",
+                        b'<Relationship Id="rIdSST" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                        b'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+                    )
+                cible.writestr(info, octets)
+            cible.writestr("xl/sharedStrings.xml", partages)
+
+        for octets in (contenu.getvalue(), modifie.getvalue()):
+            lu_par_openpyxl = load_workbook(io.BytesIO(octets), read_only=True, data_only=True)
+            lignes = lu_par_openpyxl.worksheets[0].iter_rows(values_only=True)
+            attendu = list(enumerate((tuple(v) for v in lignes), start=1))
+            lu_par_openpyxl.close()
+            lu = list(lecture._lignes_xlsx(io.BytesIO(octets)))
+            assert lu == attendu
+            assert [[type(v) for v in ligne] for _, ligne in lu] == [[type(v) for v in ligne] for _, ligne in attendu]
+        assert lu[0] == (1, ("partagée", "riche", "", "ab"))
+        assert lu[3][1][:3] == (1500.0, None, True)
 
 
 class TestReleveApercu:
@@ -274,6 +334,55 @@ class TestReleveImport:
         rapport = importer(contenu, user)
         assert rapport.resume == "0 ligne ajoutée, 0 mise à jour, 2 inchangées"
         assert list(HeuresMensuelles.objects.values_list("id", "heures", "modifie_le")) == avant
+
+    def test_update_writes_hours_source_author_and_time_of_changed_rows_only(self, donnees):
+        user, autre = FacilitateurFactory(), FacilitateurFactory()
+        modifiee = HeuresMensuellesFactory(
+            placement=donnees["p_ines"], mois=dt.date(2026, 3, 1), heures=10, saisi_par=autre
+        )
+        intacte = HeuresMensuellesFactory(
+            placement=donnees["p_sam"], mois=dt.date(2026, 3, 1), heures=20, saisi_par=autre
+        )
+        hors_fichier = HeuresMensuellesFactory(placement=donnees["p_ines"], mois=dt.date(2026, 4, 1), heures=30)
+        avant = {h.pk: h for h in HeuresMensuelles.objects.all()}
+        contenu = xlsx([ENTETE_RELEVE, ligne(donnees, heures="12,25"), ligne(donnees, personne="sam", heures=20)])
+        rapport = importer(contenu, user)
+        assert rapport.resume == "0 ligne ajoutée, 1 mise à jour, 1 inchangée"
+        apres = {h.pk: h for h in HeuresMensuelles.objects.all()}
+        assert apres.keys() == avant.keys()
+        h = apres[modifiee.pk]
+        assert (h.heures, h.source, h.saisi_par, h.mois) == (
+            Decimal("12.25"),
+            SourceHeures.IMPORT,
+            user,
+            modifiee.mois,
+        )
+        assert h.modifie_le > avant[modifiee.pk].modifie_le
+
+        def etat(heures):
+            return heures.heures, heures.source, heures.saisi_par_id, heures.modifie_le
+
+        assert [etat(apres[h.pk]) for h in (intacte, hors_fichier)] == [
+            etat(avant[h.pk]) for h in (intacte, hors_fichier)
+        ]
+
+    def test_query_count_does_not_grow_with_rows(self, donnees, django_assert_max_num_queries):
+        user = FacilitateurFactory()
+        placements = [
+            PlacementFactory(attribution=donnees["p_ines"].attribution, date_debut=dt.date(2026, 1, 1))
+            for _ in range(20)
+        ]
+        for placement in placements[:10]:
+            HeuresMensuellesFactory(placement=placement, mois=dt.date(2026, 2, 1), heures=1)
+        lignes = [ENTETE_RELEVE] + [
+            [donnees["entreprise"].siret, p.participant.reference, "", "", "", f"{m:02d}/2026", 10, ""]
+            for p in placements
+            for m in range(1, 6)
+        ]
+        with django_assert_max_num_queries(10):
+            rapport = importer(xlsx(lignes), user)
+        assert rapport.resume == "90 lignes ajoutées, 10 mises à jour, 0 inchangée"
+        assert HeuresMensuelles.objects.filter(heures=10, source=SourceHeures.IMPORT).count() == 100
 
     def test_one_bad_row_writes_nothing(self, donnees):
         user = FacilitateurFactory()

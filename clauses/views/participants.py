@@ -4,7 +4,11 @@ Participants are under professional secrecy: page titles and URLs carry the refe
 id, never the person's name, so that a bookmark, a browser history or a shared link reveals nobody.
 """
 
+from decimal import Decimal
+
 from django.contrib import messages
+from django.db.models import Count, Sum, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +19,7 @@ from clauses import services_parcours
 from clauses.filters import ParticipantFilter, PlacementFilter
 from clauses.forms.participants import ParticipantForm, PlacementForm, SortieForm
 from clauses.models import MomentSortie, Participant, Placement, Sortie
+from clauses.services_parcours import HEURES
 from config.listes import VueListe
 from config.permissions import FacilitateurRequisMixin
 from config.vues import VueCreation, VueModification
@@ -57,6 +62,11 @@ class ParticipantListe(VueListe):
         "commune": "commune",
         "placements": "nb_placements",
         "heures": "total_heures",
+    }
+    # The same figures as services_parcours.participants_avec_indicateurs, by a grouped join for the sort.
+    tris_agreges = {
+        "placements": Count("placements"),
+        "heures": Coalesce(Sum("placements__heures__heures"), Value(Decimal(0)), output_field=HEURES),
     }
     tri_par_defaut = "nom"
     # The facilitator's own file: names are allowed here, this export is not meant for the donneurs d'ordre.
@@ -158,6 +168,10 @@ class PlacementListe(VueListe):
         "debut": "date_debut",
         "fin": "date_fin",
         "heures": "total_heures",
+    }
+    # The same figure as services_parcours.placements_avec_heures, by one grouped join for the sort.
+    tris_agreges = {
+        "heures": Coalesce(Sum("heures__heures"), Value(Decimal(0)), output_field=HEURES),
     }
     tri_par_defaut = "-debut"
     colonnes_export = [

@@ -29,6 +29,7 @@ from pypdf import PdfReader
 
 from clauses import importation
 from clauses.heures import dernier_jour
+from clauses.management.commands.seed_demo import analyser_les_tables
 from clauses.models import HeuresMensuelles, Participant, Placement
 from config.bench import DELAI_GUNICORN_S, FACILITATEUR, PLANCHER, REFERENT
 from conventions.models import Convention, DonneurDOrdre, Referent
@@ -67,6 +68,9 @@ def preparer(taille: str, echelle: float | None) -> dict:
     """Migrate, then load the dataset if the database holds none; the load is timed."""
     call_command("migrate", interactive=False, verbosity=0, stdout=sys.stderr)
     if DonneurDOrdre.objects.exists():
+        # A database filled by an earlier run, on a server whose autovacuum may be off: fresh statistics, as a
+        # production server's autovacuum keeps them.
+        analyser_les_tables()
         return {"construit": False, "duree_s": None}
     debut = time.perf_counter()
     call_command("seed_demo", size=taille, if_empty=True, echelle=echelle, stdout=sys.stderr)

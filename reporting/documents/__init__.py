@@ -3,12 +3,14 @@
 ``produire(rapport)`` renders the document a ``Rapport`` row describes (its type, scope and period) and
 returns its file name and bytes; the worker stores them (reporting/tasks.py). One module per document:
 
-- ``bilan_annuel``: a convention's year, per marché, lot and attributaire, with the breakdowns (small
-  counts suppressed), the facilitator's text and the donneur d'ordre's comment;
+- ``bilan_annuel``: a convention's year, per marché, lot and attributaire (per marché only past
+  ``commun.LIGNES_MAX_DETAILLEES`` rows), with the breakdowns (small counts suppressed), the facilitator's text
+  and the donneur d'ordre's comment;
 - ``rapport_marche``: a marché per lot and attributaire, monthly curve, placements (names only in the
   facilitator's nominative copy);
 - ``rapport_periodique``: a donneur d'ordre's month or quarter;
-- ``bilan_territorial``: every donneur d'ordre, for the structure porteuse;
+- ``bilan_territorial``: every donneur d'ordre, for the structure porteuse (without each one's rate and ETP past
+  ``bilan_territorial.DONNEURS_MAX_DETAILLES``);
 - ``courrier_echeance``: the letter reminding a donneur d'ordre of its convention's renewal.
 ``rendu`` holds what they share: the WeasyPrint call, the print CSS, fonts, the structure porteuse's header.
 """

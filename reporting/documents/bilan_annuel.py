@@ -13,7 +13,13 @@ from conventions import calendrier
 from marches.models import StatutMarche
 from reporting import confidentialite, indicators
 from reporting.documents import Document
-from reporting.documents.commun import aujourd_hui, graphique_mensuel, tableau_qpv
+from reporting.documents.commun import (
+    aujourd_hui,
+    graphique_mensuel,
+    marches_par_statut,
+    tableau_par_marche,
+    tableau_qpv,
+)
 from reporting.documents.rendu import nom_de_fichier, rendre_pdf
 from reporting.indicators import Periode
 from reporting.models import BilanAnnuel, Rapport
@@ -42,6 +48,9 @@ def contexte(rapport: Rapport) -> dict:
     contrats = next(t for t in statistiques.tableaux if t.cle == "contrat")
     qpv = tableau_qpv(debut, fin, statistiques, convention=convention)
     tableaux = list(statistiques.tableaux) + ([qpv] if qpv else [])
+    # Every status: the table's hours then add up to the year's, whatever became of a marché since.
+    marches = indicators.avancement_des_marches(debut, fin, jour, statuts=StatutMarche.values, convention=convention)
+    par_marche = tableau_par_marche(marches)
     return {
         "convention": convention,
         "donneur": donneur,
@@ -54,10 +63,12 @@ def contexte(rapport: Rapport) -> dict:
         "attendu": chiffres.attendu_a_date if chiffres.attendu_a_date is not None else chiffres.objectif,
         "attendu_au": chiffres.fin_attendu or fin,
         "modalites": indicators.heures_par_modalite(debut, fin, convention=convention),
-        # Every status: the table's hours then add up to the year's, whatever became of a marché since.
-        "marches": indicators.avancement_des_marches(
-            debut, fin, jour, statuts=StatutMarche.values, convention=convention
-        ),
+        "marches": marches,
+        # Hundreds of marchés: one row each, by status (``commun.LIGNES_MAX_DETAILLEES``).
+        "par_marche": par_marche,
+        "groupes": marches_par_statut(marches) if par_marche else [],
+        "lots_suivis": sum(len(m.lots) for m in marches),
+        "lots_en_retard": sum(m.lots_en_retard for m in marches),
         "graphique": graphique_mensuel(
             "heures-mensuelles", "Heures d'insertion réalisées par mois", debut, fin, convention=convention
         ),

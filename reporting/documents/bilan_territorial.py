@@ -24,6 +24,7 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.db.models import Case, Count, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -49,6 +50,10 @@ from reporting.models import Rapport
 
 GABARIT = "reporting/pdf/bilan_territorial.html"
 ZERO = Decimal(0)
+# WeasyPrint holds every laid-out cell until the PDF is written, about 19 kB each: 3 000 donneurs d'ordre on
+# eight columns would take 450 MB. Past this many rows (a territory has 20 to 130), the table leaves out the rate
+# and the ETP of each donneur, which its hours and target give.
+DONNEURS_MAX_DETAILLES = 500
 
 
 def _heures(periode: Periode):
@@ -347,6 +352,12 @@ class ContenuBilanTerritorial:
     par_modalite_juridique: list[Part]
     graphique: str
 
+    donneurs_max_detailles = DONNEURS_MAX_DETAILLES
+
+    @property
+    def tableau_compact(self) -> bool:
+        return len(self.donneurs) > DONNEURS_MAX_DETAILLES
+
     @property
     def part_qpv(self) -> Decimal | None:
         return self.heures_qpv / self.chiffres.heures if self.chiffres.heures else None
@@ -399,7 +410,12 @@ def contenu(periode: Periode, aujourd_hui: dt.date | None = None) -> ContenuBila
 
 def rendre(periode: Periode, aujourd_hui: dt.date | None = None) -> bytes:
     """The bilan's PDF, without a ``Rapport`` row (benchmarks, previews)."""
-    return rendre_pdf(GABARIT, {"bilan": contenu(periode, aujourd_hui), "seuil": confidentialite.SEUIL})
+    contexte = {
+        "bilan": contenu(periode, aujourd_hui),
+        "seuil": confidentialite.SEUIL,
+        "heures_par_etp": settings.CLAUSES_HEURES_PAR_ETP,
+    }
+    return rendre_pdf(GABARIT, contexte)
 
 
 def produire(rapport: Rapport) -> Document:

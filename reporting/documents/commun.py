@@ -5,10 +5,12 @@ addressed to donneurs d'ordre and never name anyone.
 """
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
+from marches.models import StatutMarche
 from reporting import confidentialite, graphiques, indicators
 from reporting.confidentialite import StatistiquesProtegees, Tableau
 
@@ -46,3 +48,36 @@ def tableau_qpv(debut: dt.date, fin: dt.date, statistiques: StatistiquesProtegee
         repartition,
         note="Quartiers prioritaires de la politique de la ville, au lieu de résidence déclaré.",
     )
+
+
+# A table of marchés, lots and attributaires past this many rows runs over a dozen pages, and WeasyPrint lays a
+# page of table out in about 0.15 s: the bilan of a donneur d'ordre with hundreds of marchés would take half a
+# minute and read as a directory. Past it, the table lists one row per marché (its lots summed, the number of
+# lots late), grouped by status; each marché's report (``rapport_marche``, on the portal) details its lots.
+LIGNES_MAX_DETAILLEES = 150
+
+
+def lignes_detaillees(marches: list[indicators.AvancementMarche]) -> int:
+    """Rows of the detailed progress table: a row per marché, per lot and per attributaire."""
+    return sum(1 + len(m.lots) + sum(len(lot.attributaires) for lot in m.lots) for m in marches)
+
+
+def tableau_par_marche(marches: list[indicators.AvancementMarche]) -> bool:
+    """Whether the progress table is too long to detail lots and attributaires (``LIGNES_MAX_DETAILLEES``)."""
+    return lignes_detaillees(marches) > LIGNES_MAX_DETAILLEES
+
+
+@dataclass(frozen=True)
+class GroupeDeMarches:
+    statut: str  # label
+    marches: list[indicators.AvancementMarche]
+
+
+def marches_par_statut(marches: list[indicators.AvancementMarche]) -> list[GroupeDeMarches]:
+    """The marchés by status, in the order of the procedure (attribué, en exécution, achevé…), each group in the
+    order ``avancement_des_marches`` gives."""
+    ordre = {libelle: i for i, libelle in enumerate(StatutMarche.labels)}
+    groupes: dict[str, list] = {}
+    for marche in sorted(marches, key=lambda m: ordre.get(m.statut, len(ordre))):
+        groupes.setdefault(marche.statut, []).append(marche)
+    return [GroupeDeMarches(statut, liste) for statut, liste in groupes.items()]

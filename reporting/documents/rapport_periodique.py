@@ -19,7 +19,7 @@ from marches.models import STATUTS_ACTIFS
 from reporting import indicators
 from reporting.confidentialite import masquer
 from reporting.documents import Document
-from reporting.documents.commun import aujourd_hui, graphique_mensuel
+from reporting.documents.commun import aujourd_hui, graphique_mensuel, marches_par_statut, tableau_par_marche
 from reporting.documents.rendu import nom_de_fichier, rendre_pdf
 from reporting.indicators import Periode
 from reporting.models import Rapport
@@ -54,6 +54,7 @@ def contexte(rapport: Rapport) -> dict:
     periode = indicators.chiffres_cles(Periode(debut, fin), jour, donneur=donneur)
     annee = indicators.chiffres_cles(Periode(dt.date(fin.year, 1, 1), fin), jour, donneur=donneur)
     marches = indicators.avancement_des_marches(debut, fin, jour, statuts=STATUTS_ACTIFS, donneur=donneur)
+    par_marche = tableau_par_marche(marches)
     total_objectif = sum((m.objectif_periode for m in marches), Decimal(0))
     total_heures = sum((m.heures_periode for m in marches), Decimal(0))
     return {
@@ -71,6 +72,9 @@ def contexte(rapport: Rapport) -> dict:
         "contrats_periode": masquer(periode.nombre_contrats),
         "contrats_annee": masquer(annee.nombre_contrats),
         "marches": marches,
+        # Hundreds of marchés: one row each, by status (``commun.LIGNES_MAX_DETAILLEES``).
+        "par_marche": par_marche,
+        "groupes": marches_par_statut(marches) if par_marche else [],
         "lots_en_retard": sum(m.lots_en_retard for m in marches),
         "lots_suivis": sum(len(m.lots) for m in marches),
         "total_objectif": total_objectif,

@@ -203,10 +203,20 @@ def accueil(request):
     donneur = request.donneur
     jour = timezone.localdate()
     periode = Periode.annee(jour.year)
-    chiffres = indicators.chiffres_cles(periode, jour, donneur=donneur)
+    # One walk over the organisation's hours of the year gives their sum and the people.
+    population = indicators.population_en_parcours(periode.debut, periode.fin, donneur=donneur)
+    # The page shows the year's hours against its target; people and contracts come from the statistics below.
+    chiffres = indicators.heures_et_objectif(periode, jour, heures=population.synthese.heures, donneur=donneur)
     # People and contracts as the statistics page shows them for the same year: one protected total, never
-    # a raw count that would undo the statistics page's secondary suppression.
-    statistiques = confidentialite.statistiques_personnes(periode.debut, periode.fin, donneur=donneur)
+    # a raw count that would undo the statistics page's secondary suppression. The total depends on the gender,
+    # age and qualification tables only: the others are not counted.
+    statistiques = confidentialite.statistiques_personnes(
+        periode.debut,
+        periode.fin,
+        population=population,
+        tableaux=("genre", "age", "qualification", "contrat"),
+        donneur=donneur,
+    )
     retards = lots_en_retard_par_marche(donneur, jour)
     actifs = list(marches_avec_chiffres(Marche.objects.for_donneur(donneur).actifs()).order_by("objet", "pk"))
     for marche in actifs:

@@ -38,13 +38,17 @@ def statistiques(request):
     annee = formulaire.annee_choisie(jour.year)
     periode = Periode.annee(annee)
     donneur = request.donneur
+    # One walk over the organisation's hours gives their sum and the people the tables break down.
+    population = indicators.population_en_parcours(periode.debut, periode.fin, donneur=donneur)
     contexte = {
         "titre": f"Statistiques {annee} — {donneur.nom}",
         "annees": formulaire.fields["annee"].choices,
         "annee": annee,
         "periode": periode,
-        "heures": indicators.heures_realisees(periode.debut, periode.fin, donneur=donneur),
-        "statistiques": confidentialite.statistiques_personnes(periode.debut, periode.fin, donneur=donneur),
+        "heures": population.synthese.heures,
+        "statistiques": confidentialite.statistiques_personnes(
+            periode.debut, periode.fin, population=population, donneur=donneur
+        ),
         "seuil": confidentialite.SEUIL,
     }
     return render(request, "reporting/portail/statistiques.html", contexte)

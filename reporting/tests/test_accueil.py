@@ -6,12 +6,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from clauses.demo import charger_demo
 from clauses.factories import ClauseInsertionFactory, HeuresMensuellesFactory, PlacementFactory
 from conventions.calendrier import add_months
 from conventions.factories import ConventionFactory, UserFactory
 from marches.factories import AttributionFactory, LotFactory
+from reporting import indicators
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +118,17 @@ def test_query_count_does_not_grow_with_the_territory(client_facilitateur, djang
         reponse = client_facilitateur.get(URL)
     assert reponse.status_code == 200
     assert reponse.context["nb_alertes"] > 0
+
+
+def test_the_figures_are_those_of_the_indicators_one_by_one(client_facilitateur):
+    """The page asks for both years at once and reuses the year's people: the figures are those computed alone."""
+    charger_demo()
+    jour = timezone.localdate()
+    for annee in (jour.year, jour.year - 1):
+        reponse = client_facilitateur.get(URL, {"annee": annee})
+        periode = indicators.Periode.annee(annee)
+        assert reponse.context["chiffres"] == indicators.chiffres_cles(periode, jour)
+        assert reponse.context["precedents"] == indicators.chiffres_cles(indicators.Periode.annee(annee - 1), jour)
+        publics, nombre = indicators.personnes_par_public(periode.debut, periode.fin)
+        assert (reponse.context["publics"], reponse.context["nb_personnes_publics"]) == (publics, nombre)
+        assert nombre == reponse.context["chiffres"].personnes

@@ -1,11 +1,13 @@
 """Each kind of alert on both sides of its boundary. Every function takes the day it is asked about."""
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_UP, Decimal
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
+from clauses import objectif
 from clauses.factories import (
     ClauseInsertionFactory,
     HeuresMensuellesFactory,
@@ -15,12 +17,15 @@ from clauses.factories import (
 )
 from clauses.models import MomentSortie
 from conventions.factories import ConventionFactory, DonneurDOrdreFactory
-from conventions.models import DenoncePar
+from conventions.models import Convention, DenoncePar, EtatConvention
 from entreprises.factories import EntrepriseFactory
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
 from marches.models import StatutMarche
 from reporting import alertes
 from reporting.alertes import TypeAlerte
+
+# Three alerts are one query each in PostgreSQL's SQL, two with the ORM elsewhere (reporting.alertes_portables).
+POSTGRESQL = connection.vendor == "postgresql"
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +82,57 @@ class TestConventions:
         assert "prend fin à cette date" in bilans[0].texte
 
 
+def _selon_les_methodes(jour):
+    """The conventions' alerts as Convention's methods define them: (pk, deadline) and (pk, échéance, denounced)."""
+    denonciations, bilans = [], []
+    for convention in Convention.objects.signees().order_by("pk"):
+        etat = convention.etat(jour)
+        if etat not in (EtatConvention.EN_VIGUEUR, EtatConvention.DENONCEE):
+            continue
+        limite = convention.date_limite_denonciation(jour)
+        if limite is not None and 0 <= (limite - jour).days <= alertes.JOURS_AVANT_DENONCIATION:
+            denonciations.append((convention.pk, limite))
+        echeance = convention.prochaine_echeance(jour)
+        if echeance is not None and 0 <= (echeance - jour).days <= alertes.JOURS_AVANT_BILAN:
+            bilans.append((convention.pk, echeance, etat == EtatConvention.DENONCEE))
+    return denonciations, bilans
+
+
+class TestConventionsCommeLeCalendrier:
+    """The conventions' alerts are computed in SQL: they must match Convention's methods every day, for periods
+    of 1 to 36 months, notice of 0 to 23 months, dates of effect on the 1st, on month ends, on 29 February, and
+    notice given before the deadline, after it, or on a day still to come."""
+
+    EFFETS = [D(2024, 1, 1), D(2024, 1, 31), D(2024, 2, 29), D(2024, 3, 31), D(2024, 5, 30), D(2024, 8, 31)]
+    EFFETS += [D(2024, 11, 30), D(2025, 7, 15)]
+    CALENDRIERS = [(12, 3), (6, 1), (1, 0), (24, 23), (12, 0), (36, 11)]
+
+    @pytest.fixture
+    def conventions(self):
+        for effet in self.EFFETS:
+            for duree, preavis in self.CALENDRIERS:
+                ConventionFactory(date_effet=effet, date_signature=effet, duree_mois=duree, preavis_mois=preavis)
+            for jours in (45, 300, 700, 1100):
+                ConventionFactory(
+                    date_effet=effet,
+                    date_signature=effet,
+                    date_denonciation=effet + dt.timedelta(days=jours),
+                    denoncee_par=DenoncePar.STRUCTURE_PORTEUSE,
+                )
+        ConventionFactory(date_effet=D(2024, 3, 1), date_signature=None)
+
+    def test_every_day(self, conventions):
+        pks = {reverse("conventions:convention", args=[c.pk]): c.pk for c in Convention.objects.all()}
+        jours = [D(2023, 12, 1) + dt.timedelta(days=n) for n in range(0, 4 * 366, 7)]
+        jours += [D(annee, 2, 20) + dt.timedelta(days=n) for annee in (2025, 2027, 2028) for n in range(14)]
+        for jour in jours:
+            denonciations, bilans = alertes.conventions(jour)
+            assert (
+                [(pks[a.url], a.echeance) for a in denonciations],
+                [(pks[a.url], a.echeance, "prend fin" in a.texte) for a in bilans],
+            ) == _selon_les_methodes(jour), jour
+
+
 class TestLotsEnRetard:
     """A lot of 1 000 h over 2026 (365 days). On 1 July, judged at the end of June (the last complete month),
     181 days in: 495.89 h are expected, 80 % is 396.7 h."""
@@ -98,7 +154,8 @@ class TestLotsEnRetard:
 
     def test_79_percent_is_late(self, lot):
         self._heures(lot, "394")  # 79.5 % of 495.89
-        [alerte] = alertes.lots_en_retard(self.JOUR)
+        [alerte], total = alertes.lots_en_retard(self.JOUR)
+        assert total == 1
         assert alerte.texte == (
             "Lot 2 « Peinture » du marché Réhabilitation école Jules Ferry : 79 % des heures attendues au "
             "30 juin 2026 (394 h sur 496 h)"
@@ -107,29 +164,29 @@ class TestLotsEnRetard:
 
     def test_81_percent_is_not(self, lot):
         self._heures(lot, "397")  # 80.06 %
-        assert alertes.lots_en_retard(self.JOUR) == []
+        assert alertes.lots_en_retard(self.JOUR) == ([], 0)
 
     def test_judged_at_the_end_of_the_last_complete_month(self, lot):
         # 396 h: 79.9 % of what is due at the end of June, 79.9 % still on 31 July (June is the last complete
         # month all through July), 67.5 % once July is complete.
         self._heures(lot, "396")
-        assert len(alertes.lots_en_retard(D(2026, 7, 31))) == 1
+        assert alertes.lots_en_retard(D(2026, 7, 31))[1] == 1
         self._heures(lot, "1")
-        assert alertes.lots_en_retard(D(2026, 7, 31)) == []
-        assert len(alertes.lots_en_retard(D(2026, 8, 1))) == 1
+        assert alertes.lots_en_retard(D(2026, 7, 31)) == ([], 0)
+        assert alertes.lots_en_retard(D(2026, 8, 1))[1] == 1
 
     def test_hours_after_the_day_do_not_count(self, lot):
         placement = PlacementFactory(attribution=AttributionFactory(lot=lot), date_debut=D(2026, 1, 5))
         HeuresMensuellesFactory(placement=placement, mois=D(2026, 8, 1), heures=Decimal("200"))
-        assert len(alertes.lots_en_retard(self.JOUR)) == 1
+        assert alertes.lots_en_retard(self.JOUR)[1] == 1
 
     def test_grace_period(self):
         marche = MarcheFactory(statut=StatutMarche.EN_EXECUTION)
         lot = LotFactory(marche=marche, date_debut=D(2026, 6, 1), date_fin=D(2026, 12, 31))
         ClauseInsertionFactory(lot=lot, heures_forcees=1000)
         # 59 days in: too early to call it late; 60 days in: late (nothing done).
-        assert alertes.lots_en_retard(D(2026, 6, 1) + dt.timedelta(days=59)) == []
-        assert len(alertes.lots_en_retard(D(2026, 6, 1) + dt.timedelta(days=60))) == 1
+        assert alertes.lots_en_retard(D(2026, 6, 1) + dt.timedelta(days=59)) == ([], 0)
+        assert alertes.lots_en_retard(D(2026, 6, 1) + dt.timedelta(days=60))[1] == 1
 
     @pytest.mark.parametrize(
         "statut, alerte",
@@ -138,22 +195,87 @@ class TestLotsEnRetard:
     def test_only_running_marches(self, lot, statut, alerte):
         lot.marche.statut = statut
         lot.marche.save()
-        assert bool(alertes.lots_en_retard(self.JOUR)) is alerte
+        assert bool(alertes.lots_en_retard(self.JOUR)[0]) is alerte
 
     def test_no_target_or_no_dates_no_alert(self, lot):
         lot.clause.heures_forcees = 0
         lot.clause.save()
         sans_dates = LotFactory(marche=lot.marche, date_debut=None, date_fin=None)
         ClauseInsertionFactory(lot=sans_dates)
-        assert alertes.lots_en_retard(self.JOUR) == []
+        assert alertes.lots_en_retard(self.JOUR) == ([], 0)
 
-    def test_two_queries_for_every_lot(self, lot, django_assert_num_queries):
-        for _ in range(5):
-            autre = LotFactory(marche=lot.marche, date_debut=D(2026, 1, 1), date_fin=D(2026, 12, 31))
-            ClauseInsertionFactory(lot=autre)
-            self._heures(autre, "10")
-        with django_assert_num_queries(2):
-            assert len(alertes.lots_en_retard(self.JOUR)) == 6
+    def test_one_query_the_furthest_behind_first_and_the_count_of_all(self, lot, django_assert_num_queries):
+        self._heures(lot, "300")
+        autres = []
+        for i, heures in enumerate(["10", "200", "10", "0", "100"] * 5):
+            autre = LotFactory(marche=lot.marche, numero=f"A{i}", date_debut=D(2026, 1, 1), date_fin=D(2026, 12, 31))
+            ClauseInsertionFactory(lot=autre, heures_forcees=1000)
+            self._heures(autre, heures)
+            autres.append((Decimal(heures), autre.pk))
+        with django_assert_num_queries(1 if POSTGRESQL else 2):
+            premieres, total = alertes.lots_en_retard(self.JOUR)
+        assert total == 26
+        # Lowest rate first, then in the order of the lots.
+        attendues = [pk for _, pk in sorted(autres)][: alertes.LIMITE_PAR_TYPE]
+        assert [a.url for a in premieres] == [reverse("clauses:lot", args=[pk]) for pk in attendues]
+
+    def test_the_expectation_is_rounded_as_clauses_objectif_rounds_it(self):
+        """333 h over 312 days, 65 days in: 69.375 h exactly, which Decimal's 28 digits put at 69.37 h (80 %:
+        55.496 h). Rounding the exact value half up would expect 69.38 h (55.504 h) and call 55.50 h late."""
+        marche = MarcheFactory(statut=StatutMarche.EN_EXECUTION)
+        debut = D(2026, 6, 30) - dt.timedelta(days=64)
+        lot = LotFactory(marche=marche, date_debut=debut, date_fin=debut + dt.timedelta(days=311))
+        ClauseInsertionFactory(lot=lot, heures_forcees=333)
+        assert objectif.heures_attendues(333, lot.date_debut, lot.date_fin, D(2026, 6, 30)) == Decimal("69.37")
+        self._heures(lot, "55.49")
+        [alerte], _ = alertes.lots_en_retard(self.JOUR)
+        assert "80 % des heures attendues au 30 juin 2026 (55 h sur 69 h)" in alerte.texte
+        self._heures(lot, "0.01")
+        assert alertes.lots_en_retard(self.JOUR) == ([], 0)
+
+    def test_same_lots_same_order_as_clauses_objectif_on_exact_half_cents(self):
+        """Where cible × e / t falls exactly on a half cent, Decimal's 28 digits decide which way it rounds: on
+        30 such lots, each given the first cent at or above its 80 % threshold (or a cent less), the query keeps
+        the same lots in the same order as clauses.objectif does."""
+        arrete = D(2026, 6, 30)
+        cas = [
+            (cible, e, t)
+            for t in range(300, 700)
+            for e in range(65, t, 7)
+            for cible in (9, 18, 27, 63, 333)
+            if (200 * cible * e) % (2 * t) == t
+        ][:30]
+        marche = MarcheFactory(statut=StatutMarche.EN_EXECUTION)
+        attendus = []
+        for i, (cible, e, t) in enumerate(cas):
+            debut = arrete - dt.timedelta(days=e - 1)
+            lot = LotFactory(marche=marche, date_debut=debut, date_fin=debut + dt.timedelta(days=t - 1))
+            ClauseInsertionFactory(lot=lot, heures_forcees=cible)
+            dues = objectif.heures_attendues(cible, lot.date_debut, lot.date_fin, arrete)
+            faites = (dues * objectif.SEUIL_RETARD).quantize(Decimal("0.01"), rounding=ROUND_UP)
+            faites -= Decimal("0.01") * (i % 2)
+            self._heures(lot, faites)
+            if objectif.en_retard(faites, dues):
+                attendus.append(((faites / dues * 100).quantize(Decimal(1)), lot.pk))
+        premieres, total = alertes.lots_en_retard(self.JOUR)
+        assert total == len(attendus)
+        urls = [reverse("clauses:lot", args=[pk]) for _, pk in sorted(attendus)]
+        assert [a.url for a in premieres] == urls[: alertes.LIMITE_PAR_TYPE]
+
+    def test_rates_are_rounded_half_to_even_before_sorting(self):
+        """Lots whose period is over expect their whole target. 12.5 % rounds to 12 %, as Decimal does: the
+        first lot, at 12.5 %, comes before the second, at 12.4 %, both at 12 %."""
+        marche = MarcheFactory(statut=StatutMarche.EN_EXECUTION)
+        lots = []
+        for heures in ("125", "124"):
+            lot = LotFactory(marche=marche, date_debut=D(2025, 1, 1), date_fin=D(2025, 12, 31))
+            ClauseInsertionFactory(lot=lot, heures_forcees=1000)
+            self._heures(lot, heures)
+            lots.append(lot)
+        premieres, total = alertes.lots_en_retard(self.JOUR)
+        assert total == 2
+        assert [a.url for a in premieres] == [reverse("clauses:lot", args=[lot.pk]) for lot in lots]
+        assert all(" : 12 % des heures" in a.texte for a in premieres)
 
 
 class TestAttributionsSilencieuses:
@@ -199,6 +321,29 @@ class TestAttributionsSilencieuses:
     def test_a_placement_started_in_october_expects_nothing_for_september(self, attribution):
         PlacementFactory(attribution=attribution, date_debut=D(2026, 10, 1))
         assert alertes.attributions_silencieuses(self.JOUR) == ([], 0)
+
+    def test_hours_from_any_placement_of_the_attribution_count(self, attribution):
+        # Two placements under way, one silent: the other one's hours speak for the attributaire.
+        self._placement(attribution)
+        self._placement(attribution, D(2026, 10, 1))
+        assert alertes.attributions_silencieuses(self.JOUR) == ([], 0)
+
+    def test_hours_from_a_placement_no_longer_under_way_count_too(self, attribution):
+        self._placement(attribution)
+        self._placement(attribution, D(2026, 9, 1), date_fin=D(2026, 8, 31))
+        assert alertes.attributions_silencieuses(self.JOUR) == ([], 0)
+
+    def test_silent_the_longest_first_never_any_hours_last_in_one_query(self, django_assert_num_queries):
+        attendues = []
+        for mois in [D(2026, 7, 1), None, D(2026, 3, 1), D(2026, 8, 1), None] * 5:
+            attribution = AttributionFactory()
+            self._placement(attribution, *([mois] if mois else []))
+            attendues.append((mois or D(9999, 1, 1), attribution.pk))
+        with django_assert_num_queries(1 if POSTGRESQL else 2):
+            premieres, total = alertes.attributions_silencieuses(self.JOUR)
+        assert total == 25
+        urls = [reverse("clauses:heures_grille", args=[pk]) for _, pk in sorted(attendues)]
+        assert [a.url for a in premieres] == urls[: alertes.LIMITE_PAR_TYPE]
 
 
 class TestMarchesSansAttributaire:
@@ -253,8 +398,8 @@ def test_all_alerts_grouped_and_sorted(django_assert_max_num_queries):
     ConventionFactory(date_effet=D(2025, 4, 1), date_signature=D(2025, 3, 1))  # deadline 31 December 2026: past
     ConventionFactory(date_effet=D(2025, 7, 15), date_signature=D(2025, 7, 1))  # deadline 14 April 2027
     PlacementFactory(date_debut=D(2026, 1, 5), date_fin=D(2026, 5, 25))
-    # One query or two per group, whatever the number of rows.
-    with django_assert_max_num_queries(10):
+    # One query per group (two for the six-month outcomes), whatever the number of rows.
+    with django_assert_max_num_queries(7 if POSTGRESQL else 9):
         groupes = alertes.alertes(jour)
     assert [g.type for g in groupes] == list(TypeAlerte)
     denonciations = groupes[0]
@@ -270,3 +415,43 @@ def test_links_are_left_out_while_their_page_does_not_exist(settings):
     ConventionFactory(date_effet=D(2025, 7, 1), date_signature=D(2025, 6, 1))
     [alerte], _ = alertes.conventions(D(2027, 3, 1))
     assert alerte.url is None
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="compare le SQL de PostgreSQL à la version portable")
+@pytest.mark.parametrize("charger", ["demo", "volume"])
+def test_postgresql_sql_and_portable_functions_give_the_same_alerts(charger):
+    """SQLite computes three alerts with reporting.alertes_portables: the same alerts, order and totals."""
+    from clauses.demo import charger_demo, charger_volume
+    from reporting import alertes_portables
+
+    jour = dt.date(2026, 6, 15)
+    if charger == "demo":
+        charger_demo(jour)
+    else:
+        charger_volume(0.002, jour)
+    compares = 0
+    for decalage in range(0, 400, 37):
+        j = jour + dt.timedelta(days=decalage - 200)
+        assert alertes.conventions(j) == alertes_portables.conventions(j), j
+        assert alertes.lots_en_retard(j) == alertes_portables.lots_en_retard(j), j
+        assert alertes.attributions_silencieuses(j) == alertes_portables.attributions_silencieuses(j), j
+        compares += sum(bool(x[0]) for x in (alertes.lots_en_retard(j), alertes.attributions_silencieuses(j)))
+        compares += sum(bool(x) for x in alertes.conventions(j))
+    assert compares > 10, "les jeux de données doivent produire des alertes à comparer"
+
+
+@pytest.mark.django_db
+def test_the_conventions_groups_keep_the_most_urgent_and_count_them_all():
+    """Hundreds of conventions due at once (a national instance): the home page lists the most urgent ones."""
+    for jours in range(alertes.LIMITE_PAR_TYPE + 5):
+        effet = D(2025, 7, 1) + dt.timedelta(days=jours)
+        ConventionFactory(date_effet=effet, date_signature=effet)
+    jour = D(2026, 6, 30)
+    groupes = {groupe.type: groupe for groupe in alertes.alertes(jour)}
+    bilans = groupes[TypeAlerte.BILAN]
+    assert bilans.total == alertes.LIMITE_PAR_TYPE + 5
+    assert len(bilans.alertes) == alertes.LIMITE_PAR_TYPE
+    assert bilans.non_affichees == 5
+    echeances = [a.echeance for a in bilans.alertes]
+    assert echeances == sorted(echeances) and echeances[0] == D(2026, 6, 30)

@@ -141,6 +141,20 @@ class TestEdition:
         assert "< 3" in contenu
         assert "Pas encore rédigé." in contenu
 
+    def test_the_figures_walk_the_scope_once_whatever_the_people(
+        self, client_facilitateur, convention, django_assert_max_num_queries
+    ):
+        url = reverse("reporting:bilan_edition", args=[convention.pk, 2])
+        marches = [MarcheFactory(donneur_d_ordre=convention.donneur_d_ordre) for _ in range(3)]
+        for i in range(12):
+            attribution = AttributionFactory(lot=LotFactory(marche=marches[i % 3]))
+            placement = PlacementFactory(participant=ParticipantFactory(), attribution=attribution)
+            HeuresMensuellesFactory(placement=placement, mois=dt.date(2026, 2, 1))
+        # Session, user, convention, bilan; then the hours and people (one walk), the target, the people's
+        # breakdowns and publics, contracts with outcomes.
+        with django_assert_max_num_queries(9):
+            assert client_facilitateur.get(url).status_code == 200
+
     def test_create_then_update(self, client_facilitateur, convention):
         url = reverse("reporting:bilan_edition", args=[convention.pk, 2])
 

@@ -6,7 +6,7 @@ import itertools
 import pytest
 
 from clauses.factories import HeuresMensuellesFactory, ParticipantFactory, PlacementFactory, SortieFactory
-from clauses.models import Genre, NiveauQualification, Situation, TypeContrat
+from clauses.models import CritereEligibilite, Genre, NiveauQualification, Situation, TypeContrat
 from conventions.factories import DonneurDOrdreFactory
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
 from reporting import indicators
@@ -14,8 +14,11 @@ from reporting.confidentialite import (
     MASQUE,
     SECRET,
     SEUIL,
+    StatistiquesProtegees,
+    Tableau,
     _retrouvable,
     masquer,
+    protegeable,
     proteger,
     statistiques_personnes,
 )
@@ -195,6 +198,36 @@ class TestRetrouvable:
 DEBUT, FIN = dt.date(2026, 1, 1), dt.date(2026, 12, 31)
 
 
+def _statistiques_une_a_une(debut, fin, portee) -> StatistiquesProtegees:
+    """``statistiques_personnes`` as first written: one query per breakdown, each walking the scope."""
+    genre = indicators.personnes_par_genre(debut, fin, **portee)
+    age = indicators.personnes_par_tranche_d_age(debut, fin, **portee)
+    qualification = indicators.personnes_par_qualification(debut, fin, **portee)
+    publics, nombre = indicators.personnes_par_public(debut, fin, **portee)
+    contrats = indicators.contrats_par_type(debut, fin, **portee)
+    sorties = indicators.sorties_par_categorie(debut, fin, **portee)
+    connu = all(protegeable(p, nombre) for p in (genre, age, qualification))
+    reference = statistiques_personnes(debut, fin, **portee)
+    titres = {t.cle: t for t in reference.tableaux}
+
+    def tableau(cle, repartition):
+        t = titres[cle]
+        return Tableau(cle, t.titre, t.colonne, t.unite, repartition, note=t.note)
+
+    return StatistiquesProtegees(
+        personnes=masquer(nombre) if connu else SECRET,
+        personnes_masquees=not connu,
+        tableaux=[
+            tableau("genre", proteger(genre, nombre, total_connu=connu)),
+            tableau("age", proteger(age, nombre, total_connu=connu)),
+            tableau("qualification", proteger(qualification, nombre, total_connu=connu)),
+            tableau("public", proteger(publics, nombre, additive=False, total_connu=connu)),
+            tableau("contrat", proteger(contrats)),
+            tableau("sortie", proteger(sorties)),
+        ],
+    )
+
+
 def _personne(attribution, **kwargs):
     participant = ParticipantFactory(**kwargs)
     placement = PlacementFactory(participant=participant, attribution=attribution, date_debut=dt.date(2026, 2, 2))
@@ -259,13 +292,98 @@ class TestIndicateurs:
             "autre": 1,
         }
 
-    def test_each_breakdown_is_one_query(self, django_assert_num_queries):
+    def test_the_scope_is_walked_once(self, django_assert_num_queries):
         donneur = DonneurDOrdreFactory()
         attribution = AttributionFactory(lot=LotFactory(marche=MarcheFactory(donneur_d_ordre=donneur)))
         for _ in range(4):
             _personne(attribution)
-        with django_assert_num_queries(7):
+        # The people (one walk over the hours), their four breakdowns, the publics, contracts with outcomes.
+        with django_assert_num_queries(4):
             statistiques_personnes(DEBUT, FIN, donneur=donneur)
+        population = indicators.population_en_parcours(DEBUT, FIN, donneur=donneur)
+        with django_assert_num_queries(3):
+            statistiques_personnes(DEBUT, FIN, population=population, donneur=donneur)
+        with django_assert_num_queries(1):
+            statistiques_personnes(DEBUT, FIN, population=population, tableaux=("genre", "age"), donneur=donneur)
+        # Over the whole territory the people stay a subquery: as many queries.
+        with django_assert_num_queries(5):
+            statistiques_personnes(DEBUT, FIN)
+
+    def test_only_the_tables_asked_for(self):
+        donneur = DonneurDOrdreFactory()
+        attribution = AttributionFactory(lot=LotFactory(marche=MarcheFactory(donneur_d_ordre=donneur)))
+        for genre in (Genre.FEMME, Genre.FEMME, Genre.HOMME, Genre.HOMME):
+            _personne(attribution, genre=genre)
+        toutes = statistiques_personnes(DEBUT, FIN, donneur=donneur)
+        partie = statistiques_personnes(DEBUT, FIN, tableaux=("contrat", "genre"), donneur=donneur)
+        # The tables keep their order, and the shared total is the same whichever are asked for.
+        assert [t.cle for t in partie.tableaux] == ["genre", "contrat"]
+        assert partie.tableaux == [t for t in toutes.tableaux if t.cle in ("genre", "contrat")]
+        assert (
+            (partie.personnes, partie.personnes_masquees)
+            == (toutes.personnes, toutes.personnes_masquees)
+            == (
+                SECRET,
+                True,
+            )
+        )
+        with pytest.raises(ValueError):
+            statistiques_personnes(DEBUT, FIN, tableaux=("genres",), donneur=donneur)
+
+    def test_the_queries_do_not_grow_with_people(self, django_assert_num_queries):
+        donneur = DonneurDOrdreFactory()
+        marches = [MarcheFactory(donneur_d_ordre=donneur) for _ in range(3)]
+        for i in range(30):
+            _personne(AttributionFactory(lot=LotFactory(marche=marches[i % 3])), genre=Genre.HOMME)
+        with django_assert_num_queries(4):
+            statistiques_personnes(DEBUT, FIN, donneur=donneur)
+
+    def test_as_the_breakdowns_one_by_one(self):
+        """The tables are those of the indicators' functions, each walking the scope, as they were first built."""
+        donneur = DonneurDOrdreFactory()
+        attributions = [
+            AttributionFactory(lot=LotFactory(marche=MarcheFactory(donneur_d_ordre=donneur))) for _ in range(3)
+        ]
+        autre = AttributionFactory()  # another donneur d'ordre
+        criteres = list(CritereEligibilite.objects.order_by("pk")[:3])
+        naissances = (
+            dt.date(2001, 1, 1),
+            dt.date(2000, 12, 31),
+            dt.date(1977, 1, 1),
+            dt.date(1976, 12, 31),
+            dt.date(1960, 6, 15),
+        )
+        genres = [Genre.FEMME, Genre.HOMME, Genre.FEMME]
+        niveaux = list(NiveauQualification.values)
+        for i in range(23):
+            attribution = attributions[i % 3] if i % 7 else autre
+            placement = _personne(
+                attribution,
+                genre=genres[i % 3],
+                date_naissance=naissances[i % 5],
+                niveau_qualification=niveaux[i % len(niveaux)] if i % 4 else niveaux[0],
+                reside_qpv=i % 3 == 0,
+            )
+            placement.participant.criteres.set(criteres[: i % 4])
+            if i % 5 == 0:
+                # A second placement of the same person on another marché, in the same months.
+                second = PlacementFactory(participant=placement.participant, attribution=attributions[(i + 1) % 3])
+                HeuresMensuellesFactory(placement=second, mois=dt.date(2026, 3, 1))
+            if i % 6 == 0:
+                # Hours at zero do not make a person in placement.
+                vide = PlacementFactory(attribution=attributions[i % 3], date_debut=dt.date(2026, 5, 4))
+                HeuresMensuellesFactory(placement=vide, mois=dt.date(2026, 5, 1), heures=0)
+            if i % 4 == 1:
+                SortieFactory(placement=placement, situation=Situation.CDI)
+        for portee in ({"donneur": donneur}, {"marche": attributions[0].lot.marche_id}, {}):
+            for debut, fin in ((DEBUT, FIN), (dt.date(2026, 3, 1), dt.date(2026, 3, 31)), (FIN, FIN)):
+                assert statistiques_personnes(debut, fin, **portee) == _statistiques_une_a_une(debut, fin, portee)
+        population = indicators.population_en_parcours(DEBUT, FIN, donneur=donneur)
+        assert population.synthese == indicators.synthese_heures(DEBUT, FIN, donneur=donneur)
+        assert population.nombre == indicators.personnes_en_parcours(DEBUT, FIN, donneur=donneur)
+        assert population.participants == sorted(
+            indicators._personnes_en_parcours(DEBUT, FIN, {"donneur": donneur}).values_list("pk", flat=True)
+        )
 
     def test_the_shared_total_is_masked_everywhere_when_one_table_needs_it(self):
         donneur = DonneurDOrdreFactory()

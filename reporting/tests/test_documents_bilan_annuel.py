@@ -7,9 +7,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from clauses.factories import ClauseInsertionFactory
 from config.templatetags.ui import heures, pourcent
+from entreprises.factories import EntrepriseFactory
+from marches.factories import AttributionFactory, LotFactory, MarcheFactory
+from marches.models import StatutMarche
 from reporting import confidentialite, indicators
-from reporting.documents import bilan_annuel, produire
+from reporting.documents import bilan_annuel, commun, produire
 from reporting.indicators import Periode
 from reporting.models import BilanAnnuel, Rapport, TypeRapport
 from reporting.tests.outils_pdf import convention_avec_heures, identites, normaliser, pages_pdf, texte_pdf
@@ -204,3 +208,51 @@ class TestPorteesDesIndicateurs:
         assert lots[1].avancement.en_retard
         # 2024's 50 h count in the cumulated hours, not in the year's.
         assert lots[0].avancement.heures_cumulees == 1730
+
+
+class TestManyMarches:
+    """Past ``commun.LIGNES_MAX_DETAILLEES`` rows, the progress table lists one row per marché, by status."""
+
+    def test_one_row_per_marche_whose_figures_sum_its_lots(self, donnees, monkeypatch):
+        convention = donnees["convention"]
+        acheve = MarcheFactory(
+            donneur_d_ordre=donnees["donneur"], objet="Voirie du quartier Nord", statut=StatutMarche.ACHEVE
+        )
+        lot = LotFactory(marche=acheve, numero="1", intitule="Chaussées", date_debut=DEBUT, date_fin=FIN)
+        ClauseInsertionFactory(lot=lot, heures_forcees=600)
+        AttributionFactory(lot=lot, entreprise=EntrepriseFactory(raison_sociale="Routes du Sud SAS"))
+        contexte = bilan_annuel.contexte(_rapport(convention))
+        assert not contexte["par_marche"] and commun.lignes_detaillees(contexte["marches"]) == 8
+
+        monkeypatch.setattr(commun, "LIGNES_MAX_DETAILLEES", 7)
+        contexte = bilan_annuel.contexte(_rapport(convention))
+        assert contexte["par_marche"]
+        assert [(g.statut, [m.objet for m in g.marches]) for g in contexte["groupes"]] == [
+            ("En exécution", ["Rénovation de l'école Jules-Ferry"]),
+            ("Achevé", ["Voirie du quartier Nord"]),
+        ]
+        texte = texte_pdf(produire(_rapport(convention)).contenu)
+        # Lots and attributaires are left to each marché's report, and the note says so.
+        assert "Corps d'état 1" not in texte and "Bâtisseurs 1 SARL" not in texte and "Chaussées" not in texte
+        assert "Le détail par lot et par attributaire de chaque marché figure dans son rapport de marché" in texte
+        ecole = next(m for m in contexte["marches"] if m.objet.startswith("Rénovation"))
+        assert (ecole.objectif_periode, ecole.heures_periode, ecole.lots_en_retard) == (2400, 1680, 1)
+        reference = f" ({ecole.reference})" if ecole.reference else ""
+        # The year's target and hours (the lots' sums), rate, hours since the start, lots late out of the lots.
+        assert ecole.heures_cumulees == 1730  # with December 2024's 50 h
+        ligne = f"Rénovation de l'école Jules-Ferry{reference} 2 400 h 1 680 h 70 % 1 730 h 1 / 2"
+        assert f"En exécution (1 marché) {ligne}" in texte
+        assert "Achevé (1 marché) Voirie du quartier Nord" in texte
+        objectif = indicators.objectif_periode(DEBUT, FIN, convention=convention)
+        assert objectif == 3000 and "Total (2 marchés) 3 000 h 1 680 h 56 % 2 / 3" in texte
+
+    def test_marches_by_status_in_the_order_of_the_procedure(self):
+        def marche(objet, statut):
+            return indicators.AvancementMarche(marche_id=0, objet=objet, reference="", statut=statut, lots=[])
+
+        marches = [marche("a", "Soldé"), marche("b", "En exécution"), marche("c", "Attribué"), marche("d", "Soldé")]
+        assert [(g.statut, [m.objet for m in g.marches]) for g in commun.marches_par_statut(marches)] == [
+            ("Attribué", ["c"]),
+            ("En exécution", ["b"]),
+            ("Soldé", ["a", "d"]),
+        ]

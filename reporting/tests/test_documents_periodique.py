@@ -10,7 +10,7 @@ from config.templatetags.ui import heures
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
 from marches.models import StatutMarche
 from reporting import indicators
-from reporting.documents import produire, rapport_periodique
+from reporting.documents import commun, produire, rapport_periodique
 from reporting.models import Rapport, TypeRapport
 from reporting.tests.outils_pdf import convention_avec_heures, identites, normaliser, pages_pdf, texte_pdf
 
@@ -123,3 +123,16 @@ def test_a_report_without_a_donneur_is_refused():
     rapport = Rapport(type=TypeRapport.RAPPORT_PERIODIQUE, periode_debut=D(2025, 1, 1), periode_fin=D(2025, 1, 31))
     with pytest.raises(ValueError, match="s'adresse à un donneur d'ordre"):
         produire(rapport)
+
+
+def test_past_the_bound_one_row_per_marche(donnees, monkeypatch):
+    """A donneur d'ordre with hundreds of active marchés: one row each, its lots summed."""
+    monkeypatch.setattr(commun, "LIGNES_MAX_DETAILLEES", 1)
+    debut, fin = D(2025, 4, 1), D(2025, 6, 30)
+    texte = texte_pdf(produire(_rapport(donnees["donneur"], debut, fin)).contenu)
+    assert "Lot 3 — Lot à la traîne" not in texte
+    (marche,) = indicators.avancement_des_marches(debut, fin, D(2026, 1, 15), donneur=donnees["donneur"])
+    reference = f" ({marche.reference})" if marche.reference else ""
+    ligne = f"Rénovation de l'école Jules-Ferry{reference} {normaliser(heures(marche.objectif_periode))}"
+    assert f"En exécution (1 marché) {ligne}" in texte
+    assert "2 lots en retard au 30 juin 2025" in texte and "Total (1 marché)" in texte

@@ -8,6 +8,7 @@ import subprocess
 from decimal import Decimal
 
 import pytest
+from django.template.defaultfilters import floatformat
 
 from clauses.factories import (
     ClauseInsertionFactory,
@@ -18,6 +19,7 @@ from clauses.factories import (
 )
 from clauses.models import ModalitePlacement, MomentSortie, Situation
 from config.templatetags.ui import heures as format_heures
+from config.templatetags.ui import pourcent
 from conventions.factories import ConventionFactory, DonneurDOrdreFactory
 from conventions.models import DenoncePar, StructurePorteuse, TypeDonneur
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
@@ -222,3 +224,32 @@ class TestCounts:
         StructurePorteuse.get()  # created once, then read: one query per document
         with django_assert_max_num_queries(REQUETES):
             bilan_territorial.rendre(ANNEE, APRES)
+
+
+class TestManyDonneurs:
+    def test_past_the_bound_each_row_leaves_out_the_rate_and_the_etp(self, territoire, tmp_path, monkeypatch):
+        """A national instance lists thousands of donneurs d'ordre: past ``DONNEURS_MAX_DETAILLES`` the table drops
+        the two columns its hours and target give, which halves what WeasyPrint holds in memory."""
+        detaille = texte_pdf(bilan_territorial.rendre(ANNEE, APRES), tmp_path)
+        monkeypatch.setattr(bilan_territorial, "DONNEURS_MAX_DETAILLES", 2)
+        compact = texte_pdf(bilan_territorial.rendre(ANNEE, APRES), tmp_path)
+
+        def chiffres(texte: str, nom: str) -> str:
+            # A long name may wrap in the detailed table: the row's line starts with the name's first words, and
+            # pdftotext keeps or drops the space of « < 3 »: figures are compared without spaces.
+            ligne = next(ligne for ligne in texte.splitlines() if ligne.strip().startswith(nom[:12]))
+            return ligne.replace(" ", "")
+
+        for donneur in territoire:
+            heures = indicators.heures_realisees(ANNEE.debut, ANNEE.fin, donneur=donneur)
+            objectif = indicators.objectif_periode(ANNEE.debut, ANNEE.fin, donneur=donneur)
+            personnes = masquer(indicators.chiffres_cles(ANNEE, APRES, donneur=donneur).personnes).replace(" ", "")
+            attendu = f"1 1 {h(objectif)} {h(heures)}".replace(" ", "")
+            assert chiffres(compact, donneur.nom) == donneur.nom.replace(" ", "") + attendu + personnes
+            # The detailed row has the same figures, and the rate and the ETP between the hours and the people.
+            taux = pourcent(indicators.taux_realisation(heures, objectif)).replace("\u00a0", "")
+            etp = floatformat(indicators.etp(heures), "1g")
+            assert chiffres(detaille, donneur.nom).endswith(attendu + taux.replace(" ", "") + etp + personnes)
+        assert "ne sont pas repris : ils se déduisent de ses heures et de son objectif" in " ".join(compact.split())
+        assert "ne sont pas repris" not in " ".join(detaille.split())
+        assert chiffres(compact, "Territoire (3 donneurs d'ordre)").endswith("1751,5h8")

@@ -5,8 +5,14 @@ from decimal import Decimal
 
 import pytest
 
-from clauses.factories import ClauseInsertionFactory, HeuresMensuellesFactory, ParticipantFactory, PlacementFactory
-from clauses.models import CritereEligibilite, ModalitePlacement, TypeContrat
+from clauses.factories import (
+    ClauseInsertionFactory,
+    HeuresMensuellesFactory,
+    ParticipantFactory,
+    PlacementFactory,
+    SortieFactory,
+)
+from clauses.models import CritereEligibilite, ModalitePlacement, MomentSortie, Situation, TypeContrat
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
 from marches.models import StatutMarche
 from reporting import indicators
@@ -161,6 +167,20 @@ class TestObjectif:
             )
         assert objectifs == {"a": Decimal("366"), "b": Decimal("1464")}
 
+    def test_only_lots_overlapping_the_periods_count(self, territoire):
+        lot2 = territoire["lot2"]  # 730 h from 2 July 2025 to 1 July 2026: 2 h a day.
+        # The first and last days of the execution period count; the days just outside do not.
+        assert indicators.objectif_periode(D(2026, 7, 1), D(2026, 12, 31), lot=lot2) == Decimal("2")
+        assert indicators.objectif_periode(D(2025, 1, 1), D(2025, 7, 2), lot=lot2) == Decimal("2")
+        assert indicators.objectif_periode(D(2026, 7, 2), D(2026, 12, 31), lot=lot2) == Decimal("0")
+        assert indicators.objectif_periode(D(2025, 1, 1), D(2025, 7, 1), lot=lot2) == Decimal("0")
+        # Periods far apart: the lots between them are read but add nothing to either.
+        objectifs = indicators.objectifs_periodes(
+            {"a": (D(2024, 1, 1), D(2024, 12, 31)), "b": (AN_2026.debut, AN_2026.fin)}
+        )
+        assert objectifs == {"a": Decimal("0"), "b": Decimal("1464")}
+        assert indicators.objectif_periode(D(2030, 1, 1), D(2030, 12, 31)) == Decimal("0")
+
     def test_no_target_no_rate(self):
         assert indicators.objectif_periode(AN_2026.debut, AN_2026.fin) == Decimal("0")
         assert indicators.taux_realisation(Decimal("10"), Decimal("0")) is None
@@ -199,6 +219,12 @@ class TestRepartitions:
         # Shares are of the people, so they add up to more than 100 %.
         assert parts[0].part == Decimal(2) / Decimal(3)
 
+    def test_people_by_public_with_the_total_already_known(self, territoire, django_assert_num_queries):
+        attendu = indicators.personnes_par_public(AN_2026.debut, AN_2026.fin)
+        personnes = indicators.synthese_heures(AN_2026.debut, AN_2026.fin).personnes
+        with django_assert_num_queries(1):
+            assert indicators.personnes_par_public(AN_2026.debut, AN_2026.fin, personnes=personnes) == attendu
+
     def test_people_by_public_in_a_scope(self, territoire):
         parts, total = indicators.personnes_par_public(AN_2026.debut, AN_2026.fin, donneur=territoire["donneur2"])
         assert total == 1
@@ -222,6 +248,13 @@ class TestRepartitions:
         assert indicators.marches_actifs() == 2
         assert indicators.marches_actifs(donneur=territoire["donneur2"]) == 1
 
+    def test_an_active_marche_counts_once_through_several_attributions(self, territoire):
+        # The company of lot 1 also holds lot 2 of the same marché.
+        entreprise = territoire["a1"].entreprise
+        AttributionFactory(lot=territoire["lot2"], entreprise=entreprise)
+        assert indicators.marches_actifs(entreprise=entreprise) == 1
+        assert indicators.marches_actifs(marche=territoire["m1"]) == 1
+
 
 def test_key_figures_of_a_year(territoire, django_assert_max_num_queries):
     with django_assert_max_num_queries(3):
@@ -237,6 +270,98 @@ def test_key_figures_of_a_year(territoire, django_assert_max_num_queries):
     assert chiffres.taux == Decimal("230.5") / Decimal("1464")
     passe = indicators.chiffres_cles(AN_2025, D(2026, 2, 10))
     assert passe.attendu_a_date is None
+
+
+def test_key_figures_of_a_year_and_the_one_before(territoire, django_assert_max_num_queries):
+    jour = D(2026, 2, 10)
+    attendus = (indicators.chiffres_cles(AN_2026, jour), indicators.chiffres_cles(AN_2025, jour))
+    with django_assert_max_num_queries(4):
+        comparees = indicators.chiffres_cles_comparees(AN_2026, AN_2025, jour)
+    assert comparees == attendus
+    assert comparees[1].heures == Decimal("100")
+    assert [(p.code, p.valeur) for p in comparees[1].contrats] == [("interim", 1)]
+    assert comparees[1].objectif == Decimal("366")
+    # Within a scope, too.
+    scope = {"marche": territoire["m1"]}
+    assert indicators.chiffres_cles_comparees(AN_2026, AN_2025, jour, **scope) == (
+        indicators.chiffres_cles(AN_2026, jour, **scope),
+        indicators.chiffres_cles(AN_2025, jour, **scope),
+    )
+
+
+@pytest.mark.parametrize("jour", [D(2026, 2, 10), D(2027, 3, 1)])
+def test_hours_and_target_as_the_key_figures_give_them(territoire, django_assert_num_queries, jour):
+    cles = indicators.chiffres_cles(AN_2026, jour, marche=territoire["m1"])
+    with django_assert_num_queries(2):
+        chiffres = indicators.heures_et_objectif(AN_2026, jour, marche=territoire["m1"])
+    champs = ("heures", "objectif", "attendu_a_date", "fin_attendu", "etp", "taux")
+    assert [getattr(chiffres, c) for c in champs] == [getattr(cles, c) for c in champs]
+    assert chiffres.heures == Decimal("200.5")
+
+
+@pytest.mark.parametrize("portee", ["", "donneur", "donneur2", "m1", "lot2", "a1"])
+def test_the_population_walked_once(territoire, django_assert_num_queries, django_assert_max_num_queries, portee):
+    """``population_en_parcours`` and ``repartitions_des_personnes``: the figures of synthese_heures and of each
+    personnes_par_* function, in one query then two (none when nobody is in placement)."""
+    territoire = {**territoire, "donneur": territoire["m1"].donneur_d_ordre}
+    cles = {"donneur": "donneur", "donneur2": "donneur", "m1": "marche", "lot2": "lot", "a1": "attribution"}
+    scope = {cles[portee]: territoire[portee]} if portee else {}
+    for debut, fin in ((AN_2026.debut, AN_2026.fin), (AN_2025.debut, AN_2025.fin), (D(2026, 2, 1), D(2026, 2, 28))):
+        with django_assert_num_queries(1):
+            population = indicators.population_en_parcours(debut, fin, **scope)
+        assert population.synthese == indicators.synthese_heures(debut, fin, **scope)
+        with django_assert_max_num_queries(2):
+            repartitions = indicators.repartitions_des_personnes(debut, fin, population=population, **scope)
+        publics, nombre = indicators.personnes_par_public(debut, fin, **scope)
+        assert repartitions == indicators.RepartitionsDesPersonnes(
+            nombre=nombre,
+            genre=indicators.personnes_par_genre(debut, fin, **scope),
+            age=indicators.personnes_par_tranche_d_age(debut, fin, **scope),
+            qualification=indicators.personnes_par_qualification(debut, fin, **scope),
+            qpv=indicators.personnes_par_qpv(debut, fin, **scope),
+            publics=publics,
+        )
+        with django_assert_max_num_queries(1):
+            sans_publics = indicators.repartitions_des_personnes(
+                debut, fin, population=population, publics=False, **scope
+            )
+        assert sans_publics.publics is None
+        assert sans_publics.genre == repartitions.genre
+        assert indicators.repartitions_des_personnes(debut, fin, **scope) == repartitions
+
+
+def test_contracts_and_outcomes_in_one_walk(territoire, django_assert_max_num_queries):
+    a1 = territoire["a1"]
+    ancien = PlacementFactory(attribution=a1, date_debut=D(2024, 3, 1), type_contrat=TypeContrat.CDI)
+    SortieFactory(placement=ancien, situation=Situation.CHOMAGE, date_constat=D(2026, 4, 1))
+    SortieFactory(placement=ancien, moment=MomentSortie.SIX_MOIS, situation=Situation.CDI, date_constat=D(2026, 10, 1))
+    for situation, constat in ((Situation.CDI, D(2026, 5, 1)), (Situation.CDD_COURT, D(2025, 12, 31))):
+        SortieFactory(placement=PlacementFactory(attribution=a1, date_debut=D(2025, 6, 1)), situation=situation)
+        SortieFactory(
+            placement=PlacementFactory(attribution=territoire["a1"], date_debut=D(2026, 6, 1)),
+            situation=situation,
+            date_constat=constat,
+        )
+    SortieFactory(placement=PlacementFactory(date_debut=D(2026, 6, 1)))  # another donneur d'ordre
+    cles = {"donneur": territoire["m1"].donneur_d_ordre, "marche": territoire["m2"], "attribution": a1}
+    for portee in [{}] + [{cle: valeur} for cle, valeur in cles.items()]:
+        for periode in (AN_2026, AN_2025, Periode(D(2026, 5, 1), D(2026, 5, 31))):
+            attendu = (
+                indicators.contrats_par_type(periode.debut, periode.fin, **portee),
+                indicators.sorties_par_categorie(periode.debut, periode.fin, **portee),
+            )
+            with django_assert_max_num_queries(1 if portee else 2):
+                assert indicators.contrats_et_sorties(periode.debut, periode.fin, **portee) == attendu
+    contrats, sorties = indicators.contrats_et_sorties(AN_2026.debut, AN_2026.fin, attribution=a1)
+    assert {p.code: p.valeur for p in sorties if p.valeur} == {"emploi_durable": 2, "autre": 1, "emploi_transition": 1}
+
+
+def test_hours_and_target_with_the_hours_already_known(territoire, django_assert_num_queries):
+    jour, donneur = D(2026, 2, 10), territoire["m1"].donneur_d_ordre
+    attendu = indicators.heures_et_objectif(AN_2026, jour, donneur=donneur)
+    heures = indicators.population_en_parcours(AN_2026.debut, AN_2026.fin, donneur=donneur).synthese.heures
+    with django_assert_num_queries(1):
+        assert indicators.heures_et_objectif(AN_2026, jour, heures=heures, donneur=donneur) == attendu
 
 
 def test_periods():

@@ -198,7 +198,8 @@ class TestStatistiques:
         for i in range(12):
             p = personne(attribution, genre=Genre.HOMME if i % 2 else Genre.FEMME)
             SortieFactory(placement=p.placements.get())
-        with django_assert_max_num_queries(14):
+        # The hours and people (one walk), their breakdowns, publics, contracts with outcomes, and the request's own.
+        with django_assert_max_num_queries(7):
             assert client_a.get(STATISTIQUES, {"annee": 2026}).status_code == 200
 
 
@@ -392,5 +393,5 @@ class TestBilan:
         client_a.get(url)
         for _ in range(12):
             personne(attribution)
-        with django_assert_max_num_queries(18):
+        with django_assert_max_num_queries(9):
             assert client_a.get(url).status_code == 200

@@ -1,6 +1,7 @@
 import argparse
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from clauses import demo
 from conventions.models import DonneurDOrdre
@@ -42,6 +43,17 @@ class Command(BaseCommand):
             resultat = demo.charger_volume(echelle, journal=self.stdout.write)
         self.stdout.write(self.style.SUCCESS(resultat.message) if resultat.cree else resultat.message)
         if resultat.cree:
+            analyser_les_tables()
             self.stdout.write(f"Comptes (mot de passe commun : {demo.MOT_DE_PASSE_DEMO}) :")
             for role, email in resultat.comptes:
                 self.stdout.write(f"  - {role} : {email}")
+
+
+def analyser_les_tables() -> None:
+    """Refresh the query planner's statistics after a bulk load.
+
+    PostgreSQL's autovacuum would do it some minutes later (and never where it is turned off); until then the
+    planner believes the new tables empty and picks nested loops over millions of rows.
+    """
+    with connection.cursor() as curseur:
+        curseur.execute("ANALYZE")

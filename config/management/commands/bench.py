@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import concurrent.futures
 import json
 import os
 import secrets
@@ -27,6 +28,12 @@ PARTIES = ("pages", "pdf", "import")
 # The whole run on a tiny national dataset, in well under a minute: what the test runs.
 RAPIDE = {"echelle": 0.001, "requetes": 3, "requetes_export": 1, "clients": "1,2", "budget": 5.0}
 RAPIDE |= {"lignes_import": 200, "workers": 2}
+
+
+def boucle_a_part(fonction, *arguments):
+    """``asyncio.run`` in a thread of its own: the caller may already run an event loop (pytest with Playwright)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as executeur:
+        return executeur.submit(lambda: asyncio.run(fonction(*arguments))).result()
 
 
 class Command(BaseCommand):
@@ -221,7 +228,7 @@ class Command(BaseCommand):
                 }
                 if "pages" in self.parties:
                     with Serveur(env, self.port, self.workers, self.sortie / f"gunicorn-{jeu}.log") as serveur:
-                        resultat["pages"] = asyncio.run(self.mesurer_pages(serveur, inventaire))
+                        resultat["pages"] = boucle_a_part(self.mesurer_pages, serveur, inventaire)
                         resultat["workers"] = serveur.memoire_des_workers()
             with ChienDeGarde(url, DELAI_TRAVAUX_S) as garde_travaux:
                 resultat["documents"] = [
