@@ -5,7 +5,6 @@ import csv
 import datetime as dt
 import io
 import re
-import resource
 import sys
 import time
 from collections import Counter
@@ -52,16 +51,23 @@ class Page:
     export: bool = False
 
 
-def _memoire_mo() -> float:
-    """RSS of this process now, in MB (Linux)."""
+def _statut_mo(champ: str) -> float:
+    """A memory figure of this process from /proc/self/status, in MB (Linux)."""
     for ligne in Path("/proc/self/status").read_text().splitlines():
-        if ligne.startswith("VmRSS:"):
+        if ligne.startswith(f"{champ}:"):
             return round(int(ligne.split()[1]) / 1024, 1)
     return 0.0
 
 
+def _memoire_mo() -> float:
+    """RSS of this process now."""
+    return _statut_mo("VmRSS")
+
+
 def _pic_memoire_mo() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    """Peak RSS of this process. Not getrusage's ru_maxrss: Linux carries it over an exec from the forked copy of
+    the parent, so a child of a large process would report at least the parent's size."""
+    return _statut_mo("VmHWM")
 
 
 def preparer(taille: str, echelle: float | None) -> dict:
