@@ -40,7 +40,7 @@ from clauses.models import (
 from conventions import calendrier
 from conventions.models import Convention, DonneurDOrdre, TypeDonneur
 from marches.models import STATUTS_AVEC_OBJECTIF, Lot, TypeMarche
-from reporting import confidentialite, graphiques, indicators
+from reporting import confidentialite, indicators
 from reporting.confidentialite import RepartitionProtegee, Tableau, masquer
 from reporting.documents import Document, commun
 from reporting.documents.rapport_marche import jour_de_reference
@@ -373,18 +373,12 @@ def contenu(periode: Periode, aujourd_hui: dt.date | None = None) -> ContenuBila
     contrats = next(t for t in statistiques.tableaux if t.cle == "contrat").repartition.total
     donneurs = donneurs_du_bilan(periode)
 
-    premier = indicators.premier_du_mois(periode.debut)
-    dernier = indicators.premier_du_mois(min(periode.fin, arrete))
-    graphique = ""
-    if dernier >= premier:
-        nombre = min((dernier.year - premier.year) * 12 + dernier.month - premier.month + 1, 24)
-        mois = indicators.heures_par_mois(dernier, nombre)
-        graphique = graphiques.histogramme_mensuel(
-            "heures-mensuelles",
-            f"Heures d'insertion réalisées par mois sur le territoire, de {graphiques.mois_abrege(mois[0].mois)} "
-            f"à {graphiques.mois_abrege(mois[-1].mois)}",
-            [(m.mois, m.heures) for m in mois],
-        )
+    graphique, _ = commun.histogramme_des_mois(
+        "heures-mensuelles",
+        "Heures d'insertion réalisées par mois sur le territoire",
+        periode.debut,
+        min(periode.fin, arrete),
+    )
     return ContenuBilanTerritorial(
         periode=periode,
         arrete_au=arrete,

@@ -14,6 +14,9 @@ from marches.models import StatutMarche
 from reporting import confidentialite, graphiques, indicators
 from reporting.confidentialite import StatistiquesProtegees, Tableau
 
+# Past two years a bar per month is unreadable on A4: the charts keep the period's last 24 months.
+MOIS_MAX_GRAPHIQUE = 24
+
 
 def aujourd_hui() -> dt.date:
     """The day a document is produced, which figures of a period under way are judged on."""
@@ -27,9 +30,22 @@ def nombre_de_mois(debut: dt.date, fin: dt.date) -> int:
 
 def graphique_mensuel(identifiant: str, titre: str, debut: dt.date, fin: dt.date, **portee) -> dict:
     """The hours of each month of [debut, fin] (at most 24, the last ones), as an SVG chart and its figures."""
-    mois = indicators.heures_par_mois(fin, min(24, max(1, nombre_de_mois(debut, fin))), **portee)
+    mois = indicators.heures_par_mois(fin, min(MOIS_MAX_GRAPHIQUE, max(1, nombre_de_mois(debut, fin))), **portee)
     svg: SafeString = graphiques.histogramme_mensuel(identifiant, titre, [(m.mois, m.heures) for m in mois])
     return {"svg": svg, "mois": mois, "titre": titre}
+
+
+def histogramme_des_mois(
+    identifiant: str, intitule: str, debut: dt.date, fin: dt.date, **portee
+) -> tuple[str, list[indicators.Mois]]:
+    """The chart of the hours of each month from ``debut``'s to ``fin``'s (at most the last 24) and its months,
+    titled « intitulé, de <mois> à <mois> »; ("", []) when ``fin`` comes before ``debut``."""
+    premier, dernier = indicators.premier_du_mois(debut), indicators.premier_du_mois(fin)
+    if dernier < premier:
+        return "", []
+    mois = indicators.heures_par_mois(dernier, min(MOIS_MAX_GRAPHIQUE, nombre_de_mois(premier, dernier)), **portee)
+    titre = f"{intitule}, de {graphiques.mois_abrege(mois[0].mois)} à {graphiques.mois_abrege(mois[-1].mois)}"
+    return graphiques.histogramme_mensuel(identifiant, titre, [(m.mois, m.heures) for m in mois]), mois
 
 
 def tableau_qpv(debut: dt.date, fin: dt.date, statistiques: StatistiquesProtegees, **portee) -> Tableau | None:

@@ -30,15 +30,14 @@ from django.utils.formats import number_format
 from clauses import objectif
 from clauses.models import Placement
 from marches.models import Marche, StatutMarche
-from reporting import confidentialite, graphiques, indicators
+from reporting import confidentialite, indicators
 from reporting.documents import Document
+from reporting.documents.commun import histogramme_des_mois
 from reporting.documents.rendu import nom_de_fichier, rendre_pdf
 from reporting.indicators import Part, Periode
 from reporting.models import Rapport
 
 GABARIT = "reporting/pdf/rapport_marche.html"
-# Past two years a bar per month is unreadable on A4: the chart keeps the period's last 24 months.
-MOIS_MAX_GRAPHIQUE = 24
 ZERO = Decimal(0)
 
 
@@ -200,21 +199,13 @@ def contenu(
     # The chart stops at the last complete month: the month under way has rarely any hours yet, and a bar
     # at zero would read as a collapse.
     arrete = objectif.date_d_arrete(jour)
-    dernier_mois = indicators.premier_du_mois(min(periode.fin, arrete))
-    premier_mois = indicators.premier_du_mois(periode.debut)
-    mois = []
-    if dernier_mois >= premier_mois:
-        nombre = (dernier_mois.year - premier_mois.year) * 12 + dernier_mois.month - premier_mois.month + 1
-        nombre = min(nombre, MOIS_MAX_GRAPHIQUE)
-        mois = indicators.heures_par_mois(dernier_mois, nombre, marche=marche)
-    graphique = ""
-    if mois:
-        graphique = graphiques.histogramme_mensuel(
-            "heures-mensuelles",
-            f"Heures d'insertion réalisées par mois, de {graphiques.mois_abrege(mois[0].mois)} "
-            f"à {graphiques.mois_abrege(mois[-1].mois)}",
-            [(m.mois, m.heures) for m in mois],
-        )
+    graphique, mois = histogramme_des_mois(
+        "heures-mensuelles",
+        "Heures d'insertion réalisées par mois",
+        periode.debut,
+        min(periode.fin, arrete),
+        marche=marche,
+    )
     return ContenuRapportMarche(
         marche=marche,
         periode=periode,
