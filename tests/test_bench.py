@@ -9,6 +9,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
 
 from config.bench import PLANCHER
@@ -93,3 +94,17 @@ def test_bench_measures_both_sizes_from_end_to_end(tmp_path, capsys):
     assert '"sessions"' not in texte and "sessionid" not in texte
     affiche = capsys.readouterr().out
     assert "National / démo" in affiche and PLANCHER in affiche and str(fichier) in affiche
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--clients=abc"], "--clients"),
+        (["--clients=0"], "--clients"),
+        (["--jeux=partout"], "--jeux"),
+        (["--parties=tout"], "--parties"),
+    ],
+)
+def test_bad_arguments_get_a_french_message(arguments, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("bench", *arguments)

@@ -131,7 +131,10 @@ class Command(BaseCommand):
         self.stdout.write(f"\nRésultats : {chemin}")
 
     def configurer(self, options: dict) -> None:
-        self.niveaux = sorted({int(n) for n in str(options["clients"]).split(",") if n.strip()})
+        try:
+            self.niveaux = sorted({int(n) for n in str(options["clients"]).split(",") if n.strip()})
+        except ValueError:
+            self.niveaux = []
         self.jeux = [j.strip() for j in options["jeux"].split(",") if j.strip()]
         self.parties = {p.strip() for p in options["parties"].split(",") if p.strip()}
         if not self.niveaux or self.niveaux[0] < 1:
