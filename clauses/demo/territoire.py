@@ -792,7 +792,7 @@ class _Demo:
                     debut=lot.date_debut,
                     fin=lot.date_fin,
                     metier=metier,
-                    facteur=self.rng.uniform(0.45, 0.55) if en_retard else self.rng.uniform(1.0, 1.4),
+                    facteur=self.rng.uniform(0.3, 0.4) if en_retard else self.rng.uniform(1.0, 1.4),
                     silence=index in spec.silence and role == RoleAttributaire.TITULAIRE,
                     qpv=spec.qpv,
                     modalite_imposee=modalite,
