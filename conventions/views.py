@@ -495,6 +495,25 @@ class InvitationAcceptation(View):
 # --- Conventions ------------------------------------------------------------------------------------------------
 
 
+def _filtrer_par_etat(queryset, etat: str, jour: dt.date):
+    """The conventions in ``etat`` on ``jour``, as a queryset. Unsigned or not yet in effect is « en projet »; a
+    signed convention in effect and never denounced is « en vigueur »: the database decides both. Only the
+    denounced ones (dénoncée, terminée or still in force until their end) go through the calendar in Python,
+    a few among thousands."""
+    signees = queryset.filter(date_signature__isnull=False, date_effet__lte=jour)
+    if etat == EtatConvention.EN_PROJET:
+        return queryset.exclude(pk__in=signees.values("pk"))
+    denoncees = (
+        signees.filter(date_denonciation__isnull=False)
+        .select_related(None)
+        .only("pk", "date_signature", "date_effet", "date_denonciation", "duree_mois", "preavis_mois")
+    )
+    retenues = Q(pk__in=[c.pk for c in denoncees if c.etat(jour) == etat])
+    if etat == EtatConvention.EN_VIGUEUR:
+        retenues |= Q(pk__in=signees.filter(date_denonciation__isnull=True).values("pk"))
+    return queryset.filter(retenues)
+
+
 class ConventionListe(VueListe):
     model = Convention
     template_name = "conventions/convention_list.html"
@@ -528,14 +547,14 @@ class ConventionListe(VueListe):
         # list. A territory has at most a few thousand conventions, which keeps this possible; revisit if that changes.
         filtres = self.filterset.filtres_calcules()
         tri = self.tri_courant()
-        if not filtres["etat"] and filtres["preavis"] is None and tri.lstrip("-") != "date_limite":
-            return queryset
         jour = timezone.localdate()
+        if filtres["etat"]:
+            queryset = _filtrer_par_etat(queryset, filtres["etat"], jour)
+        if filtres["preavis"] is None and tri.lstrip("-") != "date_limite":
+            return queryset
         conventions = list(queryset)
         for convention in conventions:
             convention.situation = situation(convention, jour)
-        if filtres["etat"]:
-            conventions = [c for c in conventions if c.situation.etat == filtres["etat"]]
         if filtres["preavis"] is not None:
             conventions = [c for c in conventions if c.situation.preavis_proche == filtres["preavis"]]
         if tri.lstrip("-") == "date_limite":
