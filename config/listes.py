@@ -14,16 +14,20 @@ one grouped join rather than by a subquery per row.
 import html
 from collections.abc import Iterator
 from itertools import islice
+from urllib.parse import urlencode
 
 from django import forms
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
-from django.utils.html import conditional_escape
+from django.db.models import Q, QuerySet
+from django.http import QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.views.generic import ListView
 
 from config.export import Colonne, reponse_xlsx
-from config.permissions import FacilitateurRequisMixin
+from config.permissions import FacilitateurRequisMixin, facilitateur_requis
 
 TAILLE_PAGE = 50
 TAILLE_PAQUET_EXPORT = 2000
@@ -96,12 +100,137 @@ def _choix(champ: forms.BoundField):
     yield from champ.field.widget.choices
 
 
-def rendu_du_champ(champ: forms.BoundField) -> str:
+# --- Filters on a long list of objects ---------------------------------------------------------------------------
+#
+# Past OPTIONS_MAX choices (three thousand donneurs d'ordre, hundreds of facilitators or prescripteurs), a <select>
+# is no help to anyone and weighs on every page: the filter becomes a search field whose suggestions (htmx,
+# ``suggestions``) are links to the same list with the filter set. ``?donneur_d_ordre=<id>`` links keep working:
+# the chosen value is shown, kept in a hidden field and can be removed.
+
+OPTIONS_MAX = 100
+SUGGESTIONS_MAX = 10
+# Fields searched for each model's suggestions, by model label.
+RECHERCHE_DES_CHOIX = {
+    "conventions.DonneurDOrdre": ("nom",),
+    "entreprises.Operateur": ("nom",),
+    "conventions.User": ("first_name", "last_name", "email"),
+}
+# The list pages' FilterSets, by dotted path, for the suggestions view (filled by VueListe's subclasses).
+FILTRES_DES_LISTES: dict[str, type] = {}
+
+
+def _chemin(classe: type) -> str:
+    return f"{classe.__module__}.{classe.__qualname__}"
+
+
+def _choix_limites(field: forms.ModelChoiceField) -> list | None:
+    """The field's choices as (value, label) when there are at most OPTIONS_MAX, read in one query; else None."""
+    libelle = LIBELLES_DES_CHOIX.get(field.queryset.model._meta.label)
+    if libelle and type(field).label_from_instance is forms.ModelChoiceField.label_from_instance:
+        lignes = list(field.queryset.values_list("pk", libelle)[: OPTIONS_MAX + 1])
+    else:
+        lignes = [(objet.pk, field.label_from_instance(objet)) for objet in field.queryset[: OPTIONS_MAX + 1]]
+    if len(lignes) > OPTIONS_MAX:
+        return None
+    return ([("", field.empty_label)] if field.empty_label is not None else []) + lignes
+
+
+def _cherchable(champ: forms.BoundField) -> bool:
+    field = champ.field
+    return (
+        isinstance(field, forms.ModelChoiceField)
+        and not isinstance(field, forms.ModelMultipleChoiceField)
+        and field.queryset.model._meta.label in RECHERCHE_DES_CHOIX
+        and field.to_field_name is None
+    )
+
+
+def rendu_du_filtre(champ: forms.BoundField, filtre: type, params: QueryDict) -> str:
+    """A filter field of a list page: its select, or past OPTIONS_MAX choices, a search field with suggestions.
+
+    ``filtre``: the list's FilterSet class; ``params``: the list's query string without its page."""
+    if not _cherchable(champ):
+        return rendu_du_champ(champ)
+    choix = _choix_limites(champ.field)
+    if choix is not None:
+        return rendu_du_champ(champ, choix)
+    nom = champ.html_name
+    choisi = champ.form.cleaned_data.get(champ.name) if champ.form.is_bound and champ.form.is_valid() else None
+    sans_ce_filtre = params.copy()
+    sans_ce_filtre.pop(nom, None)
+    sans_ce_filtre.pop(f"recherche_{nom}", None)
+    suggestions = (
+        reverse("suggestions_de_filtre")
+        + "?"
+        + urlencode({"filtre": _chemin(filtre), "champ": nom, "liste": sans_ce_filtre.urlencode()})
+    )
+    choix_actuel = ""
+    if choisi is not None:
+        choix_actuel = format_html(
+            '<input type="hidden" name="{nom}" value="{pk}"><p class="small mb-1 filtre-choisi"><strong>{libelle}'
+            '</strong> <a href="?{sans}" class="ms-1">Retirer<span class="visually-hidden"> le filtre {label}</span>'
+            "</a></p>",
+            nom=nom,
+            pk=choisi.pk,
+            libelle=champ.field.label_from_instance(choisi),
+            sans=sans_ce_filtre.urlencode(),
+            label=champ.label,
+        )
+    return format_html(
+        '{choix_actuel}<input type="search" name="recherche_{nom}" id="{id}" class="form-control form-control-sm" '
+        'placeholder="{indication}" autocomplete="off" aria-describedby="aide_{nom}" '
+        'aria-controls="suggestions_{nom}" hx-get="{url}" hx-trigger="input changed delay:250ms, search" '
+        'hx-target="#suggestions_{nom}" '
+        'hx-sync="this:replace"><div id="aide_{nom}" class="visually-hidden">Tapez au moins deux lettres : les '
+        "suggestions, des liens vers la liste filtrée, s'affichent sous le champ.</div>"
+        '<div id="suggestions_{nom}" class="suggestions-filtre" aria-live="polite"></div>',
+        choix_actuel=choix_actuel,
+        nom=nom,
+        id=champ.auto_id,
+        indication="Changer…" if choisi is not None else "Tapez quelques lettres…",
+        url=suggestions,
+    )
+
+
+@facilitateur_requis
+def suggestions(request):
+    """The choices of a list's filter matching what was typed, as links to the list with that filter set (nothing
+    for an unknown list or field)."""
+    filtre = FILTRES_DES_LISTES.get(request.GET.get("filtre", ""))
+    nom = request.GET.get("champ", "")
+    champ = filtre(queryset=filtre._meta.model.objects.none()).form.fields.get(nom) if filtre else None
+    texte = " ".join(request.GET.get(f"recherche_{nom}", "").split())
+    objets = []
+    if (
+        champ is not None
+        and isinstance(champ, forms.ModelChoiceField)
+        and champ.queryset.model._meta.label in RECHERCHE_DES_CHOIX
+        and len(texte) >= 2
+    ):
+        condition = Q()
+        for champ_texte in RECHERCHE_DES_CHOIX[champ.queryset.model._meta.label]:
+            condition |= Q(**{f"{champ_texte}__icontains": texte})
+        objets = list(champ.queryset.filter(condition)[: SUGGESTIONS_MAX + 1])
+    params = QueryDict(request.GET.get("liste", ""), mutable=True)
+    params.pop("page", None)
+    lignes = []
+    for objet in objets[:SUGGESTIONS_MAX]:
+        params[nom] = str(objet.pk)
+        lignes.append((champ.label_from_instance(objet), params.urlencode()))
+    return render(
+        request,
+        "includes/suggestions_filtre.html",
+        {"texte": texte, "lignes": lignes, "davantage": len(objets) > SUGGESTIONS_MAX},
+    )
+
+
+def rendu_du_champ(champ: forms.BoundField, choix: list | None = None) -> str:
     """The HTML of a filter field, as ``{{ champ }}`` renders it.
 
     A select of a few thousand donneurs d'ordre takes Django's template-based widget rendering some
     hundreds of milliseconds (one template include per option); a plain <select> is written here with
-    the same markup, character for character. Other widgets go through Django.
+    the same markup, character for character. Other widgets go through Django. ``choix``: the choices when the
+    caller has read them already.
     """
     widget = champ.field.widget
     if (
@@ -115,11 +244,12 @@ def rendu_du_champ(champ: forms.BoundField) -> str:
     if champ.auto_id and "id" not in widget.attrs:
         attrs.setdefault("id", champ.auto_id)
     valeurs = widget.format_value(champ.value())
+    choix = _choix(champ) if choix is None else choix
     morceaux = [
         f'<select name="{conditional_escape(champ.html_name)}"{_attributs(widget.build_attrs(widget.attrs, attrs))}>'
     ]
     deja_choisi = False
-    for valeur, libelle in _choix(champ):
+    for valeur, libelle in choix:
         valeur = "" if valeur is None else valeur
         if isinstance(libelle, (list, tuple)):
             groupe, options = valeur, libelle
@@ -152,6 +282,11 @@ class VueListe(FacilitateurRequisMixin, ListView):
     titre: str = ""
     paginate_by = TAILLE_PAGE
     paginator_class = PaginateurParIds
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.filterset_class is not None:
+            FILTRES_DES_LISTES[_chemin(cls.filterset_class)] = cls.filterset_class
 
     def get_filterset(self, queryset):
         if self.filterset_class is None:
@@ -226,12 +361,16 @@ class VueListe(FacilitateurRequisMixin, ListView):
         params = self.request.GET.copy()
         params.pop("page", None)
         params.pop("format", None)
+        for nom in [nom for nom in params if nom.startswith("recherche_")]:
+            params.pop(nom)  # the text typed in a filter's search field, not a filter
         sans_tri = params.copy()
         sans_tri.pop("tri", None)
         context.update(
             titre=self.titre,
             filterset=self.filterset,
-            champs_filtres=[(champ, rendu_du_champ(champ)) for champ in self.filterset.form]
+            champs_filtres=[
+                (champ, rendu_du_filtre(champ, self.filterset_class, params)) for champ in self.filterset.form
+            ]
             if self.filterset is not None
             else [],
             tri=self.tri_courant(),

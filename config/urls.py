@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
+from config.listes import suggestions
 from config.sante import sante
 from config.securite import ReinitialisationConfirmee
 from conventions.forms import ReinitialisationMotDePasseForm
@@ -48,6 +49,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("sante/", sante, name="sante"),
+    path("listes/suggestions/", suggestions, name="suggestions_de_filtre"),
     path("admin/", admin.site.urls),
 ]
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import Count, Q
+from django.http import QueryDict
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -85,6 +86,8 @@ def test_filter_selects_are_written_as_django_renders_them(classe, facilitateur)
         filtre.is_valid()
         for champ in filtre.form:
             assert rendu_du_champ(champ) == str(champ), champ.name
+            # Below OPTIONS_MAX choices, the list page shows the same select.
+            assert listes.rendu_du_filtre(champ, classe, QueryDict()) == str(champ), champ.name
 
 
 def test_a_donneur_d_ordre_is_shown_by_its_name():
@@ -202,3 +205,70 @@ def test_export_is_streamed_by_batches_in_the_list_order(client_facilitateur, pa
     assert debut.value == dt.datetime.combine(placements[0].date_debut, dt.time()) and debut.is_date
     assert debut.number_format == "yyyy-mm-dd"
     assert [ligne[16].value for ligne in lignes[1:]] == [float(p.total_heures) for p in placements]
+
+
+# --- Past OPTIONS_MAX choices, a search field ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def longue_liste(monkeypatch):
+    monkeypatch.setattr(listes, "OPTIONS_MAX", 3)
+    donneurs = [DonneurDOrdreFactory(nom=nom) for nom in ("Ville d'Arles", "Arles Habitat", "Tarascon", "Boulbon")]
+    for donneur in donneurs:
+        MarcheFactory(donneur_d_ordre=donneur, objet=f"Marché de {donneur.nom}")
+    return donneurs
+
+
+def test_a_long_filter_becomes_a_search_field(client_facilitateur, longue_liste):
+    contenu = client_facilitateur.get(reverse("marches:marches"), {"statut": "en_execution"}).content.decode()
+    assert 'name="recherche_donneur_d_ordre" id="id_donneur_d_ordre"' in contenu
+    assert '<label class="form-label small mb-1" for="id_donneur_d_ordre">Donneur d&#x27;ordre</label>' in contenu
+    assert "Boulbon" not in contenu.split("<table")[0]  # no option list in the filters
+    assert 'name="statut"' in contenu and '<option value="en_execution" selected>' in contenu
+
+
+def test_a_link_to_the_list_filtered_on_a_long_filter_still_works(client_facilitateur, longue_liste):
+    arles = longue_liste[0]
+    reponse = client_facilitateur.get(reverse("marches:marches"), {"donneur_d_ordre": arles.pk, "tri": "objet"})
+    assert [m.donneur_d_ordre for m in reponse.context["object_list"]] == [arles]
+    contenu = reponse.content.decode()
+    assert f'<input type="hidden" name="donneur_d_ordre" value="{arles.pk}">' in contenu
+    assert "<strong>Ville d&#x27;Arles</strong>" in contenu
+    assert '<a href="?tri=objet" class="ms-1">Retirer' in contenu
+
+
+def test_suggestions_are_links_to_the_list_with_the_filter(client_facilitateur, longue_liste):
+    arles, arles_habitat = longue_liste[:2]
+    url = reverse("suggestions_de_filtre")
+    params = {
+        "filtre": "marches.filters.MarcheFilter",
+        "champ": "donneur_d_ordre",
+        "liste": "statut=en_execution&page=3&donneur_d_ordre=999",
+        "recherche_donneur_d_ordre": "  arl ",
+    }
+    contenu = client_facilitateur.get(url, params).content.decode()
+    assert f'href="?statut=en_execution&amp;donneur_d_ordre={arles.pk}">Ville d&#x27;Arles</a>' in contenu
+    assert f'href="?statut=en_execution&amp;donneur_d_ordre={arles_habitat.pk}">Arles Habitat</a>' in contenu
+    assert "Tarascon" not in contenu
+    assert (
+        "Aucun résultat pour « zzz »"
+        in client_facilitateur.get(url, {**params, "recherche_donneur_d_ordre": "zzz"}).content.decode()
+    )
+    assert (
+        "au moins deux lettres"
+        in client_facilitateur.get(url, {**params, "recherche_donneur_d_ordre": "a"}).content.decode()
+    )
+    for inconnu in ({"filtre": "os.path"}, {"champ": "objet"}, {"champ": "statut"}):
+        assert "<a " not in client_facilitateur.get(url, {**params, **inconnu}).content.decode()
+
+
+def test_suggestions_of_facilitators_search_names_and_emails(client_facilitateur, facilitateur, monkeypatch):
+    from conventions.factories import FacilitateurFactory
+
+    autre = FacilitateurFactory(first_name="Thomas", last_name="Roux", email="t.roux@agglo.fr")
+    params = {"filtre": "marches.filters.MarcheFilter", "champ": "facilitateur", "liste": ""}
+    for texte in ("roux", "agglo"):
+        contenu = client_facilitateur.get(
+            reverse("suggestions_de_filtre"), {**params, "recherche_facilitateur": texte}
+        ).content.decode()
+        assert f'href="?facilitateur={autre.pk}">Thomas Roux</a>' in contenu

@@ -223,6 +223,7 @@ MATRICE = {
     "password_reset_confirm": (PUBLIC, lambda m: ["MQ", "lien-perime"]),
     "password_reset_complete": (PUBLIC, None),
     "sante": (PUBLIC, None),
+    "suggestions_de_filtre": (TABLEAU, None),
     # Annual bilans, the facilitator's side.
     "reporting:bilans": (TABLEAU, _pk("convention")),
     "reporting:bilan_edition": (TABLEAU, lambda m: [m.convention.pk, 1]),

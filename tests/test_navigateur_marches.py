@@ -100,3 +100,30 @@ def test_a_new_marche_from_feasibility_to_the_drafted_clause(page, live_server, 
     page.goto(f"{live_server.url}/marches/{marche.pk}/")
     expect(page.locator("tbody").get_by_role("cell", name="490 h")).to_be_visible()
     capture(page, "fiche")
+
+
+def test_a_long_donneur_filter_is_searched_then_removed(page, live_server, facilitateur, monkeypatch):
+    from config import listes
+    from marches.factories import MarcheFactory
+
+    monkeypatch.setattr(listes, "OPTIONS_MAX", 2)
+    for nom in ("Ville d'Arles", "Tarascon", "Boulbon"):
+        MarcheFactory(donneur_d_ordre=DonneurDOrdreFactory(nom=nom), objet=f"Voirie de {nom}")
+    se_connecter(page, live_server.url, facilitateur.email, MOT_DE_PASSE)
+    page.goto(f"{live_server.url}/marches/")
+    expect(page.get_by_text("3 résultats")).to_be_visible()
+
+    page.get_by_label("Donneur d'ordre").press_sequentially("tara", delay=30)
+    page.locator("#suggestions_donneur_d_ordre").get_by_role("link", name="Tarascon").click()
+    expect(page.get_by_text("1 résultat", exact=True)).to_be_visible()
+    expect(page.get_by_role("cell", name="Voirie de Tarascon")).to_be_visible()
+    capture(page, "filtre-cherchable")
+    assert violations_accessibilite(page) == []
+
+    # The filter stays when another is added, then goes.
+    page.get_by_label("Statut").select_option(label="En exécution")
+    page.get_by_role("button", name="Filtrer").click()
+    expect(page.get_by_text("1 résultat", exact=True)).to_be_visible()
+    page.get_by_role("link", name="Retirer le filtre Donneur d'ordre").click()
+    expect(page.get_by_text("3 résultats")).to_be_visible()
+    assert "statut=en_execution" in page.url
