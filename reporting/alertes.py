@@ -271,13 +271,21 @@ WITH lots AS (
     WHERE m.statut IN %(statuts)s AND l.date_debut <= %(debut_au_plus_tard)s AND l.date_fin IS NOT NULL
       AND COALESCE(c.heures_forcees, c.heures_calculees) > 0
 ),
-realisees AS (
+-- A lot's hours to date: its running total (reporting_cumullot, kept by triggers) less the few hours already
+-- entered for months after today.
+apres AS (
     SELECT a.lot_id, SUM(h.heures) AS heures
-    FROM marches_attribution a
-    JOIN clauses_placement p ON p.attribution_id = a.id
-    JOIN clauses_heuresmensuelles h ON h.placement_id = p.id
-    WHERE a.lot_id IN (SELECT id FROM lots) AND h.mois <= %(jour)s
+    FROM clauses_heuresmensuelles h
+    JOIN clauses_placement p ON p.id = h.placement_id
+    JOIN marches_attribution a ON a.id = p.attribution_id
+    WHERE h.mois > %(jour)s
     GROUP BY a.lot_id
+),
+realisees AS (
+    SELECT c.lot_id, c.heures - COALESCE(x.heures, 0) AS heures
+    FROM reporting_cumullot c
+    LEFT JOIN apres x ON x.lot_id = c.lot_id
+    WHERE c.lot_id IN (SELECT id FROM lots)
 ),
 en_cours AS (
     SELECT id, cible, e, t, MOD(200 * cible * e, 2 * t) = t AS ex_aequo FROM lots WHERE e > 0 AND e < t

@@ -72,6 +72,7 @@ from marches.models import (
     RoleAttributaire,
     StatutMarche,
 )
+from reporting import agregats
 
 ZERO = Decimal("0")
 DEUX_DECIMALES = Decimal("0.01")
@@ -156,6 +157,10 @@ def _decimal(valeur) -> Decimal:
 
 
 def heures_realisees(debut: dt.date, fin: dt.date, **portee) -> Decimal:
+    _verifier(portee)
+    cumul = agregats.heures(debut, fin, portee)
+    if cumul is not None:
+        return cumul
     return _heures(debut, fin, portee).aggregate(total=Coalesce(Sum("heures"), ZERO))["total"]
 
 
@@ -191,6 +196,10 @@ class Synthese:
 
 
 def synthese_heures(debut: dt.date, fin: dt.date, **portee) -> Synthese:
+    _verifier(portee)
+    cumuls = agregats.synthese(debut, fin, portee)
+    if cumuls is not None:
+        return Synthese(*cumuls)
     resultat = _heures(debut, fin, portee).aggregate(
         total=Coalesce(Sum("heures"), ZERO),
         nb_personnes=Count("placement__participant", distinct=True, filter=Q(heures__gt=0)),
@@ -356,6 +365,12 @@ def repartition_par(
     ``champ`` is a lookup from HeuresMensuelles (``"placement__modalite"``, ``"placement__type_contrat"``…).
     Rows come largest first; ``libelles`` turns codes into labels.
     """
+    libelles = libelles or {}
+    if mesure == "heures" and champ == "placement__modalite":
+        _verifier(portee)
+        lignes = agregats.heures_par_modalite(debut, fin, portee)
+        if lignes is not None:
+            return _avec_parts([(code, libelles.get(code, code), valeur) for code, valeur in lignes])
     if mesure == "heures":
         agregat = Coalesce(Sum("heures"), ZERO)
     elif mesure == "personnes":
@@ -369,7 +384,6 @@ def repartition_par(
         .filter(valeur__gt=0)
         .order_by("-valeur", champ)
     )
-    libelles = libelles or {}
     return _avec_parts([(str(r[champ]), libelles.get(r[champ], str(r[champ])), r["valeur"]) for r in lignes])
 
 
@@ -471,6 +485,10 @@ class Population:
 def population_en_parcours(debut: dt.date, fin: dt.date, **portee) -> Population:
     """``personnes_en_parcours`` as ids, with ``synthese_heures`` of the same period and scope (one query)."""
     _verifier(portee)
+    cumuls = agregats.population(debut, fin, portee)
+    if cumuls is not None:
+        participants, chiffres = cumuls
+        return Population(participants, Synthese(*chiffres))
     if all(valeur is None for valeur in portee.values()):
         # No walk to spare over the whole territory: the hours of the period are read directly.
         participants = _heures(debut, fin, portee).filter(heures__gt=0).values("placement__participant")
@@ -495,6 +513,10 @@ def population_en_parcours(debut: dt.date, fin: dt.date, **portee) -> Population
 
 
 def _personnes_en_parcours(debut: dt.date, fin: dt.date, portee: dict) -> QuerySet:
+    _verifier(portee)
+    participants = agregats.participants(debut, fin, portee)
+    if participants is not None:
+        return Participant.objects.filter(pk__in=participants).order_by()
     # IN (the participants of the period's hours) rather than EXISTS per participant: the planner builds the
     # set once from the hours of the period and joins it, instead of probing the hours for each participant.
     participants = _heures(debut, fin, portee).filter(heures__gt=0).values("placement__participant")
@@ -707,10 +729,16 @@ def heures_par_mois(dernier_mois: dt.date, nombre: int = 12, **portee) -> list[M
     hours at zero."""
     fin = premier_du_mois(dernier_mois)
     debut = add_months(fin, -(nombre - 1))
-    totaux = {
-        ligne["mois"]: ligne["total"]
-        for ligne in _heures(debut, fin, portee).values("mois").annotate(total=Sum("heures")).order_by("mois")
-    }
+    _verifier(portee)
+    totaux = agregats.heures_par_mois(debut, fin, portee)
+    totaux = (
+        totaux
+        if totaux is not None
+        else {
+            ligne["mois"]: ligne["total"]
+            for ligne in _heures(debut, fin, portee).values("mois").annotate(total=Sum("heures")).order_by("mois")
+        }
+    )
     return [Mois(m, totaux.get(m, ZERO)) for m in (add_months(debut, i) for i in range(nombre))]
 
 

@@ -313,3 +313,143 @@ class BilanAnnuel(models.Model):
     @property
     def est_transmis(self) -> bool:
         return self.transmis_le is not None
+
+
+# --- Running totals of the hours, kept by PostgreSQL --------------------------------------------------
+#
+# The territory's figures (hours of a year, people in placement, hours by month and modality, a lot's hours
+# to date) read these tables instead of walking ten years of monthly hours through placements, attributions,
+# lots and marchés. On PostgreSQL, triggers written in migration 0005 keep them exact in the same transaction
+# as every write: the hours themselves (any statement: a grid, an import, the admin, a deletion), and the
+# links they are counted under (a placement moved to another attribution or person or modality, an
+# attribution to another lot, a lot to another marché, a marché to another donneur d'ordre). Nothing in
+# Python writes them; ``reporting.agregats`` reads them and, on SQLite (the embedded set-up, small volumes),
+# the figures are computed from the hours as before. The references carry no database constraint: a row
+# here must never stop the deletion of what it counts (the triggers have already taken its hours away).
+
+
+class CumulMensuel(models.Model):
+    """The hours of one month, for one donneur d'ordre and one recruitment modality."""
+
+    donneur_d_ordre = models.ForeignKey(
+        DonneurDOrdre, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    mois = models.DateField("mois")
+    modalite = models.CharField("modalité", max_length=25)
+    heures = models.DecimalField("heures", max_digits=14, decimal_places=2)
+    lignes = models.IntegerField("lignes d'heures")
+
+    class Meta:
+        verbose_name = "cumul mensuel des heures"
+        verbose_name_plural = "cumuls mensuels des heures"
+        constraints = [
+            models.UniqueConstraint(fields=["donneur_d_ordre", "mois", "modalite"], name="cumul_mensuel_unique")
+        ]
+        indexes = [models.Index(fields=["lignes"], condition=Q(lignes=0), name="cumul_mensuel_vide_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.mois:%m/%Y} {self.modalite} : {self.heures} h"
+
+
+class PresenceMensuelle(models.Model):
+    """A person with hours in a month on one marché of one donneur d'ordre (``lignes_positives``: rows > 0 h)."""
+
+    donneur_d_ordre = models.ForeignKey(
+        DonneurDOrdre, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    mois = models.DateField("mois")
+    marche = models.ForeignKey(Marche, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    participant = models.ForeignKey(
+        "clauses.Participant", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    lignes_positives = models.IntegerField("lignes d'heures positives")
+
+    class Meta:
+        verbose_name = "présence mensuelle"
+        verbose_name_plural = "présences mensuelles"
+        constraints = [
+            # Its index answers a donneur d'ordre's months alone (every column is in the key).
+            models.UniqueConstraint(
+                fields=["donneur_d_ordre", "mois", "marche", "participant"], name="presence_mensuelle_unique"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["lignes_positives"], condition=Q(lignes_positives=0), name="presence_mensuelle_vide_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mois:%m/%Y} : participant {self.participant_id}, marché {self.marche_id}"
+
+
+class CumulTerritoire(models.Model):
+    """The hours of one month for the whole territory, by recruitment modality (``CumulMensuel`` summed)."""
+
+    mois = models.DateField("mois")
+    modalite = models.CharField("modalité", max_length=25)
+    heures = models.DecimalField("heures", max_digits=14, decimal_places=2)
+    lignes = models.IntegerField("lignes d'heures")
+
+    class Meta:
+        verbose_name = "cumul mensuel du territoire"
+        verbose_name_plural = "cumuls mensuels du territoire"
+        constraints = [models.UniqueConstraint(fields=["mois", "modalite"], name="cumul_territoire_unique")]
+        indexes = [models.Index(fields=["lignes"], condition=Q(lignes=0), name="cumul_territoire_vide_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.mois:%m/%Y} {self.modalite} : {self.heures} h"
+
+
+class PersonneAnnuelle(models.Model):
+    """A person with hours in a year, anywhere in the territory (``PresenceMensuelle`` by year, without marché)."""
+
+    annee = models.PositiveSmallIntegerField("année")
+    participant = models.ForeignKey(
+        "clauses.Participant", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    mois_positifs = models.IntegerField("mois avec des heures")
+
+    class Meta:
+        verbose_name = "personne de l'année"
+        verbose_name_plural = "personnes de l'année"
+        constraints = [models.UniqueConstraint(fields=["annee", "participant"], name="personne_annuelle_unique")]
+        indexes = [models.Index(fields=["mois_positifs"], condition=Q(mois_positifs=0), name="personne_vide_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.annee} : participant {self.participant_id}"
+
+
+class MarcheAnnuel(models.Model):
+    """A marché with hours in a year."""
+
+    annee = models.PositiveSmallIntegerField("année")
+    marche = models.ForeignKey(Marche, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    mois_positifs = models.IntegerField("lignes d'heures positives")
+
+    class Meta:
+        verbose_name = "marché de l'année"
+        verbose_name_plural = "marchés de l'année"
+        constraints = [models.UniqueConstraint(fields=["annee", "marche"], name="marche_annuel_unique")]
+        indexes = [models.Index(fields=["mois_positifs"], condition=Q(mois_positifs=0), name="marche_annuel_vide_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.annee} : marché {self.marche_id}"
+
+
+class CumulLot(models.Model):
+    """All the hours recorded on one lot, whatever the month."""
+
+    lot = models.OneToOneField(
+        "marches.Lot", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", primary_key=True
+    )
+    heures = models.DecimalField("heures", max_digits=14, decimal_places=2)
+    lignes = models.IntegerField("lignes d'heures")
+
+    class Meta:
+        verbose_name = "cumul des heures d'un lot"
+        verbose_name_plural = "cumuls des heures des lots"
+        indexes = [models.Index(fields=["lignes"], condition=Q(lignes=0), name="cumul_lot_vide_idx")]
+
+    def __str__(self) -> str:
+        return f"lot {self.lot_id} : {self.heures} h"

@@ -74,8 +74,8 @@ def preparer(taille: str, echelle: float | None) -> dict:
     """Migrate, then load the dataset if the database holds none; the load is timed."""
     call_command("migrate", interactive=False, verbosity=0, stdout=sys.stderr)
     if DonneurDOrdre.objects.exists():
-        # A database filled by an earlier run, on a server whose autovacuum may be off: fresh statistics, as a
-        # production server's autovacuum keeps them.
+        # A database filled by an earlier run, on a server whose autovacuum may be off: fresh statistics and
+        # visibility map, as a production server's autovacuum keeps them.
         analyser_les_tables()
         return {"construit": False, "duree_s": None}
     debut = time.perf_counter()

@@ -1,0 +1,273 @@
+"""The territory's figures from the running totals of the hours (``reporting.models``: ``CumulMensuel`` and the
+tables beside it), kept exact by PostgreSQL triggers (migration ``reporting/0005``).
+
+Each reader answers ``None`` when the totals cannot answer exactly — another database than PostgreSQL (the
+embedded set-up, whose volumes are small), a scope finer than a donneur d'ordre, the whole territory's people
+over a period that is not a calendar year — and the caller then computes from the hours as before. ``ecarts``
+recomputes every total from the hours with the ORM and lists the differences: the tests call it after each kind
+of write, and ``manage.py verifier_cumuls`` on a live database.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import ExtractYear
+
+from clauses.models import HeuresMensuelles
+from conventions.models import Convention
+from reporting.models import (
+    CumulLot,
+    CumulMensuel,
+    CumulTerritoire,
+    MarcheAnnuel,
+    PersonneAnnuelle,
+    PresenceMensuelle,
+)
+
+ZERO = Decimal("0")
+
+
+def disponibles() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _cle_de_portee(portee: dict) -> tuple[str, int] | None:
+    """What the totals can be scoped by: ``("territoire", 0)``, ``("donneur", pk)`` or ``("convention", pk)``
+    (a convention's figures are its donneur d'ordre's, indicators.VERS_PORTEE); None when they cannot answer
+    (no triggers, or a scope finer than a donneur d'ordre)."""
+    if not disponibles():
+        return None
+    donnees = {cle: getattr(valeur, "pk", valeur) for cle, valeur in portee.items() if valeur is not None}
+    if not donnees:
+        return "territoire", 0
+    if len(donnees) != 1:
+        return None
+    ((cle, valeur),) = donnees.items()
+    return (cle, valeur) if cle in ("donneur", "convention") else None
+
+
+def _filtre_donneur(portee: dict) -> Q | None:
+    """The filter of ``portee`` on a total carrying the donneur d'ordre (``Q()`` for the territory), or None."""
+    cle = _cle_de_portee(portee)
+    if cle is None:
+        return None
+    return {
+        "territoire": Q(),
+        "donneur": Q(donneur_d_ordre=cle[1]),
+        "convention": Q(donneur_d_ordre__conventions=cle[1]),
+    }[cle[0]]
+
+
+def annee_entiere(debut: dt.date, fin: dt.date) -> int | None:
+    """The year when the period covers exactly its months (``indicators._heures`` reads whole months)."""
+    if (debut.month, debut.year) == (1, fin.year) and fin.month == 12:
+        return debut.year
+    return None
+
+
+def _mensuels(debut: dt.date, fin: dt.date, portee: dict) -> QuerySet | None:
+    filtre = _filtre_donneur(portee)
+    if filtre is None:
+        return None
+    table = CumulTerritoire.objects.all() if filtre == Q() else CumulMensuel.objects.filter(filtre)
+    return table.filter(mois__gte=debut.replace(day=1), mois__lte=fin)
+
+
+def heures(debut: dt.date, fin: dt.date, portee: dict) -> Decimal | None:
+    mensuels = _mensuels(debut, fin, portee)
+    if mensuels is None:
+        return None
+    return mensuels.aggregate(total=Sum("heures"))["total"] or ZERO
+
+
+def heures_par_mois(debut: dt.date, fin: dt.date, portee: dict) -> dict[dt.date, Decimal] | None:
+    mensuels = _mensuels(debut, fin, portee)
+    if mensuels is None:
+        return None
+    return {r["mois"]: r["total"] for r in mensuels.values("mois").annotate(total=Sum("heures")).order_by("mois")}
+
+
+def heures_par_modalite(debut: dt.date, fin: dt.date, portee: dict) -> list[tuple[str, Decimal]] | None:
+    """Hours by modality, largest first then by code, modalities without hours left out."""
+    mensuels = _mensuels(debut, fin, portee)
+    if mensuels is None:
+        return None
+    lignes = mensuels.values("modalite").annotate(total=Sum("heures")).filter(total__gt=0)
+    return [(r["modalite"], r["total"]) for r in lignes.order_by("-total", "modalite")]
+
+
+# --- People and marchés, with the hours: one query each ------------------------------------------------------
+
+TERRITOIRE = ("", [])
+
+
+def _portee_sql(portee: dict) -> tuple[str, list] | None:
+    """``_filtre_donneur`` as SQL on a total's ``donneur_d_ordre_id``: TERRITOIRE, (condition, params) or None."""
+    cle = _cle_de_portee(portee)
+    if cle is None:
+        return None
+    if cle[0] == "territoire":
+        return TERRITOIRE
+    if cle[0] == "donneur":
+        return "donneur_d_ordre_id = %s", [cle[1]]
+    return f"donneur_d_ordre_id = (SELECT donneur_d_ordre_id FROM {Convention._meta.db_table} WHERE id = %s)", [cle[1]]
+
+
+def _sql_synthese(debut: dt.date, fin: dt.date, portee: dict) -> tuple[str, list] | None:
+    """One row (heures, personnes, marches) of the period and scope. The territory's people and marchés are counted
+    by calendar year only (``PersonneAnnuelle``, ``MarcheAnnuel``); a donneur d'ordre's over any months."""
+    portee_sql = _portee_sql(portee)
+    if portee_sql is None:
+        return None
+    mois = [debut.replace(day=1), fin]
+    if portee_sql == TERRITOIRE:
+        annee = annee_entiere(debut, fin)
+        if annee is None:
+            return None
+        return (
+            f"SELECT (SELECT COALESCE(SUM(heures), 0) FROM {CumulTerritoire._meta.db_table} "
+            "WHERE mois BETWEEN %s AND %s) AS heures, "
+            f"(SELECT COUNT(*) FROM {PersonneAnnuelle._meta.db_table} WHERE annee = %s) AS personnes, "
+            f"(SELECT COUNT(*) FROM {MarcheAnnuel._meta.db_table} WHERE annee = %s) AS marches",
+            [*mois, annee, annee],
+        )
+    condition, params = portee_sql
+    return (
+        f"SELECT (SELECT COALESCE(SUM(heures), 0) FROM {CumulMensuel._meta.db_table} "
+        f"WHERE {condition} AND mois BETWEEN %s AND %s) AS heures, p.personnes, p.marches "
+        "FROM (SELECT COUNT(DISTINCT participant_id) AS personnes, COUNT(DISTINCT marche_id) AS marches "
+        f"FROM {PresenceMensuelle._meta.db_table} WHERE {condition} AND mois BETWEEN %s AND %s) AS p",
+        [*params, *mois, *params, *mois],
+    )
+
+
+def synthese(debut: dt.date, fin: dt.date, portee: dict) -> tuple[Decimal, int, int] | None:
+    """The hours, distinct people and distinct marchés with hours of the period (``indicators.synthese_heures``)."""
+    requete = _sql_synthese(debut, fin, portee)
+    if requete is None:
+        return None
+    with connection.cursor() as curseur:
+        curseur.execute(*requete)
+        return curseur.fetchone()
+
+
+def population(debut: dt.date, fin: dt.date, portee: dict) -> tuple[list[int] | QuerySet, tuple] | None:
+    """The people with hours in the period and ``synthese``, in one query: a donneur d'ordre's people as a sorted
+    list of ids (a few thousand at most, read once for the breakdowns that follow), the territory's as a
+    subquery (a list would hold most people)."""
+    requete = _sql_synthese(debut, fin, portee)
+    if requete is None:
+        return None
+    portee_sql = _portee_sql(portee)
+    if portee_sql == TERRITOIRE:
+        return PersonneAnnuelle.objects.filter(annee=annee_entiere(debut, fin)).values("participant"), synthese(
+            debut, fin, portee
+        )
+    sql, params = requete
+    condition, params_portee = portee_sql
+    with connection.cursor() as curseur:
+        curseur.execute(
+            f"SELECT s.heures, s.personnes, s.marches, x.participant_id FROM ({sql}) AS s "
+            f"LEFT JOIN (SELECT DISTINCT participant_id FROM {PresenceMensuelle._meta.db_table} "
+            f"WHERE {condition} AND mois BETWEEN %s AND %s) AS x ON true ORDER BY x.participant_id",
+            [*params, *params_portee, debut.replace(day=1), fin],
+        )
+        lignes = curseur.fetchall()
+    return [ligne[3] for ligne in lignes if ligne[3] is not None], lignes[0][:3]
+
+
+def participants(debut: dt.date, fin: dt.date, portee: dict) -> list[int] | QuerySet | None:
+    """The ids of the people with hours in the period (see ``population``), in one query."""
+    portee_sql = _portee_sql(portee)
+    if portee_sql is None:
+        return None
+    premier = debut.replace(day=1)
+    if portee_sql == TERRITOIRE:
+        annee = annee_entiere(debut, fin)
+        return PersonneAnnuelle.objects.filter(annee=annee).values("participant") if annee else None
+    condition, params = portee_sql
+    with connection.cursor() as curseur:
+        curseur.execute(
+            f"SELECT DISTINCT participant_id FROM {PresenceMensuelle._meta.db_table} "
+            f"WHERE {condition} AND mois BETWEEN %s AND %s ORDER BY participant_id",
+            [*params, premier, fin],
+        )
+        return [ligne[0] for ligne in curseur.fetchall()]
+
+
+# --- Check against the hours ---------------------------------------------------------------------------------
+
+_VERS_MARCHE = "placement__attribution__lot__marche"
+
+
+def _recalcules() -> dict[str, set]:
+    """Every total recomputed from the hours by the ORM, as sets of tuples (no triggers involved)."""
+    base = HeuresMensuelles.objects.order_by()
+    positives = base.filter(heures__gt=0).annotate(annee=ExtractYear("mois"))
+    par = {
+        "donneur_d_ordre": F(f"{_VERS_MARCHE}__donneur_d_ordre"),
+        "marche": F(_VERS_MARCHE),
+        "lot": F("placement__attribution__lot"),
+        "participant": F("placement__participant"),
+        "modalite": F("placement__modalite"),
+    }
+
+    def sommes(qs, *cles):
+        return {
+            (*(r[c] for c in cles), r["h"], r["n"])
+            for r in qs.values(*cles).annotate(h=Sum("heures"), n=Count("heures"))
+        }
+
+    def comptes(qs, *cles):
+        return {(*(r[c] for c in cles), r["n"]) for r in qs.values(*cles).annotate(n=Count("heures"))}
+
+    return {
+        "CumulMensuel": sommes(
+            base.annotate(**{k: par[k] for k in ("donneur_d_ordre", "modalite")}),
+            "donneur_d_ordre",
+            "mois",
+            "modalite",
+        ),
+        "CumulTerritoire": sommes(base.annotate(modalite=par["modalite"]), "mois", "modalite"),
+        "CumulLot": sommes(base.annotate(lot=par["lot"]), "lot"),
+        "PresenceMensuelle": comptes(
+            positives.annotate(**{k: par[k] for k in ("donneur_d_ordre", "marche", "participant")}),
+            "donneur_d_ordre",
+            "mois",
+            "marche",
+            "participant",
+        ),
+        "PersonneAnnuelle": comptes(positives.annotate(participant=par["participant"]), "annee", "participant"),
+        "MarcheAnnuel": comptes(positives.annotate(marche=par["marche"]), "annee", "marche"),
+    }
+
+
+def _tenus() -> dict[str, set]:
+    return {
+        "CumulMensuel": set(
+            CumulMensuel.objects.values_list("donneur_d_ordre", "mois", "modalite", "heures", "lignes")
+        ),
+        "CumulTerritoire": set(CumulTerritoire.objects.values_list("mois", "modalite", "heures", "lignes")),
+        "CumulLot": set(CumulLot.objects.values_list("lot", "heures", "lignes")),
+        "PresenceMensuelle": set(
+            PresenceMensuelle.objects.values_list(
+                "donneur_d_ordre", "mois", "marche", "participant", "lignes_positives"
+            )
+        ),
+        "PersonneAnnuelle": set(PersonneAnnuelle.objects.values_list("annee", "participant", "mois_positifs")),
+        "MarcheAnnuel": set(MarcheAnnuel.objects.values_list("annee", "marche", "mois_positifs")),
+    }
+
+
+def ecarts(limite: int = 20) -> dict[str, dict[str, list]]:
+    """The totals that differ from a recomputation from the hours: per table, the rows only in the table
+    (``en_trop``) and only in the recomputation (``manquantes``), at most ``limite`` of each. Empty when exact."""
+    recalcules, tenus = _recalcules(), _tenus()
+    resultat = {}
+    for table, attendus in recalcules.items():
+        en_trop, manquantes = tenus[table] - attendus, attendus - tenus[table]
+        if en_trop or manquantes:
+            resultat[table] = {"en_trop": sorted(en_trop)[:limite], "manquantes": sorted(manquantes)[:limite]}
+    return resultat
