@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.utils.dateformat import format as format_date
+from django.utils.formats import number_format
 
 
 def date_longue(jour: dt.date | None) -> str:
@@ -10,3 +11,8 @@ def date_longue(jour: dt.date | None) -> str:
     if not jour:
         return "—"
     return f"{'1er' if jour.day == 1 else jour.day} {format_date(jour, 'F Y')}"
+
+
+def nombre(valeur: int) -> str:
+    """An integer with French digit grouping: 250000 → « 250 000 »."""
+    return number_format(valeur, 0, force_grouping=True)

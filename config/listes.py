@@ -17,16 +17,19 @@ from itertools import islice
 from urllib.parse import urlencode
 
 from django import forms
+from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.views.generic import ListView
 
+from config import exports_longs
 from config.export import Colonne, reponse_xlsx
+from config.formats import nombre
 from config.permissions import FacilitateurRequisMixin, facilitateur_requis
 
 TAILLE_PAGE = 50
@@ -115,8 +118,10 @@ RECHERCHE_DES_CHOIX = {
     "entreprises.Operateur": ("nom",),
     "conventions.User": ("first_name", "last_name", "email"),
 }
-# The list pages' FilterSets, by dotted path, for the suggestions view (filled by VueListe's subclasses).
+# The list pages' FilterSets and views, by dotted path, for the suggestions view and the exports prepared by the
+# worker (filled by VueListe's subclasses).
 FILTRES_DES_LISTES: dict[str, type] = {}
+VUES_DES_LISTES: dict[str, type] = {}
 
 
 def _chemin(classe: type) -> str:
@@ -287,6 +292,7 @@ class VueListe(FacilitateurRequisMixin, ListView):
         super().__init_subclass__(**kwargs)
         if cls.filterset_class is not None:
             FILTRES_DES_LISTES[_chemin(cls.filterset_class)] = cls.filterset_class
+        VUES_DES_LISTES[_chemin(cls)] = cls
 
     def get_filterset(self, queryset):
         if self.filterset_class is None:
@@ -352,7 +358,17 @@ class VueListe(FacilitateurRequisMixin, ListView):
 
     def get(self, request, *args, **kwargs):
         if request.GET.get("format") == "xlsx" and self.colonnes_export:
-            objets = self.objets_a_exporter(self.get_queryset())
+            queryset = self.get_queryset()
+            lignes = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+            if lignes > exports_longs.EXPORT_DIRECT_MAX:
+                exports_longs.demander(self, lignes)
+                messages.info(
+                    request,
+                    f"L'export de {nombre(lignes)} lignes est en préparation : il sera disponible ici dans quelques "
+                    "minutes, la liste ne change pas d'ici là.",
+                )
+                return redirect("exports")
+            objets = self.objets_a_exporter(queryset)
             return reponse_xlsx(self.nom_export, self.titre or self.nom_export, self.colonnes_export, objets)
         return super().get(request, *args, **kwargs)
 

@@ -7,6 +7,7 @@ from django.urls import include, path
 from config.listes import suggestions
 from config.sante import sante
 from config.securite import ReinitialisationConfirmee
+from config.vues import fichier_export, mes_exports
 from conventions.forms import ReinitialisationMotDePasseForm
 
 admin.site.site_header = "Clauses — administration"
@@ -50,6 +51,8 @@ urlpatterns = [
     ),
     path("sante/", sante, name="sante"),
     path("listes/suggestions/", suggestions, name="suggestions_de_filtre"),
+    path("exports/", mes_exports, name="exports"),
+    path("exports/<int:pk>/fichier/", fichier_export, name="export_fichier"),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,10 +1,15 @@
-"""Base views of the dashboard's create and edit pages."""
+"""Base views of the dashboard's create and edit pages, and the facilitator's exports."""
 
 from django.contrib.messages.views import SuccessMessageMixin
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 from django.views.generic import CreateView, UpdateView
 
-from config.permissions import FacilitateurRequisMixin
+from config import exports_longs
+from config.models import ExportListe, StatutExport
+from config.permissions import FacilitateurRequisMixin, facilitateur_requis
 
 
 class VueFormulaire(FacilitateurRequisMixin, SuccessMessageMixin):
@@ -27,3 +32,36 @@ class VueCreation(VueFormulaire, CreateView):
 
 class VueModification(VueFormulaire, UpdateView):
     pass
+
+
+# --- The exports prepared by the worker (config.exports_longs) ---------------------------------------------------
+
+EXPORTS_AFFICHES = 20
+
+
+@facilitateur_requis
+@require_safe
+def mes_exports(request):
+    """The facilitator's latest exports; while one is being prepared, the table asks again every three seconds."""
+    exports = list(ExportListe.objects.filter(demande_par=request.user)[:EXPORTS_AFFICHES])
+    contexte = {
+        "titre": "Mes exports",
+        "exports": exports,
+        "seuil": exports_longs.EXPORT_DIRECT_MAX,
+        "suivi": any(e.statut in (StatutExport.EN_ATTENTE, StatutExport.EN_COURS) for e in exports),
+    }
+    if request.htmx:
+        return render(request, "includes/exports_tableau.html", contexte)
+    return render(request, "exports.html", contexte)
+
+
+@facilitateur_requis
+@require_safe
+def fichier_export(request, pk: int):
+    """The workbook, for the facilitator who asked for it only (another's export does not exist for you)."""
+    export = get_object_or_404(ExportListe.objects.filter(demande_par=request.user, statut=StatutExport.PRET), pk=pk)
+    try:
+        fichier = export.fichier.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("Le fichier de cet export est introuvable.") from exc
+    return FileResponse(fichier, as_attachment=True, filename=export.nom_fichier)

@@ -35,6 +35,7 @@ from clauses.models import (
     Placement,
     Sortie,
 )
+from config.models import ExportListe
 from conventions.factories import (
     AdminFactory,
     ConventionFactory,
@@ -113,6 +114,9 @@ def _rapport():
 
 
 CONSTRUCTEURS = {
+    ExportListe: lambda: ExportListe.objects.create(
+        demande_par=_user(), vue="marches.views.MarcheListe", titre="Marchés", nom_fichier="m.xlsx", lignes_prevues=1
+    ),
     Group: lambda: Group.objects.create(name=f"Groupe {next(_numeros)}"),
     User: _user,
     StructurePorteuse: StructurePorteuse.get,

@@ -84,6 +84,10 @@ def test_bench_measures_both_sizes_from_end_to_end(tmp_path, capsys):
         for mesure in jeu["imports"]:
             assert mesure["valide"], mesure
             assert mesure["ajoutees"] + mesure["mises_a_jour"] + mesure["inchangees"] == mesure["lignes"] > 0
+        [export] = jeu["exports"]
+        assert "erreur" not in export, export
+        assert export["liste"] == "placements" and export["lignes"] == jeu["volumes"]["placements"] > 0
+        assert export["octets"] > 0 and export["pic_mo"] >= export["base_mo"] > 0
 
     comparaison = {ligne["page"]: ligne for ligne in resultats["comparaison"]}
     assert len(comparaison) == 8

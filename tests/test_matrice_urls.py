@@ -36,6 +36,7 @@ from clauses.factories import (
     PlacementFactory,
     SortieFactory,
 )
+from config.models import ExportListe, StatutExport
 from conventions.factories import (
     AdminFactory,
     ConventionFactory,
@@ -57,6 +58,7 @@ METHODES = ("get", "post")
 
 # Kinds of URL.
 TABLEAU = "tableau de bord"
+TABLEAU_PERSONNEL = "tableau de bord, l'objet d'un facilitateur"
 PORTAIL_OBJET = "portail, un objet"
 PORTAIL = "portail"
 PUBLIC = "public"
@@ -84,6 +86,7 @@ class Monde:
     jeton: str
     proposition: object
     rapport: object
+    export: object
     bilan: object
     utilisateurs: dict
 
@@ -160,6 +163,17 @@ def monde():
     # A scheduled job's row, for the admin's pages of the jobs.
     Tache.objects.create(code="rappel_echeance_60", cle=f"convention:{convention.pk}:2026-03-31", rapport=rapport)
     StructurePorteuse.objects.create(pk=1, nom="Agglomération")
+    facilitateur = FacilitateurFactory()
+    # An export prepared by the worker for the facilitator: theirs alone.
+    export = ExportListe.objects.create(
+        demande_par=facilitateur,
+        vue="marches.views.MarcheListe",
+        titre="Marchés",
+        nom_fichier="marches.xlsx",
+        lignes_prevues=1,
+        statut=StatutExport.PRET,
+        fichier=SimpleUploadedFile("marches.xlsx", b"PK\x03\x04"),
+    )
     return Monde(
         donneur_a=donneur_a,
         donneur_b=donneur_b,
@@ -179,11 +193,12 @@ def monde():
         proposition=proposition,
         rapport=rapport,
         bilan=bilan,
+        export=export,
         utilisateurs={
             "anonyme": None,
             "referent_a": referent_a.user,
             "referent_b": referent_b.user,
-            "facilitateur": FacilitateurFactory(),
+            "facilitateur": facilitateur,
             "admin": AdminFactory(),
         },
     )
@@ -224,6 +239,8 @@ MATRICE = {
     "password_reset_complete": (PUBLIC, None),
     "sante": (PUBLIC, None),
     "suggestions_de_filtre": (TABLEAU, None),
+    "exports": (TABLEAU, None),
+    "export_fichier": (TABLEAU_PERSONNEL, _pk("export")),
     # Annual bilans, the facilitator's side.
     "reporting:bilans": (TABLEAU, _pk("convention")),
     "reporting:bilan_edition": (TABLEAU, lambda m: [m.convention.pk, 1]),
@@ -335,6 +352,14 @@ ATTENDU = {
         "referent_b": REFUSE_403,
         "facilitateur": SERVI,
         "admin": SERVI,
+    },
+    # The facilitator's own export: another facilitator (the admin here) does not see it.
+    TABLEAU_PERSONNEL: {
+        "anonyme": VERS_CONNEXION,
+        "referent_a": REFUSE_403,
+        "referent_b": REFUSE_403,
+        "facilitateur": SERVI,
+        "admin": REFUSE_404,
     },
     PORTAIL_OBJET: {
         "anonyme": VERS_CONNEXION,

@@ -50,8 +50,11 @@ def statistiques(durees: list[float], erreurs: Counter, clients: int, total_s: f
 # --- The load generator --------------------------------------------------------------------------------------------
 
 
-async def serie(url: str, entetes: dict, nombre: int, clients: int, budget_s: float) -> dict:
+async def serie(
+    url: str, entetes: dict, nombre: int, clients: int, budget_s: float, statuts: tuple[int, ...] = (200,)
+) -> dict:
     """``nombre`` GET requests by ``clients`` concurrent clients, each waiting for its answer before the next.
+    ``statuts``: the answers that count as served (an export of a long list answers 302, to « Mes exports »).
 
     Each client sends at least one request, so that the level is really concurrent; after ``budget_s``
     seconds no new request starts (a slow page gets fewer samples, rather than the run taking hours).
@@ -76,7 +79,7 @@ async def serie(url: str, entetes: dict, nombre: int, clients: int, budget_s: fl
                 except httpx.HTTPError as exc:
                     erreurs[type(exc).__name__] += 1
                     continue
-                if reponse.status_code == 200:
+                if reponse.status_code in statuts:
                     durees.append(time.perf_counter() - depart)
                     octets = len(reponse.content)
                 else:

@@ -447,4 +447,45 @@ def importer(fichier: str, utilisateur: int) -> dict:
     }
 
 
-ETAPES = {"preparer": preparer, "inventaire": inventaire, "document": document, "import": importer}
+def exporter(liste: str) -> dict:
+    """A whole list's XLSX export written as the worker writes it (config.exports_longs), for the first facilitator.
+
+    The rows recorded by the list pages' own measurements (each request for a long list's export records one)
+    are deleted first; this export's row and file are deleted afterwards."""
+    from clauses.views.participants import ParticipantListe, PlacementListe
+    from config import exports_longs
+    from config.listes import _chemin
+    from config.models import ExportListe
+
+    vue = {"placements": PlacementListe, "participants": ParticipantListe}[liste]
+    demandes_pendant_les_pages = ExportListe.objects.all().delete()[0]
+    facilitateur = get_user_model().objects.facilitateurs().order_by("pk").first()
+    export = ExportListe.objects.create(
+        demande_par=facilitateur, vue=_chemin(vue), titre=vue.titre, nom_fichier=f"{liste}.xlsx", lignes_prevues=0
+    )
+    base_mo = _memoire_mo()
+    depart = time.perf_counter()
+    exports_longs.produire(export.pk)
+    duree = time.perf_counter() - depart
+    export.refresh_from_db()
+    octets = export.fichier.size
+    export.fichier.delete(save=False)
+    export.delete()
+    return {
+        "liste": liste,
+        "lignes": export.lignes,
+        "duree_s": round(duree, 2),
+        "pic_mo": _pic_memoire_mo(),
+        "base_mo": base_mo,
+        "octets": octets,
+        "demandes_pendant_les_pages": demandes_pendant_les_pages,
+    }
+
+
+ETAPES = {
+    "preparer": preparer,
+    "inventaire": inventaire,
+    "document": document,
+    "import": importer,
+    "export": exporter,
+}

@@ -201,6 +201,19 @@ def tableau_des_travaux(jeux: dict) -> str:
                     issue,
                 ]
             )
+        for mesure in jeu.get("exports", []):
+            nom = f"{nom_jeu} : {mesure['liste']} exportés par le worker"
+            if "erreur" in mesure:
+                lignes.append([nom, f"erreur : {mesure['erreur'][-120:]}", "", ""])
+                continue
+            lignes.append(
+                [
+                    nom,
+                    f"{mesure['duree_s']:.1f} s",
+                    f"{mesure['pic_mo']:.0f} Mo{_manque(mesure['pic_mo'], CIBLE_IMPORT[1])}",
+                    f"{mesure['lignes']} lignes, {mesure['octets'] / 1024 / 1024:.1f} Mo",
+                ]
+            )
     return tableau(["travail", "durée", "mémoire max", "résultat"], lignes) if lignes else ""
 
 
@@ -246,7 +259,7 @@ def rapport_texte(resultats: dict) -> str:
         ]
     travaux = tableau_des_travaux(jeux)
     if travaux:
-        morceaux += ["PDF et imports (processus séparé ; mémoire max = RSS maximal du processus)", travaux]
+        morceaux += ["PDF, imports et exports (processus séparé ; mémoire max = RSS maximal du processus)", travaux]
     morceaux += ["Données et serveur", tableau_du_serveur(jeux)]
     for nom_jeu, jeu in jeux.items():
         if jeu.get("requetes_annulees"):

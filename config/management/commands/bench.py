@@ -6,6 +6,7 @@ import concurrent.futures
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,7 +25,7 @@ from config.bench.rapport import commit, comparaison, ecrire_json, en_ms, machin
 BASE_NATIONALE = "postgres://postgres@127.0.0.1:5432/clauses_bench"
 BASE_DEMO = "postgres://postgres@127.0.0.1:5432/clauses_demo"
 REGLAGES = "config.settings_production"
-PARTIES = ("pages", "pdf", "import")
+PARTIES = ("pages", "pdf", "import", "export")
 # The whole run on a tiny national dataset, in well under a minute: what the test runs.
 RAPIDE = {"echelle": 0.001, "requetes": 3, "requetes_export": 1, "clients": "1,2", "budget": 5.0}
 RAPIDE |= {"lignes_import": 200, "workers": 2}
@@ -55,7 +56,9 @@ class Command(BaseCommand):
             help="Base du jeu de démonstration (BENCH_DEMO_DATABASE_URL), créée et remplie si absente ou vide.",
         )
         parser.add_argument("--jeux", default="demo,national", help="Jeux mesurés : demo, national ou les deux.")
-        parser.add_argument("--parties", default=",".join(PARTIES), help="Mesures faites, parmi pages, pdf, import.")
+        parser.add_argument(
+            "--parties", default=",".join(PARTIES), help="Mesures faites, parmi pages, pdf, import, export."
+        )
         parser.add_argument(
             "--pages", default="", help="Expression régulière : ne mesurer que les pages dont le nom correspond."
         )
@@ -120,8 +123,11 @@ class Command(BaseCommand):
             "jeux": {},
         }
         self.collecter_statiques()
-        for jeu in self.jeux:
-            resultats["jeux"][jeu] = self.mesurer_jeu(jeu, self.bases[jeu])
+        try:
+            for jeu in self.jeux:
+                resultats["jeux"][jeu] = self.mesurer_jeu(jeu, self.bases[jeu])
+        finally:
+            shutil.rmtree(self.var_dir, ignore_errors=True)
         jeux = resultats["jeux"]
         if {"demo", "national"} <= jeux.keys() and "pages" in self.parties:
             resultats["comparaison"] = comparaison(jeux["demo"], jeux["national"], self.niveaux)
@@ -153,6 +159,7 @@ class Command(BaseCommand):
         # One key for every process of the run: the sessions the inventory opens are signed with it.
         self.cle = secrets.token_urlsafe(50)
         self.port = port_libre()
+        self.var_dir = tempfile.mkdtemp(prefix="clauses-bench-var-")
 
     # --- The processes this one starts ---
 
@@ -167,6 +174,10 @@ class Command(BaseCommand):
             # A worker keeps its database connection from one request to the next, as in docker-compose.
             "DATABASE_CONN_MAX_AGE": "60",
             "LOG_LEVEL": "WARNING",
+            # Files and queued tasks of the run (the exports a long list's page queues) in a folder of its own,
+            # on the file transport: no worker of `make run` or of a deployment picks them up.
+            "CLAUSES_VAR_DIR": self.var_dir,
+            "REDIS_URL": "",
         }
 
     def manage(self, *arguments: str) -> list[str]:
@@ -238,6 +249,15 @@ class Command(BaseCommand):
                     self.mesurer("document", env, document["nom"], **document)
                     for document in (inventaire["documents"] if "pdf" in self.parties else [])
                 ]
+                resultat["exports"] = (
+                    [
+                        self.mesurer(
+                            "export", env, "export de la liste des placements par le worker", liste="placements"
+                        )
+                    ]
+                    if "export" in self.parties
+                    else []
+                )
                 resultat["imports"] = [
                     {"format": format_}
                     | self.mesurer(
@@ -269,14 +289,15 @@ class Command(BaseCommand):
             # Each worker renders a page once before the timed series (templates, database cache); an export,
             # which has no template and costs seconds, is asked for once.
             echauffeurs = 1 if page["export"] else self.workers
-            echauffement = await serie(cible, entetes, echauffeurs, echauffeurs, budget_s=0)
+            statuts = (200, 302) if page["export"] else (200,)
+            echauffement = await serie(cible, entetes, echauffeurs, echauffeurs, budget_s=0, statuts=statuts)
             mesures = [echauffement]
             if echauffement["requetes"]:
                 nombre = self.requetes_export if page["export"] else self.requetes
                 if page["nom"] == PLANCHER:
                     nombre *= 5  # cheap, and every ratio depends on it
                 for clients in self.niveaux:
-                    mesure = await serie(cible, entetes, max(nombre, clients), clients, self.budget)
+                    mesure = await serie(cible, entetes, max(nombre, clients), clients, self.budget, statuts)
                     resultat["niveaux"][str(clients)] = mesure
                     mesures.append(mesure)
                     if not mesure["requetes"]:

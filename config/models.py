@@ -1,0 +1,41 @@
+"""What the shared list machinery keeps: the XLSX exports too long to be written while the browser waits."""
+
+from django.conf import settings
+from django.db import models
+
+
+class StatutExport(models.TextChoices):
+    EN_ATTENTE = "en_attente", "En attente"
+    EN_COURS = "en_cours", "En préparation"
+    PRET = "pret", "Prêt"
+    ECHEC = "echec", "Échec"
+
+
+class ExportListe(models.Model):
+    """A list's XLSX export prepared by the worker (config.exports_longs), for the facilitator who asked."""
+
+    demande_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exports", verbose_name="demandé par"
+    )
+    vue = models.CharField("liste", max_length=200, help_text="Chemin de la vue de la liste.")
+    parametres = models.TextField("filtres et tri", blank=True, help_text="Paramètres de la liste, comme dans l'URL.")
+    titre = models.CharField("titre", max_length=200)
+    nom_fichier = models.CharField("nom du fichier", max_length=200)
+    lignes_prevues = models.PositiveIntegerField("lignes prévues")
+    lignes = models.PositiveIntegerField("lignes écrites", null=True, blank=True)
+    statut = models.CharField("statut", max_length=12, choices=StatutExport.choices, default=StatutExport.EN_ATTENTE)
+    fichier = models.FileField("fichier", upload_to="exports/%Y/", blank=True, max_length=255)
+    message_erreur = models.TextField("message d'erreur", blank=True)
+    jeton = models.CharField(max_length=32, blank=True, editable=False)
+    pris_le = models.DateTimeField("pris en charge le", null=True, blank=True)
+    cree_le = models.DateTimeField("demandé le", auto_now_add=True)
+    termine_le = models.DateTimeField("terminé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "export de liste"
+        verbose_name_plural = "exports de listes"
+        ordering = ["-cree_le", "-pk"]
+        indexes = [models.Index(fields=["demande_par", "-cree_le"], name="export_demandeur_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.titre} ({self.cree_le:%d/%m/%Y %H:%M})"

@@ -1,0 +1,167 @@
+"""Exports too long to be written while the browser waits: recorded by the list, written by the worker, downloaded
+by their author only."""
+
+import io
+import time
+import uuid
+
+import pytest
+import redis
+from celery import Celery
+from celery.contrib.testing.worker import start_worker
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from config import exports_longs
+from config.celery import app as project_app
+from config.models import ExportListe, StatutExport
+from conventions.factories import DonneurDOrdreFactory, FacilitateurFactory
+from marches.factories import MarcheFactory
+from marches.models import StatutMarche
+
+
+def _classeur(contenu: bytes) -> list[tuple]:
+    return list(load_workbook(io.BytesIO(contenu), read_only=True).active.values)
+
+
+@pytest.fixture
+def marches(monkeypatch):
+    monkeypatch.setattr(exports_longs, "EXPORT_DIRECT_MAX", 2)
+    donneur = DonneurDOrdreFactory(nom="Ville d'Arles")
+    for i in range(3):
+        MarcheFactory(donneur_d_ordre=donneur, objet=f"Voirie {i}", statut=StatutMarche.EN_EXECUTION)
+    MarcheFactory(donneur_d_ordre=donneur, objet="Crèche", statut=StatutMarche.ATTRIBUE)
+    return donneur
+
+
+@pytest.mark.django_db
+class TestDemande:
+    def test_a_short_list_is_still_streamed(self, client_facilitateur, marches):
+        reponse = client_facilitateur.get(reverse("marches:marches"), {"statut": "attribue", "format": "xlsx"})
+        assert reponse.status_code == 200 and reponse.streaming
+        assert not ExportListe.objects.exists()
+
+    def test_a_long_list_is_recorded_queued_and_announced(
+        self, client_facilitateur, facilitateur, marches, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks() as rappels:
+            reponse = client_facilitateur.get(
+                reverse("marches:marches"), {"statut": "en_execution", "tri": "-objet", "page": "2", "format": "xlsx"}
+            )
+        assert reponse.status_code == 302 and reponse["Location"] == reverse("exports")
+        export = ExportListe.objects.get()
+        assert (export.demande_par, export.statut, export.lignes_prevues) == (facilitateur, "en_attente", 3)
+        assert export.parametres == "statut=en_execution&tri=-objet"
+        assert export.titre == "Marchés" and export.nom_fichier.startswith("marches-")
+        assert len(rappels) == 1  # the task, queued once the row is committed
+        page = client_facilitateur.get(reponse["Location"]).content.decode()
+        assert "L&#x27;export de 3 lignes est en préparation" in page
+        assert 'hx-trigger="every 3s"' in page and "3 prévues" in page
+
+
+@pytest.mark.django_db
+class TestProduction:
+    def test_the_file_is_the_list_as_its_author_saw_it(self, client_facilitateur, facilitateur, marches):
+        client_facilitateur.get(
+            reverse("marches:marches"), {"statut": "en_execution", "tri": "-objet", "format": "xlsx"}
+        )
+        export = ExportListe.objects.get()
+        exports_longs.produire(export.pk)
+        export.refresh_from_db()
+        assert (export.statut, export.lignes) == (StatutExport.PRET, 3)
+        fichier = client_facilitateur.get(reverse("export_fichier", args=[export.pk]))
+        assert fichier["Content-Disposition"] == f'attachment; filename="{export.nom_fichier}"'
+        lignes = _classeur(b"".join(fichier.streaming_content))
+        assert lignes[0][0] == "Objet" and [ligne[0] for ligne in lignes[1:]] == ["Voirie 2", "Voirie 1", "Voirie 0"]
+        # The same rows as the streamed export of the same list.
+        exports_longs.EXPORT_DIRECT_MAX = 100
+        direct = client_facilitateur.get(
+            reverse("marches:marches"), {"statut": "en_execution", "tri": "-objet", "format": "xlsx"}
+        )
+        assert _classeur(b"".join(direct.streaming_content)) == lignes
+        page = client_facilitateur.get(reverse("exports")).content.decode()
+        assert reverse("export_fichier", args=[export.pk]) in page and "every 3s" not in page
+
+    def test_a_second_delivery_does_nothing(self, facilitateur, marches):
+        export = ExportListe.objects.create(
+            demande_par=facilitateur,
+            vue="marches.views.MarcheListe",
+            titre="Marchés",
+            nom_fichier="m.xlsx",
+            lignes_prevues=4,
+        )
+        exports_longs.produire(export.pk)
+        export.refresh_from_db()
+        nom = export.fichier.name
+        exports_longs.produire(export.pk)
+        export.refresh_from_db()
+        assert (export.statut, export.fichier.name, export.lignes) == (StatutExport.PRET, nom, 4)
+
+    def test_a_failure_is_recorded_in_french(self, facilitateur):
+        export = ExportListe.objects.create(
+            demande_par=facilitateur,
+            vue="marches.views.Disparue",
+            titre="Marchés",
+            nom_fichier="m.xlsx",
+            lignes_prevues=1,
+        )
+        with pytest.raises(KeyError):
+            exports_longs.produire(export.pk)
+        export.refresh_from_db()
+        assert export.statut == StatutExport.ECHEC
+        assert export.message_erreur.startswith("L'export n'a pas pu être préparé")
+
+    def test_only_its_author_downloads_it(self, client, facilitateur, marches):
+        export = ExportListe.objects.create(
+            demande_par=facilitateur,
+            vue="marches.views.MarcheListe",
+            titre="Marchés",
+            nom_fichier="m.xlsx",
+            lignes_prevues=4,
+        )
+        exports_longs.produire(export.pk)
+        client.force_login(FacilitateurFactory())
+        assert client.get(reverse("export_fichier", args=[export.pk])).status_code == 404
+        assert "Aucun export" in client.get(reverse("exports")).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_writes_the_export(redis_url, facilitateur, marches):
+    export = ExportListe.objects.create(
+        demande_par=facilitateur,
+        vue="marches.views.MarcheListe",
+        parametres="statut=en_execution",
+        titre="Marchés",
+        nom_fichier="m.xlsx",
+        lignes_prevues=3,
+    )
+    app = Celery("clauses-tests", set_as_current=False)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.update(
+        broker_url=redis_url,
+        task_default_queue=f"clauses-tests-{uuid.uuid4().hex}",
+        worker_hijack_root_logger=False,
+        broker_connection_retry_on_startup=False,
+    )
+    try:
+        with start_worker(app, perform_ping_check=False, shutdown_timeout=30):
+            app.send_task("config.tasks.produire_export", args=[export.pk])
+            for _ in range(300):
+                export.refresh_from_db()
+                if export.statut in (StatutExport.PRET, StatutExport.ECHEC):
+                    break
+                time.sleep(0.1)
+    finally:
+        project_app.set_current()
+        project_app.set_default()
+        app.close()
+        client = redis.Redis.from_url(redis_url)
+        try:
+            cles = list(client.scan_iter(match=f"*{app.conf.task_default_queue}*"))
+            if cles:
+                client.delete(*cles)
+        finally:
+            client.close()
+    assert (export.statut, export.lignes) == (StatutExport.PRET, 3)
+    with export.fichier.open("rb") as fichier:
+        assert len(_classeur(fichier.read())) == 4
