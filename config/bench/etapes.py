@@ -246,7 +246,8 @@ def compter_requetes(pages: list[Page], sessions: dict[str, str]) -> list[dict]:
                 resultat["erreur"] = " ".join(f"{type(exc).__name__} : {exc}".split())[:300]
             else:
                 resultat.update(statut=reponse.status_code, octets=len(contenu))
-                if reponse.status_code != 200:
+                # A long list's export answers 302 (to « Mes exports », once the export is recorded).
+                if reponse.status_code not in ((200, 302) if page.export else (200,)):
                     resultat["erreur"] = f"HTTP {reponse.status_code}"
         duree = time.perf_counter() - depart
         if resultat["erreur"] and duree >= DELAI_GUNICORN_S:
