@@ -20,6 +20,14 @@ from marches.factories import MarcheFactory
 from marches.models import StatutMarche
 
 
+def _export(facilitateur, **champs) -> ExportListe:
+    """An export row as config.exports_longs.demander records it, of the Marchés list unless told otherwise."""
+    return ExportListe.objects.create(
+        demande_par=facilitateur,
+        **{"vue": "marches.views.MarcheListe", "titre": "Marchés", "nom_fichier": "m.xlsx", **champs},
+    )
+
+
 def _classeur(contenu: bytes) -> list[tuple]:
     return list(load_workbook(io.BytesIO(contenu), read_only=True).active.values)
 
@@ -83,13 +91,7 @@ class TestProduction:
         assert reverse("export_fichier", args=[export.pk]) in page and "every 3s" not in page
 
     def test_a_second_delivery_does_nothing(self, facilitateur, marches):
-        export = ExportListe.objects.create(
-            demande_par=facilitateur,
-            vue="marches.views.MarcheListe",
-            titre="Marchés",
-            nom_fichier="m.xlsx",
-            lignes_prevues=4,
-        )
+        export = _export(facilitateur, lignes_prevues=4)
         exports_longs.produire(export.pk)
         export.refresh_from_db()
         nom = export.fichier.name
@@ -98,13 +100,7 @@ class TestProduction:
         assert (export.statut, export.fichier.name, export.lignes) == (StatutExport.PRET, nom, 4)
 
     def test_a_failure_is_recorded_in_french(self, facilitateur):
-        export = ExportListe.objects.create(
-            demande_par=facilitateur,
-            vue="marches.views.Disparue",
-            titre="Marchés",
-            nom_fichier="m.xlsx",
-            lignes_prevues=1,
-        )
+        export = _export(facilitateur, lignes_prevues=1, vue="marches.views.Disparue")
         with pytest.raises(KeyError):
             exports_longs.produire(export.pk)
         export.refresh_from_db()
@@ -112,13 +108,7 @@ class TestProduction:
         assert export.message_erreur.startswith("L'export n'a pas pu être préparé")
 
     def test_only_its_author_downloads_it(self, client, facilitateur, marches):
-        export = ExportListe.objects.create(
-            demande_par=facilitateur,
-            vue="marches.views.MarcheListe",
-            titre="Marchés",
-            nom_fichier="m.xlsx",
-            lignes_prevues=4,
-        )
+        export = _export(facilitateur, lignes_prevues=4)
         exports_longs.produire(export.pk)
         client.force_login(FacilitateurFactory())
         assert client.get(reverse("export_fichier", args=[export.pk])).status_code == 404
@@ -127,14 +117,7 @@ class TestProduction:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_writes_the_export(redis_url, facilitateur, marches):
-    export = ExportListe.objects.create(
-        demande_par=facilitateur,
-        vue="marches.views.MarcheListe",
-        parametres="statut=en_execution",
-        titre="Marchés",
-        nom_fichier="m.xlsx",
-        lignes_prevues=3,
-    )
+    export = _export(facilitateur, lignes_prevues=3, parametres="statut=en_execution")
     app = Celery("clauses-tests", set_as_current=False)
     app.config_from_object("django.conf:settings", namespace="CELERY")
     app.conf.update(
