@@ -14,12 +14,14 @@ import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
 
+from django import forms
 from django.core.files import File
 from django.db import transaction
 from django.db.models import Q
 from django.http import QueryDict
 from django.test import RequestFactory
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from config.export import contenu_xlsx
 from config.models import ExportListe, StatutExport
@@ -49,6 +51,43 @@ def demander(vue, lignes: int) -> ExportListe:
     return export
 
 
+def filtres_lisibles(export: ExportListe) -> str:
+    """The export's filters and sort as the list's filter bar names them: « Statut : En exécution · Tri : objet »."""
+    from config.listes import VueListe
+
+    try:
+        classe = import_string(export.vue)
+    except ImportError:
+        return export.parametres
+    if not (isinstance(classe, type) and issubclass(classe, VueListe)):
+        return export.parametres
+    parametres = QueryDict(export.parametres)
+    champs = (
+        classe.filterset_class(parametres, queryset=classe.model.objects.none()).form
+        if classe.filterset_class
+        else None
+    )
+    morceaux = []
+    for nom, valeur in parametres.items():
+        if not valeur or nom.startswith("recherche_"):
+            continue
+        if nom == "tri":
+            morceaux.append(f"Tri : {valeur.lstrip('-')}{' (décroissant)' if valeur.startswith('-') else ''}")
+            continue
+        champ = champs.fields.get(nom) if champs else None
+        if champ is None:
+            continue
+        libelle = valeur
+        if isinstance(champ, forms.ModelChoiceField):
+            objet = champ.queryset.filter(pk=valeur).first() if valeur.isdigit() else None
+            libelle = champ.label_from_instance(objet) if objet else valeur
+        else:
+            choix = dict(getattr(champ, "choices", None) or getattr(champ.widget, "choices", None) or [])
+            libelle = str(choix.get(valeur, valeur))
+        morceaux.append(f"{champ.label} : {libelle}")
+    return " · ".join(morceaux)
+
+
 def reclamer(export_id: int) -> str | None:
     """Claim the export to prepare it; the token, or None if it is taken, done or failed."""
     jeton = uuid.uuid4().hex
@@ -68,14 +107,17 @@ def _comptees(objets: Iterable, compteur: list[int]) -> Iterator:
 
 def produire(export_id: int) -> None:
     """The task's work: claim, write the workbook as the author's list shows it, store it."""
-    from config.listes import VUES_DES_LISTES
+    from config.listes import VueListe
 
     jeton = reclamer(export_id)
     if jeton is None:
         return
     export = ExportListe.objects.select_related("demande_par").get(pk=export_id)
     try:
-        classe = VUES_DES_LISTES[export.vue]
+        # A worker has not loaded the URLs, hence not the views: the list's module is imported here.
+        classe = import_string(export.vue)
+        if not (isinstance(classe, type) and issubclass(classe, VueListe)):
+            raise TypeError(f"{export.vue} n'est pas une liste.")
         requete = RequestFactory().get("/", QueryDict(export.parametres))
         requete.user = export.demande_par
         vue = classe()

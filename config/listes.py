@@ -118,10 +118,8 @@ RECHERCHE_DES_CHOIX = {
     "entreprises.Operateur": ("nom",),
     "conventions.User": ("first_name", "last_name", "email"),
 }
-# The list pages' FilterSets and views, by dotted path, for the suggestions view and the exports prepared by the
-# worker (filled by VueListe's subclasses).
+# The list pages' FilterSets, by dotted path, for the suggestions view (filled by VueListe's subclasses).
 FILTRES_DES_LISTES: dict[str, type] = {}
-VUES_DES_LISTES: dict[str, type] = {}
 
 
 def _chemin(classe: type) -> str:
@@ -292,7 +290,6 @@ class VueListe(FacilitateurRequisMixin, ListView):
         super().__init_subclass__(**kwargs)
         if cls.filterset_class is not None:
             FILTRES_DES_LISTES[_chemin(cls.filterset_class)] = cls.filterset_class
-        VUES_DES_LISTES[_chemin(cls)] = cls
 
     def get_filterset(self, queryset):
         if self.filterset_class is None:

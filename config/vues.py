@@ -44,6 +44,8 @@ EXPORTS_AFFICHES = 20
 def mes_exports(request):
     """The facilitator's latest exports; while one is being prepared, the table asks again every three seconds."""
     exports = list(ExportListe.objects.filter(demande_par=request.user)[:EXPORTS_AFFICHES])
+    for export in exports:
+        export.filtres = exports_longs.filtres_lisibles(export)
     contexte = {
         "titre": "Mes exports",
         "exports": exports,

@@ -65,6 +65,7 @@ class TestDemande:
         page = client_facilitateur.get(reponse["Location"]).content.decode()
         assert "L&#x27;export de 3 lignes est en préparation" in page
         assert 'hx-trigger="every 3s"' in page and "3 prévues" in page
+        assert "Statut : En exécution · Tri : objet (décroissant)" in page
 
 
 @pytest.mark.django_db
@@ -101,11 +102,18 @@ class TestProduction:
 
     def test_a_failure_is_recorded_in_french(self, facilitateur):
         export = _export(facilitateur, lignes_prevues=1, vue="marches.views.Disparue")
-        with pytest.raises(KeyError):
+        with pytest.raises(ImportError):
             exports_longs.produire(export.pk)
         export.refresh_from_db()
         assert export.statut == StatutExport.ECHEC
         assert export.message_erreur.startswith("L'export n'a pas pu être préparé")
+
+    def test_only_a_list_is_exported(self, facilitateur):
+        export = _export(facilitateur, lignes_prevues=1, vue="config.models.ExportListe")
+        with pytest.raises(TypeError):
+            exports_longs.produire(export.pk)
+        export.refresh_from_db()
+        assert export.statut == StatutExport.ECHEC and not export.fichier
 
     def test_only_its_author_downloads_it(self, client, facilitateur, marches):
         export = _export(facilitateur, lignes_prevues=4)
@@ -148,3 +156,19 @@ def test_a_real_worker_writes_the_export(redis_url, facilitateur, marches):
     assert (export.statut, export.lignes) == (StatutExport.PRET, 3)
     with export.fichier.open("rb") as fichier:
         assert len(_classeur(fichier.read())) == 4
+
+
+@pytest.mark.django_db
+def test_the_filters_are_named_as_the_filter_bar_names_them(facilitateur):
+    arles = DonneurDOrdreFactory(nom="Ville d'Arles")
+    export = _export(
+        facilitateur,
+        lignes_prevues=1,
+        vue="clauses.views.participants.PlacementListe",
+        parametres=f"donneur={arles.pk}&en_cours=true&recherche_donneur=arl&tri=-debut&inconnu=1",
+    )
+    assert (
+        exports_longs.filtres_lisibles(export)
+        == "Donneur d'ordre : Ville d'Arles · En cours : Oui · Tri : debut (décroissant)"
+    )
+    assert exports_longs.filtres_lisibles(_export(facilitateur, lignes_prevues=1, vue="marches.views.Disparue")) == ""

@@ -453,16 +453,18 @@ def exporter(liste: str) -> dict:
 
     The rows recorded by the list pages' own measurements (each request for a long list's export records one)
     are deleted first; this export's row and file are deleted afterwards."""
-    from clauses.views.participants import ParticipantListe, PlacementListe
     from config import exports_longs
-    from config.listes import _chemin
     from config.models import ExportListe
 
-    vue = {"placements": PlacementListe, "participants": ParticipantListe}[liste]
+    # By its path, as the row the list records: this process, like a worker, has not loaded the views.
+    vue = {
+        "placements": "clauses.views.participants.PlacementListe",
+        "participants": "clauses.views.participants.ParticipantListe",
+    }[liste]
     demandes_pendant_les_pages = ExportListe.objects.all().delete()[0]
     facilitateur = get_user_model().objects.facilitateurs().order_by("pk").first()
     export = ExportListe.objects.create(
-        demande_par=facilitateur, vue=_chemin(vue), titre=vue.titre, nom_fichier=f"{liste}.xlsx", lignes_prevues=0
+        demande_par=facilitateur, vue=vue, titre=liste.capitalize(), nom_fichier=f"{liste}.xlsx", lignes_prevues=0
     )
     base_mo = _memoire_mo()
     depart = time.perf_counter()
