@@ -158,7 +158,10 @@ def rendu_du_filtre(champ: forms.BoundField, filtre: type, params: QueryDict) ->
     if choix is not None:
         return rendu_du_champ(champ, choix)
     nom = champ.html_name
-    choisi = champ.form.cleaned_data.get(champ.name) if champ.form.is_bound and champ.form.is_valid() else None
+    choisi = None
+    if champ.form.is_bound:
+        champ.form.is_valid()  # cleans every field: a valid choice stays shown when another filter is not valid
+        choisi = champ.form.cleaned_data.get(champ.name)
     sans_ce_filtre = params.copy()
     sans_ce_filtre.pop(nom, None)
     sans_ce_filtre.pop(f"recherche_{nom}", None)

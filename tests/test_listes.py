@@ -235,6 +235,11 @@ def test_a_link_to_the_list_filtered_on_a_long_filter_still_works(client_facilit
     assert f'<input type="hidden" name="donneur_d_ordre" value="{arles.pk}">' in contenu
     assert "<strong>Ville d&#x27;Arles</strong>" in contenu
     assert '<a href="?tri=objet" class="ms-1">Retirer' in contenu
+    # Another filter's bad value does not lose the choice.
+    contenu = client_facilitateur.get(
+        reverse("marches:marches"), {"donneur_d_ordre": arles.pk, "statut": "inconnu"}
+    ).content.decode()
+    assert f'<input type="hidden" name="donneur_d_ordre" value="{arles.pk}">' in contenu
 
 
 def test_suggestions_are_links_to_the_list_with_the_filter(client_facilitateur, longue_liste):
