@@ -51,15 +51,22 @@ def demander(vue, lignes: int) -> ExportListe:
     return export
 
 
-def filtres_lisibles(export: ExportListe) -> str:
-    """The export's filters and sort as the list's filter bar names them: « Statut : En exécution · Tri : objet »."""
+def vue_de_la_liste(chemin: str) -> type:
+    """The list view an export row names. A worker has not loaded the URLs, hence not the views: the module is
+    imported here. ImportError for a path that leads nowhere, TypeError for one that is not a list."""
     from config.listes import VueListe
 
-    try:
-        classe = import_string(export.vue)
-    except ImportError:
-        return export.parametres
+    classe = import_string(chemin)
     if not (isinstance(classe, type) and issubclass(classe, VueListe)):
+        raise TypeError(f"{chemin} n'est pas une liste.")
+    return classe
+
+
+def filtres_lisibles(export: ExportListe) -> str:
+    """The export's filters and sort as the list's filter bar names them: « Statut : En exécution · Tri : objet »."""
+    try:
+        classe = vue_de_la_liste(export.vue)
+    except (ImportError, TypeError):
         return export.parametres
     parametres = QueryDict(export.parametres)
     champs = (
@@ -107,17 +114,12 @@ def _comptees(objets: Iterable, compteur: list[int]) -> Iterator:
 
 def produire(export_id: int) -> None:
     """The task's work: claim, write the workbook as the author's list shows it, store it."""
-    from config.listes import VueListe
-
     jeton = reclamer(export_id)
     if jeton is None:
         return
     export = ExportListe.objects.select_related("demande_par").get(pk=export_id)
     try:
-        # A worker has not loaded the URLs, hence not the views: the list's module is imported here.
-        classe = import_string(export.vue)
-        if not (isinstance(classe, type) and issubclass(classe, VueListe)):
-            raise TypeError(f"{export.vue} n'est pas une liste.")
+        classe = vue_de_la_liste(export.vue)
         requete = RequestFactory().get("/", QueryDict(export.parametres))
         requete.user = export.demande_par
         vue = classe()
