@@ -14,6 +14,7 @@ Vocabulary, as in the convention:
 
 import calendar
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 
@@ -49,6 +50,10 @@ class Periode:
         return self.echeance + dt.timedelta(days=1)
 
 
+# The calendar functions are pure and their results immutable: a list of thousands of conventions (an export of
+# the donneurs d'ordre asks each convention its state, next échéance and deadline, each asking the period under
+# way) computes each period once.
+@functools.lru_cache(maxsize=65536)
 def periode(date_effet: dt.date, numero: int, duree_mois: int = 12, preavis_mois: int = 3) -> Periode:
     if numero < 1:
         raise ValueError("Les périodes sont numérotées à partir de 1.")
@@ -63,6 +68,7 @@ def periode(date_effet: dt.date, numero: int, duree_mois: int = 12, preavis_mois
     )
 
 
+@functools.lru_cache(maxsize=65536)
 def numero_periode(date_effet: dt.date, jour: dt.date, duree_mois: int = 12) -> int:
     """Number of the period containing ``jour`` (1 before or on the first day)."""
     if jour <= date_effet:
