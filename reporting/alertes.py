@@ -4,6 +4,13 @@ the object to fix.
 Every kind is computed with one or two queries, whatever the number of rows; each kind but the conventions' keeps
 its ``LIMITE_PAR_TYPE`` most urgent alerts and the total count, so that the page stays small on a large territory.
 The database selects, counts, orders and limits: Python only words the alerts it returns.
+
+Several facilitators may share an instance, each in charge of their own marchés (``Marche.facilitateur``). The
+alerts about marchés (requests, late lots, silent attributaires, marchés without attributaire, six-month outcomes)
+can be kept to one facilitator's: the marchés they are in charge of and those nobody is in charge of yet (a marché
+declared on the portal, say), so that no alert is left without a reader. Conventions have no facilitator in charge:
+their alerts are everyone's. On a national instance a facilitator's marchés are a few hundred of 100,000: the
+queries start from them, and the home page no longer walks the whole instance.
 """
 
 import datetime as dt
@@ -138,6 +145,28 @@ def _alerte(type_: TypeAlerte, texte: str, url: str | None, echeance: dt.date, j
     return Alerte(type_, texte, url, echeance, (echeance - jour).days)
 
 
+def marches_suivis(facilitateur_id: int | None, vers_marche: str = "") -> Q:
+    """The marchés of one facilitator and those nobody is in charge of; every marché when ``facilitateur_id``
+    is None. ``vers_marche`` is the lookup path from the filtered model to its marché
+    (``"attribution__lot__marche__"``)."""
+    if facilitateur_id is None:
+        return Q()
+    return Q(**{f"{vers_marche}facilitateur_id": facilitateur_id}) | Q(**{f"{vers_marche}facilitateur__isnull": True})
+
+
+def portee_par_defaut(utilisateur) -> int | None:
+    """Whose alerts a facilitator sees first: their own when they are in charge of at least one marché, the
+    whole team's otherwise (a coordinator, or an instance whose marchés have no facilitator in charge)."""
+    return utilisateur.pk if Marche.objects.filter(facilitateur_id=utilisateur.pk).exists() else None
+
+
+# The same restriction in the raw SQL below, on a marché aliased ``m``: with the parameters written into the
+# statement, PostgreSQL folds it away when no facilitator is given.
+SQL_MARCHES_SUIVIS = (
+    "(%(facilitateur)s::bigint IS NULL OR m.facilitateur_id = %(facilitateur)s OR m.facilitateur_id IS NULL)"
+)
+
+
 def _lignes(sql: str, parametres: dict) -> list[tuple]:
     with connection.cursor() as curseur:
         curseur.execute(sql, parametres)
@@ -269,7 +298,7 @@ WITH lots AS (
     JOIN marches_marche m ON m.id = l.marche_id
     JOIN clauses_clauseinsertion c ON c.lot_id = l.id
     WHERE m.statut IN %(statuts)s AND l.date_debut <= %(debut_au_plus_tard)s AND l.date_fin IS NOT NULL
-      AND COALESCE(c.heures_forcees, c.heures_calculees) > 0
+      AND COALESCE(c.heures_forcees, c.heures_calculees) > 0 AND {marches_suivis}
 ),
 -- A lot's hours to date: its running total (reporting_cumullot, kept by triggers) less the few hours already
 -- entered for months after today.
@@ -338,10 +367,10 @@ JOIN marches_lot l ON l.id = p.id
 JOIN marches_marche m ON m.id = l.marche_id
 JOIN clauses_clauseinsertion c ON c.lot_id = l.id
 ORDER BY p.taux, p.id
-"""
+""".replace("{marches_suivis}", SQL_MARCHES_SUIVIS)
 
 
-def lots_en_retard(jour: dt.date) -> tuple[list[Alerte], int]:
+def lots_en_retard(jour: dt.date, facilitateur_id: int | None = None) -> tuple[list[Alerte], int]:
     """Lots whose realised hours are under 80 % of the pro-rata expectation: the ``LIMITE_PAR_TYPE`` furthest
     behind (lowest rate first) and how many there are, in one query.
 
@@ -352,11 +381,12 @@ def lots_en_retard(jour: dt.date) -> tuple[list[Alerte], int]:
     if connection.vendor != "postgresql":
         from reporting import alertes_portables
 
-        return alertes_portables.lots_en_retard(jour)
+        return alertes_portables.lots_en_retard(jour, facilitateur_id)
     arrete = objectif.date_d_arrete(jour)
     lignes = _lignes(
         SQL_LOTS_EN_RETARD,
         {
+            "facilitateur": facilitateur_id,
             "arrete": arrete,
             "jour": jour,
             "statuts": (StatutMarche.EN_EXECUTION.value, StatutMarche.ATTRIBUE.value),
@@ -393,10 +423,18 @@ def mois_silencieux(jour: dt.date) -> tuple[dt.date, dt.date]:
 # aside; only the attributions that remain are checked through all their placements. The last month with hours
 # orders the silent ones; their first start is looked up only for the ones kept.
 SQL_SILENCES = """
-WITH en_cours AS (
+WITH suivies AS (
+    SELECT a.id FROM marches_attribution a
+    JOIN marches_lot l ON l.id = a.lot_id
+    JOIN marches_marche m ON m.id = l.marche_id
+    WHERE {marches_suivis}
+),
+en_cours AS (
     SELECT id, attribution_id FROM clauses_placement WHERE date_fin IS NULL AND date_debut <= %(fin_du_premier)s
+      AND (%(facilitateur)s::bigint IS NULL OR attribution_id IN (SELECT id FROM suivies))
     UNION ALL
     SELECT id, attribution_id FROM clauses_placement WHERE date_fin >= %(dernier)s AND date_debut <= %(fin_du_premier)s
+      AND (%(facilitateur)s::bigint IS NULL OR attribution_id IN (SELECT id FROM suivies))
 ),
 sans_heures_recentes AS (
     SELECT DISTINCT e.attribution_id AS id FROM en_cours e
@@ -429,20 +467,21 @@ JOIN entreprises_entreprise en ON en.id = a.entreprise_id
 JOIN marches_lot l ON l.id = a.lot_id
 JOIN marches_marche m ON m.id = l.marche_id
 ORDER BY s.derniere ASC NULLS LAST, s.id
-"""
+""".replace("{marches_suivis}", SQL_MARCHES_SUIVIS)
 
 
-def attributions_silencieuses(jour: dt.date) -> tuple[list[Alerte], int]:
+def attributions_silencieuses(jour: dt.date, facilitateur_id: int | None = None) -> tuple[list[Alerte], int]:
     """Attributions with a placement under way through the last two complete months, and no hours for them
     (nor since): the ``LIMITE_PAR_TYPE`` silent the longest and how many there are, in one query."""
     if connection.vendor != "postgresql":
         from reporting import alertes_portables
 
-        return alertes_portables.attributions_silencieuses(jour)
+        return alertes_portables.attributions_silencieuses(jour, facilitateur_id)
     premier, dernier = mois_silencieux(jour)
     lignes = _lignes(
         SQL_SILENCES,
         {
+            "facilitateur": facilitateur_id,
             "premier": premier,
             "dernier": dernier,
             "fin_du_premier": add_months(premier, 1) - dt.timedelta(days=1),
@@ -464,14 +503,14 @@ def attributions_silencieuses(jour: dt.date) -> tuple[list[Alerte], int]:
 # --- 4. Awarded marchés without attributaire -------------------------------------------------------
 
 
-def marches_sans_attributaire(jour: dt.date) -> tuple[list[Alerte], int]:
+def marches_sans_attributaire(jour: dt.date, facilitateur_id: int | None = None) -> tuple[list[Alerte], int]:
     """Awarded or running marchés none of whose lots has an attributaire, in one query (the total is a window
     count over the same rows, before the limit)."""
     attribues = Lot.objects.filter(marche=OuterRef("pk")).filter(
         Exists(Attribution.objects.filter(lot=OuterRef("pk")))
     )
     marches = (
-        Marche.objects.filter(statut__in=STATUTS_ACTIFS)
+        Marche.objects.filter(marches_suivis(facilitateur_id), statut__in=STATUTS_ACTIFS)
         .filter(~Exists(attribues))
         .annotate(total=Window(Count("pk")))
         .select_related("donneur_d_ordre")
@@ -496,7 +535,7 @@ def marches_sans_attributaire(jour: dt.date) -> tuple[list[Alerte], int]:
 # --- 4 bis. What the donneurs d'ordre sent from the portal ---------------------------------------------
 
 
-def demandes_des_donneurs(jour: dt.date) -> tuple[list[Alerte], int]:
+def demandes_des_donneurs(jour: dt.date, facilitateur_id: int | None = None) -> tuple[list[Alerte], int]:
     """Marchés declared on the portal and not yet taken in charge, and marchés with attributaires proposed
     and not yet accepted or refused: one row per marché, oldest request first, in one query (the total is
     a window count over the same rows, before the limit)."""
@@ -512,7 +551,7 @@ def demandes_des_donneurs(jour: dt.date) -> tuple[list[Alerte], int]:
         .union(PropositionAttribution.objects.en_attente().order_by().values("marche"))
     )
     marches = (
-        Marche.objects.filter(pk__in=concernes)
+        Marche.objects.filter(marches_suivis(facilitateur_id), pk__in=concernes)
         .annotate(
             nb_propositions=Coalesce(Subquery(propositions.annotate(n=Count("pk")).values("n")[:1]), 0),
             premiere_proposition=Subquery(propositions.annotate(d=Min("envoye_le")).values("d")[:1]),
@@ -546,13 +585,15 @@ def demandes_des_donneurs(jour: dt.date) -> tuple[list[Alerte], int]:
 # --- 5. Six-month outcomes due ---------------------------------------------------------------------
 
 
-def sorties_a_six_mois(jour: dt.date) -> tuple[list[Alerte], int]:
+def sorties_a_six_mois(jour: dt.date, facilitateur_id: int | None = None) -> tuple[list[Alerte], int]:
     """Placements ended six months ago or more whose six-month outcome is not recorded: the
     ``LIMITE_PAR_TYPE`` oldest (read in date_fin order, so the database stops after them) and the count."""
     fin_au_plus_tard = add_months(jour, -MOIS_SUIVI_SORTIE)
-    placements = Placement.objects.filter(date_fin__isnull=False, date_fin__lte=fin_au_plus_tard).filter(
-        ~Exists(Sortie.objects.filter(placement=OuterRef("pk"), moment=MomentSortie.SIX_MOIS))
-    )
+    placements = Placement.objects.filter(
+        marches_suivis(facilitateur_id, "attribution__lot__marche__"),
+        date_fin__isnull=False,
+        date_fin__lte=fin_au_plus_tard,
+    ).filter(~Exists(Sortie.objects.filter(placement=OuterRef("pk"), moment=MomentSortie.SIX_MOIS)))
     total = placements.count()
     premiers = (
         placements.select_related("participant", "attribution__entreprise")
@@ -579,14 +620,15 @@ def sorties_a_six_mois(jour: dt.date) -> tuple[list[Alerte], int]:
 # --- All of them -----------------------------------------------------------------------------------
 
 
-def alertes(jour: dt.date) -> list[GroupeAlertes]:
-    """Every kind of alert, in a fixed order, each group sorted by urgency (earliest day to act first)."""
+def alertes(jour: dt.date, facilitateur_id: int | None = None) -> list[GroupeAlertes]:
+    """Every kind of alert, in a fixed order, each group sorted by urgency (earliest day to act first); those
+    about marchés kept to one facilitator's (and nobody's) when ``facilitateur_id`` is given."""
     denonciations, bilans = conventions(jour)
-    retards, nb_retards = lots_en_retard(jour)
-    silences, nb_silences = attributions_silencieuses(jour)
-    sans_attributaire, nb_sans_attributaire = marches_sans_attributaire(jour)
-    demandes, nb_demandes = demandes_des_donneurs(jour)
-    sorties, nb_sorties = sorties_a_six_mois(jour)
+    retards, nb_retards = lots_en_retard(jour, facilitateur_id)
+    silences, nb_silences = attributions_silencieuses(jour, facilitateur_id)
+    sans_attributaire, nb_sans_attributaire = marches_sans_attributaire(jour, facilitateur_id)
+    demandes, nb_demandes = demandes_des_donneurs(jour, facilitateur_id)
+    sorties, nb_sorties = sorties_a_six_mois(jour, facilitateur_id)
 
     def trier(liste: list[Alerte]) -> list[Alerte]:
         # A national instance has hundreds of conventions due at once: the most urgent, like the other kinds.
@@ -605,7 +647,7 @@ def alertes(jour: dt.date) -> list[GroupeAlertes]:
     return groupes
 
 
-def toutes(jour: dt.date) -> list[Alerte]:
+def toutes(jour: dt.date, facilitateur_id: int | None = None) -> list[Alerte]:
     """The alerts of every kind in one list, most urgent first (ties keep the order of the kinds)."""
-    liste = [a for groupe in alertes(jour) for a in groupe.alertes]
+    liste = [a for groupe in alertes(jour, facilitateur_id) for a in groupe.alertes]
     return sorted(liste, key=lambda a: (a.echeance, ORDRE.index(a.type)))

@@ -47,11 +47,12 @@ def conventions(jour: dt.date) -> tuple[list, list]:
     return denonciations, bilans
 
 
-def lots_en_retard(jour: dt.date) -> tuple[list, int]:
+def lots_en_retard(jour: dt.date, facilitateur_id: int | None = None) -> tuple[list, int]:
     """Late lots from clauses.objectif, lowest rate first: the first ``LIMITE_PAR_TYPE`` and the count."""
     arrete = objectif.date_d_arrete(jour)
     lots = (
         Lot.objects.filter(
+            a.marches_suivis(facilitateur_id, "marche__"),
             Q(marche__statut=StatutMarche.EN_EXECUTION) | Q(marche__statut=StatutMarche.ATTRIBUE),
             clause__isnull=False,
             date_debut__lte=jour - dt.timedelta(days=a.JOURS_DE_GRACE),
@@ -87,7 +88,7 @@ def lots_en_retard(jour: dt.date) -> tuple[list, int]:
     return [alerte for _, alerte in retards[: a.LIMITE_PAR_TYPE]], len(retards)
 
 
-def attributions_silencieuses(jour: dt.date) -> tuple[list, int]:
+def attributions_silencieuses(jour: dt.date, facilitateur_id: int | None = None) -> tuple[list, int]:
     """Attributions with a placement under way and no hours for the last complete months."""
     premier, dernier = a.mois_silencieux(jour)
     en_cours = Placement.objects.filter(
@@ -111,7 +112,9 @@ def attributions_silencieuses(jour: dt.date) -> tuple[list, int]:
         .values("d")
     )
     attributions = (
-        Attribution.objects.filter(Exists(en_cours), ~Exists(recentes))
+        Attribution.objects.filter(
+            a.marches_suivis(facilitateur_id, "lot__marche__"), Exists(en_cours), ~Exists(recentes)
+        )
         .annotate(derniere=Subquery(derniere), premier_debut=Subquery(premier_debut))
         .select_related("entreprise", "lot__marche")
         .order_by(F("derniere").asc(nulls_last=True), "pk")

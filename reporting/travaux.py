@@ -454,7 +454,8 @@ def envoyer_digest(tache_id: int, jour: str | dt.date | None = None) -> None:
         if facilitateur is None or not facilitateur.email:
             _finir(tache, jeton, StatutTache.FAIT, "Facilitateur inactif ou sans adresse : rien à envoyer.")
             return
-        groupes = [groupe for groupe in alertes.alertes(jour) if groupe.total]
+        # The alerts of the facilitator's own marchés (and nobody's), as their home page shows them first.
+        groupes = [g for g in alertes.alertes(jour, alertes.portee_par_defaut(facilitateur)) if g.total]
         message = emails.digest_hebdomadaire(facilitateur, groupes, jour)
         if envoyer_une_fois(Tache, tache.pk, message, jeton=jeton):
             _finir(tache, jeton, StatutTache.FAIT)

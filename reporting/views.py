@@ -12,6 +12,7 @@ from reporting import alertes, graphiques, indicators
 from reporting.indicators import Periode
 
 ANNEES_PROPOSEES = 10
+PORTEES_ALERTES = ("miennes", "equipe")
 
 
 class ChoixAnneeForm(forms.Form):
@@ -74,7 +75,12 @@ def accueil(request):
     mois = indicators.heures_par_mois(jour if annee_en_cours else periode.fin)
     modalites = indicators.heures_par_modalite(periode.debut, periode.fin)
     publics, nb_personnes = indicators.personnes_par_public(periode.debut, periode.fin, personnes=chiffres.personnes)
-    groupes = [g for g in alertes.alertes(jour) if g.total]
+    # Whose alerts: « mes marchés » (and those nobody is in charge of) or the whole team's.
+    portee = request.GET.get("alertes")
+    if portee not in PORTEES_ALERTES:
+        portee = "miennes" if alertes.portee_par_defaut(request.user) is not None else "equipe"
+    facilitateur_id = request.user.pk if portee == "miennes" else None
+    groupes = [g for g in alertes.alertes(jour, facilitateur_id) if g.total]
 
     titre_mois = (
         "Heures réalisées par mois, sur les 12 derniers mois"
@@ -122,6 +128,7 @@ def accueil(request):
             _lignes_graphique(chiffres.contrats, _nombre_et_part),
         ),
         "groupes_alertes": groupes,
+        "portee_alertes": portee,
         "nb_alertes": sum(g.total for g in groupes),
     }
     return render(request, "reporting/accueil.html", contexte)

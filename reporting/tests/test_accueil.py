@@ -12,7 +12,8 @@ from clauses.demo import charger_demo
 from clauses.factories import ClauseInsertionFactory, HeuresMensuellesFactory, PlacementFactory
 from conventions.calendrier import add_months
 from conventions.factories import ConventionFactory, UserFactory
-from marches.factories import AttributionFactory, LotFactory
+from marches.factories import AttributionFactory, LotFactory, MarcheFactory
+from marches.models import StatutMarche
 from reporting import indicators
 
 pytestmark = pytest.mark.django_db
@@ -108,6 +109,37 @@ class TestPage:
         assert f'href="{reverse("conventions:convention", args=[convention.pk])}"' in contenu
         assert "Conventions proches de leur date limite de dénonciation (1)" in contenu
         assert "1 alerte" in contenu
+
+
+class TestAlertesDesMarchesSuivis:
+    """Two marchés awarded without attributaire: one in my charge, one in a colleague's."""
+
+    @pytest.fixture
+    def marches(self, facilitateur):
+        from conventions.factories import FacilitateurFactory
+
+        MarcheFactory(objet="Voirie de Boulbon", statut=StatutMarche.ATTRIBUE, facilitateur=facilitateur)
+        MarcheFactory(objet="Crèche de Tarascon", statut=StatutMarche.ATTRIBUE, facilitateur=FacilitateurFactory())
+
+    def test_mine_by_default(self, client_facilitateur, marches):
+        reponse = client_facilitateur.get(URL)
+        contenu = reponse.content.decode()
+        assert reponse.context["portee_alertes"] == "miennes"
+        assert "Voirie de Boulbon" in contenu and "Crèche de Tarascon" not in contenu
+        assert '<span aria-current="true">Mes marchés et ceux sans facilitateur en charge</span>' in contenu
+        assert f'href="?annee={dt.date.today().year}&amp;alertes=equipe">Toute l\'équipe</a>' in contenu
+
+    def test_the_whole_team_on_request(self, client_facilitateur, marches):
+        contenu = client_facilitateur.get(URL, {"alertes": "equipe"}).content.decode()
+        assert "Voirie de Boulbon" in contenu and "Crèche de Tarascon" in contenu
+        # The choice is kept when another year is asked for.
+        assert f'href="?annee={dt.date.today().year - 1}&amp;alertes=equipe"' in contenu
+
+    def test_the_team_for_a_facilitator_in_charge_of_nothing(self, client_facilitateur):
+        MarcheFactory(objet="Crèche de Tarascon", statut=StatutMarche.ATTRIBUE)
+        reponse = client_facilitateur.get(URL, {"alertes": "nimporte"})
+        assert reponse.context["portee_alertes"] == "equipe"
+        assert "Crèche de Tarascon" in reponse.content.decode()
 
 
 def test_query_count_does_not_grow_with_the_territory(client_facilitateur, django_assert_max_num_queries):

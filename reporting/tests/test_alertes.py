@@ -6,6 +6,7 @@ from decimal import ROUND_UP, Decimal
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from clauses import objectif
 from clauses.factories import (
@@ -16,11 +17,11 @@ from clauses.factories import (
     SortieFactory,
 )
 from clauses.models import MomentSortie
-from conventions.factories import ConventionFactory, DonneurDOrdreFactory
+from conventions.factories import ConventionFactory, DonneurDOrdreFactory, FacilitateurFactory
 from conventions.models import Convention, DenoncePar, EtatConvention
 from entreprises.factories import EntrepriseFactory
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
-from marches.models import StatutMarche
+from marches.models import Marche, StatutMarche
 from reporting import alertes
 from reporting.alertes import TypeAlerte
 
@@ -390,6 +391,77 @@ class TestSortiesASixMois:
         assert alertes.sorties_a_six_mois(self.JOUR)[1] == 1
         SortieFactory(placement=placement, moment=MomentSortie.SIX_MOIS, date_constat=D(2025, 11, 25))
         assert alertes.sorties_a_six_mois(self.JOUR) == ([], 0)
+
+
+class TestAlertesDUnFacilitateur:
+    """Kept to one facilitator's marchés, the alerts about marchés show theirs and those nobody is in charge of,
+    never a colleague's; without a facilitator, everyone's. On 25 November 2026, for every kind at once: a lot
+    late, an attribution silent since August, an awarded marché without attributaire and a six-month outcome due,
+    in each of three marchés (mine, a colleague's, nobody's)."""
+
+    JOUR = D(2026, 11, 25)
+
+    @pytest.fixture
+    def equipe(self):
+        moi, collegue = FacilitateurFactory(), FacilitateurFactory()
+        for nom, facilitateur in (("moi", moi), ("collègue", collegue), ("personne", None)):
+            marche = MarcheFactory(
+                objet=f"Marché de {nom}", statut=StatutMarche.EN_EXECUTION, facilitateur=facilitateur
+            )
+            lot = LotFactory(marche=marche, date_debut=D(2026, 1, 1), date_fin=D(2026, 12, 31))
+            ClauseInsertionFactory(lot=lot, heures_forcees=1000)
+            placement = PlacementFactory(
+                attribution=AttributionFactory(lot=lot, entreprise__raison_sociale=f"Entreprise de {nom}"),
+                date_debut=D(2026, 1, 5),
+                date_fin=D(2026, 5, 25),
+            )
+            PlacementFactory(attribution=placement.attribution, date_debut=D(2026, 6, 1))
+            HeuresMensuellesFactory(placement=placement, mois=D(2026, 2, 1), heures=Decimal("10"))
+            HeuresMensuellesFactory(placement=placement, mois=D(2026, 8, 1), heures=Decimal("10"))
+            MarcheFactory(objet=f"Marché attribué de {nom}", statut=StatutMarche.ATTRIBUE, facilitateur=facilitateur)
+        return moi, collegue
+
+    @pytest.mark.parametrize(
+        "fonction",
+        [
+            alertes.lots_en_retard,
+            alertes.attributions_silencieuses,
+            alertes.marches_sans_attributaire,
+            alertes.sorties_a_six_mois,
+        ],
+    )
+    def test_each_kind(self, equipe, fonction):
+        moi, collegue = equipe
+        for facilitateur, attendus in ((moi, {"moi", "personne"}), (collegue, {"collègue", "personne"})):
+            liste, total = fonction(self.JOUR, facilitateur.pk)
+            assert total == 2
+            textes = " ".join(a.texte for a in liste)
+            assert {nom for nom in ("moi", "collègue", "personne") if f"de {nom}" in textes} == attendus, textes
+        assert fonction(self.JOUR)[1] == 3
+
+    def test_requests_from_the_portal(self, equipe):
+        moi, collegue = equipe
+        for marche in Marche.objects.filter(objet__startswith="Marché attribué"):
+            marche.declare_le = timezone.now()
+            marche.save()
+        assert {a.texte.split("« ")[1] for a in alertes.demandes_des_donneurs(self.JOUR, moi.pk)[0]} == {
+            "Marché attribué de moi » et demande l'appui du facilitateur",
+            "Marché attribué de personne » et demande l'appui du facilitateur",
+        }
+        assert alertes.demandes_des_donneurs(self.JOUR)[1] == 3
+
+    def test_conventions_are_everyones(self, equipe):
+        moi, _ = equipe
+        ConventionFactory(date_effet=D(2025, 12, 1), date_signature=D(2025, 11, 1))  # échéance 30 November 2026
+        groupes = {g.type: g for g in alertes.alertes(self.JOUR, moi.pk)}
+        assert groupes[TypeAlerte.BILAN].total == 1
+        assert groupes[TypeAlerte.RETARD].total == 2
+
+    def test_whose_alerts_by_default(self, equipe):
+        moi, _ = equipe
+        assert alertes.portee_par_defaut(moi) == moi.pk
+        # A coordinator in charge of no marché sees the team's.
+        assert alertes.portee_par_defaut(FacilitateurFactory()) is None
 
 
 def test_all_alerts_grouped_and_sorted(django_assert_max_num_queries):

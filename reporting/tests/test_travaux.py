@@ -33,6 +33,7 @@ from conventions.factories import (
 )
 from conventions.models import Avenant, DenoncePar, Periodicite
 from marches.factories import MarcheFactory
+from marches.models import StatutMarche
 from reporting import emails, tasks, travaux
 from reporting.documents import Document
 from reporting.models import BilanAnnuel, Rapport, StatutRapport, StatutTache, Tache, TypeRapport, empreinte_sha256
@@ -209,6 +210,16 @@ def test_une_tache_livree_deux_fois_envoie_un_seul_message(tache_digest, facilit
     assert (tache_digest.statut, tache_digest.tentatives) == (StatutTache.FAIT, 1)
     assert tache_digest.destinataires == facilitateur.email
     assert tache_digest.envoi_commence_le <= tache_digest.envoye_le
+
+
+def test_le_digest_parle_des_marches_du_facilitateur(tache_digest, facilitateur, mailoutbox):
+    """As on their home page: their marchés and those nobody is in charge of, not a colleague's."""
+    for objet, en_charge in (("Voirie de Boulbon", facilitateur), ("Crèche de Tarascon", FacilitateurFactory())):
+        MarcheFactory(objet=objet, statut=StatutMarche.ATTRIBUE, facilitateur=en_charge)
+    tasks.envoyer_digest.apply(args=(tache_digest.pk, LUNDI_1ER_MARS.isoformat()))
+    [message] = mailoutbox
+    assert "Voirie de Boulbon" in message.body
+    assert "Crèche de Tarascon" not in message.body
 
 
 @sur_postgresql
