@@ -5,7 +5,8 @@ Each reader answers ``None`` when the totals cannot answer exactly — another d
 embedded set-up, whose volumes are small), a scope finer than a donneur d'ordre, the whole territory's people
 over a period that is not a calendar year — and the caller then computes from the hours as before. ``ecarts``
 recomputes every total from the hours with the ORM and lists the differences: the tests call it after each kind
-of write, and ``manage.py verifier_cumuls`` on a live database.
+of write, and ``manage.py verifier_cumuls`` on a live database. It checks ``ObjectifLot`` too (the lots' targets
+and dates, migration ``reporting/0007``), which ``indicators.objectifs_periodes`` reads on PostgreSQL.
 """
 
 import datetime as dt
@@ -13,15 +14,17 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import ExtractYear
+from django.db.models.functions import Coalesce, ExtractYear
 
 from clauses.models import HeuresMensuelles
 from conventions.models import Convention
+from marches.models import STATUTS_AVEC_OBJECTIF, Lot
 from reporting.models import (
     CumulLot,
     CumulMensuel,
     CumulTerritoire,
     MarcheAnnuel,
+    ObjectifLot,
     PersonneAnnuelle,
     PresenceMensuelle,
 )
@@ -202,8 +205,25 @@ def participants(debut: dt.date, fin: dt.date, portee: dict) -> list[int] | Quer
 _VERS_MARCHE = "placement__attribution__lot__marche"
 
 
+def _objectifs_recalcules() -> set:
+    """ObjectifLot's rows recomputed from the lots, their clauses and marchés."""
+    cible = Coalesce("clause__heures_forcees", "clause__heures_calculees")
+    return set(
+        Lot.objects.filter(
+            clause__isnull=False,
+            marche__statut__in=STATUTS_AVEC_OBJECTIF,
+            date_debut__isnull=False,
+            date_fin__isnull=False,
+        )
+        .annotate(cible=cible)
+        .filter(cible__isnull=False)
+        .values_list("pk", "marche__donneur_d_ordre", "marche", "date_debut", "date_fin", "cible")
+    )
+
+
 def _recalcules() -> dict[str, set]:
-    """Every total recomputed from the hours by the ORM, as sets of tuples (no triggers involved)."""
+    """Every total recomputed from the hours (and the lots' targets from the lots) by the ORM, as sets of tuples
+    (no triggers involved)."""
     base = HeuresMensuelles.objects.order_by()
     positives = base.filter(heures__gt=0).annotate(annee=ExtractYear("mois"))
     par = {
@@ -241,6 +261,7 @@ def _recalcules() -> dict[str, set]:
         ),
         "PersonneAnnuelle": comptes(positives.annotate(participant=par["participant"]), "annee", "participant"),
         "MarcheAnnuel": comptes(positives.annotate(marche=par["marche"]), "annee", "marche"),
+        "ObjectifLot": _objectifs_recalcules(),
     }
 
 
@@ -258,6 +279,9 @@ def _tenus() -> dict[str, set]:
         ),
         "PersonneAnnuelle": set(PersonneAnnuelle.objects.values_list("annee", "participant", "mois_positifs")),
         "MarcheAnnuel": set(MarcheAnnuel.objects.values_list("annee", "marche", "mois_positifs")),
+        "ObjectifLot": set(
+            ObjectifLot.objects.values_list("lot", "donneur_d_ordre", "marche", "date_debut", "date_fin", "cible")
+        ),
     }
 
 

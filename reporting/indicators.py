@@ -73,6 +73,7 @@ from marches.models import (
     StatutMarche,
 )
 from reporting import agregats
+from reporting.models import ObjectifLot
 
 ZERO = Decimal("0")
 DEUX_DECIMALES = Decimal("0.01")
@@ -290,8 +291,20 @@ def objectifs_periodes(periodes: dict[str, tuple[dt.date, dt.date]], **portee) -
             "lot__",
             Coalesce("heures_objectif", "lot__clause__heures_forcees", "lot__clause__heures_calculees"),
         )
+    elif agregats.disponibles():
+        # The lots that count, their target and dates in one narrow table kept by PostgreSQL (ObjectifLot).
+        lignes, vers_lot, objectif = ObjectifLot.objects.all(), "", F("cible")
+        chemins = {
+            "donneur": "donneur_d_ordre",
+            "convention": "donneur_d_ordre__conventions",
+            "marche": "marche",
+            "lot": "pk",
+        }
+        for cle, valeur in portee.items():
+            if valeur is not None:
+                lignes = lignes.filter(**{chemins[cle]: _pk(valeur)})
     else:
-        lignes = Lot.objects.all()
+        lignes = Lot.objects.filter(clause__isnull=False, marche__statut__in=STATUTS_AVEC_OBJECTIF)
         vers_lot, objectif = "", objectif_lot
         chemins = {
             "donneur": "marche__donneur_d_ordre",
@@ -302,14 +315,14 @@ def objectifs_periodes(periodes: dict[str, tuple[dt.date, dt.date]], **portee) -
         for cle, valeur in portee.items():
             if valeur is not None:
                 lignes = lignes.filter(**{chemins[cle]: _pk(valeur)})
+    if vers_lot:
+        lignes = lignes.filter(lot__clause__isnull=False, lot__marche__statut__in=STATUTS_AVEC_OBJECTIF)
     # A lot whose execution dates fall outside every period adds 0 to each sum: leaving it out changes nothing
     # but spares the join of most lots of ten years of marchés (the dates also say they are not null).
     lignes = lignes.filter(
         **{
-            f"{vers_lot}clause__isnull": False,
             f"{vers_lot}date_debut__lte": max(fin for _, fin in periodes.values()),
             f"{vers_lot}date_fin__gte": min(debut for debut, _ in periodes.values()),
-            f"{vers_lot}marche__statut__in": STATUTS_AVEC_OBJECTIF,
         }
     )
     resultat = lignes.aggregate(

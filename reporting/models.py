@@ -453,3 +453,35 @@ class CumulLot(models.Model):
 
     def __str__(self) -> str:
         return f"lot {self.lot_id} : {self.heures} h"
+
+
+class ObjectifLot(models.Model):
+    """A lot that counts towards the targets (``indicators.objectifs_periodes``): its clause's target, its
+    execution dates and whose it is, in one narrow row. The target of a period is spread over the days of each
+    lot's execution: a year's target over the territory reads these rows (an index on the dates) instead of
+    joining lots, clauses and marchés. Kept by triggers (migration 0006): any change to a lot, its clause or its
+    marché rewrites the lot's row from them; a lot without a clause target, without dates or whose marché is
+    not awarded has none."""
+
+    lot = models.OneToOneField(
+        "marches.Lot", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", primary_key=True
+    )
+    donneur_d_ordre = models.ForeignKey(
+        "conventions.DonneurDOrdre", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    marche = models.ForeignKey(Marche, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    date_debut = models.DateField("début d'exécution")
+    date_fin = models.DateField("fin d'exécution")
+    cible = models.PositiveIntegerField("objectif d'heures")
+
+    class Meta:
+        verbose_name = "objectif d'un lot"
+        verbose_name_plural = "objectifs des lots"
+        indexes = [
+            models.Index(fields=["date_fin", "date_debut", "cible"], name="objectif_lot_dates_idx"),
+            models.Index(fields=["donneur_d_ordre", "date_fin"], name="objectif_lot_donneur_idx"),
+            models.Index(fields=["marche"], name="objectif_lot_marche_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"lot {self.lot_id} : {self.cible} h du {self.date_debut} au {self.date_fin}"

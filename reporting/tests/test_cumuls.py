@@ -4,20 +4,27 @@ computed from the hours."""
 
 import datetime as dt
 import io
+import threading
+import time
 from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
 
 from clauses import importation
-from clauses.factories import HeuresMensuellesFactory, ParticipantFactory, PlacementFactory
-from clauses.models import HeuresMensuelles, ModalitePlacement, Participant, Placement
+from clauses.factories import (
+    ClauseInsertionFactory,
+    HeuresMensuellesFactory,
+    ParticipantFactory,
+    PlacementFactory,
+)
+from clauses.models import ClauseInsertion, HeuresMensuelles, ModalitePlacement, Participant, Placement
 from conventions.factories import ConventionFactory, DonneurDOrdreFactory, FacilitateurFactory
 from entreprises.factories import siret_n
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
-from marches.models import Attribution, Lot, Marche
+from marches.models import Attribution, Lot, Marche, StatutMarche
 from reporting import agregats, indicators
-from reporting.models import CumulLot, CumulMensuel, PersonneAnnuelle
+from reporting.models import CumulLot, CumulMensuel, ObjectifLot, PersonneAnnuelle
 
 pytestmark = [
     pytest.mark.django_db,
@@ -208,3 +215,134 @@ def test_verifier_cumuls_says_exact_then_names_the_wrong_table(territoire, capsy
     with pytest.raises(CommandError, match="1 table"):
         call_command("verifier_cumuls")
     assert "heures par lot (CumulLot)" in capsys.readouterr().err
+
+
+# --- The lots' targets (ObjectifLot) ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def lots_avec_objectif():
+    """Three lots with a target, over two donneurs d'ordre, one with its target forced."""
+    lots = []
+    for i in range(3):
+        marche = MarcheFactory(statut=StatutMarche.EN_EXECUTION)
+        ConventionFactory(donneur_d_ordre=marche.donneur_d_ordre)
+        lot = LotFactory(marche=marche, date_debut=D(2025, 3 + i, 1), date_fin=D(2026, 6 + i, 30))
+        ClauseInsertionFactory(lot=lot, heures_forcees=1000 * (i + 1) if i else None)
+        lots.append(lot)
+    return lots
+
+
+def test_the_lots_targets_follow_every_write(lots_avec_objectif):
+    l0, l1, l2 = lots_avec_objectif
+    exacts()
+    assert ObjectifLot.objects.count() == 3
+    clause = l1.clause
+    clause.heures_forcees = 1234  # the target
+    clause.save()
+    exacts()
+    Lot.objects.filter(pk=l0.pk).update(date_fin=D(2027, 1, 31))  # the dates
+    exacts()
+    Lot.objects.filter(pk=l0.pk).update(date_debut=None)  # no dates, no row
+    exacts()
+    Lot.objects.filter(pk=l2.pk).update(marche=l1.marche)  # another marché, another donneur d'ordre
+    exacts()
+    Marche.objects.filter(pk=l1.marche_id).update(statut=StatutMarche.SANS_SUITE)  # a marché that no longer counts
+    exacts()
+    Marche.objects.update(statut=StatutMarche.SOLDE, donneur_d_ordre=DonneurDOrdreFactory())  # every marché at once
+    exacts()
+    assert ObjectifLot.objects.count() == 2
+    clause.delete()
+    exacts()
+    Marche.objects.filter(pk=l1.marche_id).delete()  # l2 is there now
+    exacts()
+    assert not ObjectifLot.objects.exists()
+
+
+def test_the_lots_targets_follow_bulk_writes_and_truncate(lots_avec_objectif):
+    marche = lots_avec_objectif[0].marche
+    lots = Lot.objects.bulk_create(
+        [
+            Lot(marche=marche, numero=str(n), intitule="Lot", date_debut=D(2026, 1, 1), date_fin=D(2026, 12, 31))
+            for n in range(10, 20)
+        ]
+    )
+    ClauseInsertion.objects.bulk_create(
+        [ClauseInsertionFactory.build(lot=lot, heures_forcees=100 + lot.pk) for lot in lots]
+    )
+    exacts()
+    ClauseInsertion.objects.filter(lot__in=lots).update(heures_forcees=None)
+    exacts()
+    with connection.cursor() as curseur:
+        curseur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        curseur.execute("TRUNCATE clauses_clauseinsertion CASCADE")
+    exacts()
+    assert not ObjectifLot.objects.exists()
+
+
+def test_ecarts_sees_a_wrong_target(lots_avec_objectif):
+    ObjectifLot.objects.filter(pk=lots_avec_objectif[0].pk).update(cible=1)
+    assert set(agregats.ecarts()) == {"ObjectifLot"}
+
+
+def test_targets_from_the_table_equal_the_targets_from_the_lots(lots_avec_objectif, monkeypatch):
+    l0, l1, _ = lots_avec_objectif
+    AttributionFactory(lot=l1, heures_objectif=300)
+    periodes = {"2025": (D(2025, 1, 1), D(2025, 12, 31)), "t": (D(2026, 2, 10), D(2026, 5, 20))}
+    portees = [
+        {},
+        {"donneur": l0.marche.donneur_d_ordre},
+        {"convention": l1.marche.donneur_d_ordre.conventions.get()},
+        {"marche": l1.marche},
+        {"lot": l0},
+        {"attribution": l1.attributions.get()},
+        {"donneur": DonneurDOrdreFactory()},
+    ]
+    avec = [indicators.objectifs_periodes(periodes, **portee) for portee in portees]
+    assert avec[0]["2025"] > 0 and avec[-1] == {"2025": 0, "t": 0}
+    _sans_cumuls(monkeypatch)
+    assert [indicators.objectifs_periodes(periodes, **portee) for portee in portees] == avec
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_transactions_changing_one_lot_leave_its_target_exact(lots_avec_objectif):
+    """One changes the lot's clause and waits before committing; the other moves its marché meanwhile: the
+    second rewrite waits for the first commit and starts from it (without the lock on the lot, it would start
+    from the clause it saw before and write over or beside the first)."""
+    lot = lots_avec_objectif[1]
+    autre = DonneurDOrdreFactory()
+    ecrite, fin, erreurs = threading.Event(), threading.Event(), []
+
+    def en_parallele(fonction):
+        def corps():
+            try:
+                fonction()
+            except Exception as erreur:  # noqa: BLE001 - reported by the test below
+                erreurs.append(erreur)
+            finally:
+                connection.close()
+
+        return threading.Thread(target=corps)
+
+    def clause():
+        with transaction.atomic():
+            ClauseInsertion.objects.filter(lot=lot).update(heures_forcees=4321)
+            ecrite.set()
+            fin.wait(10)
+
+    def marche():
+        ecrite.wait(10)
+        with transaction.atomic():
+            Marche.objects.filter(pk=lot.marche_id).update(donneur_d_ordre=autre)
+
+    fils = [en_parallele(clause), en_parallele(marche)]
+    for f in fils:
+        f.start()
+    ecrite.wait(10)
+    time.sleep(0.3)  # the marché's update is now waiting for the lot
+    fin.set()
+    for f in fils:
+        f.join(10)
+    assert not erreurs, erreurs
+    assert ObjectifLot.objects.filter(pk=lot.pk, cible=4321, donneur_d_ordre=autre).exists()
+    exacts()

@@ -9,13 +9,15 @@ TABLES = {
     "PresenceMensuelle": "personnes par donneur d'ordre, mois et marché",
     "PersonneAnnuelle": "personnes du territoire par année",
     "MarcheAnnuel": "marchés avec des heures par année",
+    "ObjectifLot": "objectifs d'heures des lots",
 }
 
 
 class Command(BaseCommand):
     help = (
-        "Recalcule les cumuls d'heures à partir des heures mensuelles et les compare à ceux que PostgreSQL tient "
-        "à jour : n'écrit rien, sort en erreur au premier écart."
+        "Recalcule les cumuls d'heures à partir des heures mensuelles, et les objectifs des lots à partir des "
+        "lots, clauses et marchés, et les compare à ceux que PostgreSQL tient à jour : n'écrit rien, sort en "
+        "erreur au premier écart."
     )
 
     def handle(self, *args, **options):
