@@ -6,7 +6,8 @@ embedded set-up, whose volumes are small), a scope finer than a donneur d'ordre,
 over a period that is not a calendar year — and the caller then computes from the hours as before. ``ecarts``
 recomputes every total from the hours with the ORM and lists the differences: the tests call it after each kind
 of write, and ``manage.py verifier_cumuls`` on a live database. It checks ``ObjectifLot`` too (the lots' targets
-and dates, migration ``reporting/0007``), which ``indicators.objectifs_periodes`` reads on PostgreSQL.
+and dates, migration ``reporting/0007``), which ``indicators.objectifs_periodes`` reads on PostgreSQL, and
+``CritereAnnuel`` (the territory's people of a year by eligibility criterion, migration ``reporting/0009``).
 """
 
 import datetime as dt
@@ -16,10 +17,11 @@ from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, ExtractYear
 
-from clauses.models import HeuresMensuelles
+from clauses.models import CritereEligibilite, HeuresMensuelles, Participant
 from conventions.models import Convention
 from marches.models import STATUTS_AVEC_OBJECTIF, Lot
 from reporting.models import (
+    CritereAnnuel,
     CumulLot,
     CumulMensuel,
     CumulTerritoire,
@@ -181,6 +183,22 @@ def population(debut: dt.date, fin: dt.date, portee: dict) -> tuple[list[int] | 
     return [ligne[3] for ligne in lignes if ligne[3] is not None], lignes[0][:3]
 
 
+def personnes_par_critere(debut: dt.date, fin: dt.date, portee: dict) -> list[tuple] | None:
+    """The territory's people of a calendar year by eligibility criterion (``CritereAnnuel``): rows of (code,
+    libellé, ordre, people), code, libellé and ordre None for the people without any criterion. None for any other
+    scope or period."""
+    annee = annee_entiere(debut, fin)
+    if _portee_sql(portee) != TERRITOIRE or annee is None:
+        return None
+    with connection.cursor() as curseur:
+        curseur.execute(
+            f"SELECT c.code, c.libelle, c.ordre, t.personnes FROM {CritereAnnuel._meta.db_table} t "
+            f"LEFT JOIN {CritereEligibilite._meta.db_table} c ON c.id = t.critere WHERE t.annee = %s",
+            [annee],
+        )
+        return curseur.fetchall()
+
+
 def participants(debut: dt.date, fin: dt.date, portee: dict) -> list[int] | QuerySet | None:
     """The ids of the people with hours in the period (see ``population``), in one query."""
     portee_sql = _portee_sql(portee)
@@ -219,6 +237,23 @@ def _objectifs_recalcules() -> set:
         .filter(cible__isnull=False)
         .values_list("pk", "marche__donneur_d_ordre", "marche", "date_debut", "date_fin", "cible")
     )
+
+
+def _criteres_recalcules() -> set:
+    """CritereAnnuel's rows recomputed from the hours and the participants' criteria."""
+    annees: dict[int, set[int]] = {}
+    positives = HeuresMensuelles.objects.filter(heures__gt=0).order_by().annotate(annee=ExtractYear("mois"))
+    for annee, participant in positives.values_list("annee", "placement__participant").distinct():
+        annees.setdefault(annee, set()).add(participant)
+    criteres: dict[int, list[int]] = {}
+    for participant, critere in Participant.criteres.through.objects.values_list("participant", "critereeligibilite"):
+        criteres.setdefault(participant, []).append(critere)
+    comptes: dict[tuple[int, int], int] = {}
+    for annee, personnes in annees.items():
+        for personne in personnes:
+            for critere in criteres.get(personne) or [0]:
+                comptes[annee, critere] = comptes.get((annee, critere), 0) + 1
+    return {(annee, critere, n) for (annee, critere), n in comptes.items()}
 
 
 def _recalcules() -> dict[str, set]:
@@ -262,6 +297,7 @@ def _recalcules() -> dict[str, set]:
         "PersonneAnnuelle": comptes(positives.annotate(participant=par["participant"]), "annee", "participant"),
         "MarcheAnnuel": comptes(positives.annotate(marche=par["marche"]), "annee", "marche"),
         "ObjectifLot": _objectifs_recalcules(),
+        "CritereAnnuel": _criteres_recalcules(),
     }
 
 
@@ -282,6 +318,7 @@ def _tenus() -> dict[str, set]:
         "ObjectifLot": set(
             ObjectifLot.objects.values_list("lot", "donneur_d_ordre", "marche", "date_debut", "date_fin", "cible")
         ),
+        "CritereAnnuel": set(CritereAnnuel.objects.values_list("annee", "critere", "personnes")),
     }
 
 

@@ -452,14 +452,21 @@ def personnes_par_public(
     has it (``synthese_heures(debut, fin, **portee).personnes``, the same people), which spares a query.
     """
     en_parcours = _personnes_en_parcours(debut, fin, portee)
-    # A person has a criterion at most once (the link table is unique on the pair): a plain count per
-    # criterion counts distinct people, and the people without any come once, under the empty criterion.
-    lignes = (
-        en_parcours.values("criteres__code", "criteres__libelle", "criteres__ordre")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "criteres__ordre", "criteres__libelle")
-    )
-    rangees = [(r["criteres__code"] or "", r["criteres__libelle"] or SANS_CRITERE, r["n"]) for r in lignes]
+    tenues = agregats.personnes_par_critere(debut, fin, portee)
+    if tenues is not None:
+        # The territory's year, from its running counts; in PostgreSQL's order (the empty criterion after the
+        # others at equal counts, as NULL sorts last).
+        lignes = sorted(tenues, key=lambda r: (-r[3], r[2] is None, r[2] or 0, r[1] or ""))
+    else:
+        # A person has a criterion at most once (the link table is unique on the pair): a plain count per
+        # criterion counts distinct people, and the people without any come once, under the empty criterion.
+        lignes = [
+            (r["criteres__code"], r["criteres__libelle"], r["criteres__ordre"], r["n"])
+            for r in en_parcours.values("criteres__code", "criteres__libelle", "criteres__ordre")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "criteres__ordre", "criteres__libelle")
+        ]
+    rangees = [(code or "", libelle or SANS_CRITERE, n) for code, libelle, _, n in lignes]
     total = en_parcours.count() if personnes is None else personnes
     return _avec_parts(rangees, total), total
 

@@ -485,3 +485,21 @@ class ObjectifLot(models.Model):
 
     def __str__(self) -> str:
         return f"lot {self.lot_id} : {self.cible} h du {self.date_debut} au {self.date_fin}"
+
+
+class CritereAnnuel(models.Model):
+    """The territory's people of a calendar year (``PersonneAnnuelle``) by eligibility criterion: a person counts
+    once under each of their criteria, and once under ``critere`` 0 when they have none. Kept by triggers
+    (migration 0009) on the people of the year and on the participants' criteria."""
+
+    annee = models.PositiveSmallIntegerField("année")
+    critere = models.BigIntegerField("critère d'éligibilité (0 : aucun)")
+    personnes = models.IntegerField("personnes")
+
+    class Meta:
+        verbose_name = "personnes de l'année par critère"
+        verbose_name_plural = "personnes de l'année par critère"
+        constraints = [models.UniqueConstraint(fields=["annee", "critere"], name="critere_annuel_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.annee} : critère {self.critere}, {self.personnes} personnes"

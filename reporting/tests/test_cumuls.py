@@ -18,13 +18,20 @@ from clauses.factories import (
     ParticipantFactory,
     PlacementFactory,
 )
-from clauses.models import ClauseInsertion, HeuresMensuelles, ModalitePlacement, Participant, Placement
+from clauses.models import (
+    ClauseInsertion,
+    CritereEligibilite,
+    HeuresMensuelles,
+    ModalitePlacement,
+    Participant,
+    Placement,
+)
 from conventions.factories import ConventionFactory, DonneurDOrdreFactory, FacilitateurFactory
 from entreprises.factories import siret_n
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
 from marches.models import Attribution, Lot, Marche, StatutMarche
 from reporting import agregats, indicators
-from reporting.models import CumulLot, CumulMensuel, ObjectifLot, PersonneAnnuelle
+from reporting.models import CritereAnnuel, CumulLot, CumulMensuel, ObjectifLot, PersonneAnnuelle
 
 pytestmark = [
     pytest.mark.django_db,
@@ -160,7 +167,8 @@ def test_ecarts_sees_a_wrong_total(territoire):
     CumulMensuel.objects.filter(pk=CumulMensuel.objects.first().pk).update(heures=Decimal("1"))
     PersonneAnnuelle.objects.first().delete()
     ecarts = agregats.ecarts()
-    assert set(ecarts) == {"CumulMensuel", "PersonneAnnuelle"}
+    # The people by criterion follow the people of the year, the row deleted by hand included.
+    assert set(ecarts) == {"CumulMensuel", "PersonneAnnuelle", "CritereAnnuel"}
     assert ecarts["PersonneAnnuelle"]["manquantes"] and not ecarts["PersonneAnnuelle"]["en_trop"]
 
 
@@ -304,25 +312,27 @@ def test_targets_from_the_table_equal_the_targets_from_the_lots(lots_avec_object
     assert [indicators.objectifs_periodes(periodes, **portee) for portee in portees] == avec
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_transactions_changing_one_lot_leave_its_target_exact(lots_avec_objectif):
+def _en_parallele(fonction, erreurs: list) -> threading.Thread:
+    """A thread running ``fonction`` on its own connection; what it raises goes to ``erreurs``."""
+
+    def corps():
+        try:
+            fonction()
+        except Exception as erreur:  # noqa: BLE001 - the test asserts erreurs is empty
+            erreurs.append(erreur)
+        finally:
+            connection.close()
+
+    return threading.Thread(target=corps)
+
+
+def test_two_transactions_changing_one_lot_leave_its_target_exact(transactional_db, lots_avec_objectif):
     """One changes the lot's clause and waits before committing; the other moves its marché meanwhile: the
     second rewrite waits for the first commit and starts from it (without the lock on the lot, it would start
     from the clause it saw before and write over or beside the first)."""
     lot = lots_avec_objectif[1]
     autre = DonneurDOrdreFactory()
     ecrite, fin, erreurs = threading.Event(), threading.Event(), []
-
-    def en_parallele(fonction):
-        def corps():
-            try:
-                fonction()
-            except Exception as erreur:  # noqa: BLE001 - reported by the test below
-                erreurs.append(erreur)
-            finally:
-                connection.close()
-
-        return threading.Thread(target=corps)
 
     def clause():
         with transaction.atomic():
@@ -335,7 +345,7 @@ def test_two_transactions_changing_one_lot_leave_its_target_exact(lots_avec_obje
         with transaction.atomic():
             Marche.objects.filter(pk=lot.marche_id).update(donneur_d_ordre=autre)
 
-    fils = [en_parallele(clause), en_parallele(marche)]
+    fils = [_en_parallele(clause, erreurs), _en_parallele(marche, erreurs)]
     for f in fils:
         f.start()
     ecrite.wait(10)
@@ -345,4 +355,92 @@ def test_two_transactions_changing_one_lot_leave_its_target_exact(lots_avec_obje
         f.join(10)
     assert not erreurs, erreurs
     assert ObjectifLot.objects.filter(pk=lot.pk, cible=4321, donneur_d_ordre=autre).exists()
+    exacts()
+
+
+# --- The people of a year by criterion (CritereAnnuel) --------------------------------------------------------
+
+
+def _critere(code):
+    return CritereEligibilite.objects.get(code=code)
+
+
+def test_people_by_criterion_follow_the_criteria_and_the_hours(territoire):
+    p0, p1, p2 = territoire["personnes"]
+    exacts()
+    assert CritereAnnuel.objects.filter(critere=0).exists()  # nobody has a criterion yet
+    p0.criteres.set([_critere("deld"), _critere("rsa")])  # leaves the people without any
+    exacts()
+    p0.criteres.set([_critere("rsa"), _critere("jeune")])  # one removed, one added
+    exacts()
+    p1.criteres.add(_critere("rsa"))
+    Participant.criteres.through.objects.filter(participant=p0, critereeligibilite=_critere("jeune")).update(
+        critereeligibilite=_critere("rqth")
+    )
+    exacts()
+    p0.criteres.clear()  # back among the people without any
+    exacts()
+    # People entering and leaving a year: hours of a new year, hours set to zero, a person deleted.
+    HeuresMensuellesFactory(placement=territoire["placements"][0], mois=D(2023, 5, 1), heures=Decimal("7"))
+    exacts()
+    HeuresMensuelles.objects.filter(placement__participant=p1, mois__year=2026).update(heures=Decimal("0"))
+    exacts()
+    p2.criteres.add(_critere("deld"))
+    Placement.objects.filter(participant=p2).delete()  # a person is deleted with their placements only
+    Participant.objects.filter(pk=p2.pk).delete()
+    exacts()
+    with connection.cursor() as curseur:
+        curseur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        curseur.execute("TRUNCATE clauses_participant_criteres")
+    exacts()
+    assert set(CritereAnnuel.objects.values_list("critere", flat=True)) == {0}
+
+
+@pytest.mark.parametrize("annee", [2025, 2026])
+def test_people_by_criterion_read_from_the_table_equal_those_from_the_hours(territoire, monkeypatch, annee):
+    p0, p1, _ = territoire["personnes"]
+    p0.criteres.set([_critere("deld"), _critere("rsa")])
+    p1.criteres.set([_critere("rsa")])
+    periode = indicators.Periode.annee(annee)
+    assert agregats.personnes_par_critere(periode.debut, periode.fin, {}) is not None
+    avec = indicators.personnes_par_public(periode.debut, periode.fin)
+    assert len(avec[0]) >= 2
+    _sans_cumuls(monkeypatch)
+    assert indicators.personnes_par_public(periode.debut, periode.fin) == avec
+
+
+def test_people_by_criterion_answer_only_calendar_years_of_the_territory(territoire):
+    donneur = territoire["attributions"][0].lot.marche.donneur_d_ordre
+    assert agregats.personnes_par_critere(D(2026, 1, 1), D(2026, 6, 30), {}) is None
+    assert agregats.personnes_par_critere(D(2026, 1, 1), D(2026, 12, 31), {"donneur": donneur}) is None
+
+
+def test_a_criterion_added_while_a_person_enters_a_year_is_counted_once(transactional_db, territoire):
+    """One transaction gives a person their first hours of 2024 and waits before committing; another gives
+    them a criterion meanwhile: the second waits for the person, then counts the criterion in 2024 too."""
+    personne = territoire["personnes"][2]
+    placement = next(p for p in territoire["placements"] if p.participant_id == personne.pk)
+    ecrite, fin, erreurs = threading.Event(), threading.Event(), []
+
+    def heures():
+        with transaction.atomic():
+            HeuresMensuelles.objects.create(placement=placement, mois=D(2024, 3, 1), heures=Decimal("20"))
+            ecrite.set()
+            fin.wait(10)
+
+    def critere():
+        ecrite.wait(10)
+        with transaction.atomic():
+            personne.criteres.add(_critere("rsa"))
+
+    fils = [_en_parallele(heures, erreurs), _en_parallele(critere, erreurs)]
+    for f in fils:
+        f.start()
+    ecrite.wait(10)
+    time.sleep(0.3)  # the criterion now waits for the person
+    fin.set()
+    for f in fils:
+        f.join(10)
+    assert not erreurs, erreurs
+    assert CritereAnnuel.objects.filter(annee=2024, critere=_critere("rsa").pk, personnes=1).exists()
     exacts()

@@ -10,6 +10,7 @@ TABLES = {
     "PersonneAnnuelle": "personnes du territoire par année",
     "MarcheAnnuel": "marchés avec des heures par année",
     "ObjectifLot": "objectifs d'heures des lots",
+    "CritereAnnuel": "personnes de l'année par critère d'éligibilité",
 }
 
 
