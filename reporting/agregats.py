@@ -6,8 +6,10 @@ embedded set-up, whose volumes are small), a scope finer than a donneur d'ordre,
 over a period that is not a calendar year — and the caller then computes from the hours as before. ``ecarts``
 recomputes every total from the hours with the ORM and lists the differences: the tests call it after each kind
 of write, and ``manage.py verifier_cumuls`` on a live database. It checks ``ObjectifLot`` too (the lots' targets
-and dates, migration ``reporting/0007``), which ``indicators.objectifs_periodes`` reads on PostgreSQL, and
-``CritereAnnuel`` (the territory's people of a year by eligibility criterion, migration ``reporting/0009``).
+and dates, migration ``reporting/0007``), which ``indicators.objectifs_periodes`` reads on PostgreSQL,
+``CritereAnnuel`` (the territory's people of a year by eligibility criterion, migration ``reporting/0009``) and the
+contracts and outcomes by day (``ContratJournalier``, ``ContratTerritoire``, ``SortieJournaliere``, migration
+``reporting/0011``), which the portal, the bilans and the home page read for contracts started and outcomes.
 """
 
 import datetime as dt
@@ -17,10 +19,12 @@ from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, ExtractYear
 
-from clauses.models import CritereEligibilite, HeuresMensuelles, Participant
+from clauses.models import CritereEligibilite, HeuresMensuelles, MomentSortie, Participant, Placement, Sortie
 from conventions.models import Convention
 from marches.models import STATUTS_AVEC_OBJECTIF, Lot
 from reporting.models import (
+    ContratJournalier,
+    ContratTerritoire,
     CritereAnnuel,
     CumulLot,
     CumulMensuel,
@@ -29,6 +33,7 @@ from reporting.models import (
     ObjectifLot,
     PersonneAnnuelle,
     PresenceMensuelle,
+    SortieJournaliere,
 )
 
 ZERO = Decimal("0")
@@ -199,6 +204,55 @@ def personnes_par_critere(debut: dt.date, fin: dt.date, portee: dict) -> list[tu
         return curseur.fetchall()
 
 
+def contrats_par_type(periodes: dict[str, tuple[dt.date, dt.date]], portee: dict) -> list[dict] | None:
+    """Placements started in each period by type of contract, as rows {"type_contrat", "n_0", "n_1"…} (one count
+    per period, in their order), from the counts by day: the territory's or a donneur d'ordre's, over any days.
+    None for a finer scope."""
+    portee_sql = _portee_sql(portee)
+    if portee_sql is None:
+        return None
+    condition, params = portee_sql
+    if portee_sql == TERRITOIRE:
+        table, condition = ContratTerritoire._meta.db_table, "TRUE"
+    else:
+        table = ContratJournalier._meta.db_table
+    comptes = ", ".join(
+        f"COALESCE(SUM(contrats) FILTER (WHERE jour BETWEEN %s AND %s), 0) AS n_{i}" for i in range(len(periodes))
+    )
+    bornes = [borne for periode in periodes.values() for borne in periode]
+    with connection.cursor() as curseur:
+        curseur.execute(
+            f"SELECT type_contrat, {comptes} FROM {table} WHERE {condition} AND jour BETWEEN %s AND %s "
+            "GROUP BY type_contrat",
+            [*bornes, *params, min(d for d, _ in periodes.values()), max(f for _, f in periodes.values())],
+        )
+        noms = [colonne.name for colonne in curseur.description]
+        return [dict(zip(noms, ligne, strict=True)) for ligne in curseur.fetchall()]
+
+
+def contrats_et_sorties(debut: dt.date, fin: dt.date, portee: dict) -> tuple[dict, dict] | None:
+    """A donneur d'ordre's placements started in the period by type of contract, and end-of-placement outcomes
+    noted in it by situation, from the counts by day, in one query. None for the territory or a finer scope."""
+    portee_sql = _portee_sql(portee)
+    if portee_sql is None or portee_sql == TERRITOIRE:
+        return None
+    condition, params = portee_sql
+    with connection.cursor() as curseur:
+        curseur.execute(
+            f"SELECT 'contrat', type_contrat, SUM(contrats) FROM {ContratJournalier._meta.db_table} "
+            f"WHERE {condition} AND jour BETWEEN %s AND %s GROUP BY type_contrat "
+            "UNION ALL "
+            f"SELECT 'sortie', situation, SUM(sorties) FROM {SortieJournaliere._meta.db_table} "
+            f"WHERE {condition} AND jour BETWEEN %s AND %s GROUP BY situation",
+            [*params, debut, fin, *params, debut, fin],
+        )
+        lignes = curseur.fetchall()
+    return (
+        {code: n for genre, code, n in lignes if genre == "contrat"},
+        {code: n for genre, code, n in lignes if genre == "sortie"},
+    )
+
+
 def participants(debut: dt.date, fin: dt.date, portee: dict) -> list[int] | QuerySet | None:
     """The ids of the people with hours in the period (see ``population``), in one query."""
     portee_sql = _portee_sql(portee)
@@ -256,6 +310,27 @@ def _criteres_recalcules() -> set:
     return {(annee, critere, n) for (annee, critere), n in comptes.items()}
 
 
+def _contrats_et_sorties_recalcules() -> dict[str, set]:
+    """The counts by day recomputed from the placements and the end-of-placement outcomes."""
+    donneur = "attribution__lot__marche__donneur_d_ordre"
+    placements = Placement.objects.order_by()
+    sorties = Sortie.objects.filter(moment=MomentSortie.FIN_PARCOURS).order_by()
+    return {
+        "ContratJournalier": {
+            (r[donneur], r["date_debut"], r["type_contrat"], r["n"])
+            for r in placements.values(donneur, "date_debut", "type_contrat").annotate(n=Count("pk"))
+        },
+        "ContratTerritoire": {
+            (r["date_debut"], r["type_contrat"], r["n"])
+            for r in placements.values("date_debut", "type_contrat").annotate(n=Count("pk"))
+        },
+        "SortieJournaliere": {
+            (r[f"placement__{donneur}"], r["date_constat"], r["situation"], r["n"])
+            for r in sorties.values(f"placement__{donneur}", "date_constat", "situation").annotate(n=Count("pk"))
+        },
+    }
+
+
 def _recalcules() -> dict[str, set]:
     """Every total recomputed from the hours (and the lots' targets from the lots) by the ORM, as sets of tuples
     (no triggers involved)."""
@@ -298,6 +373,7 @@ def _recalcules() -> dict[str, set]:
         "MarcheAnnuel": comptes(positives.annotate(marche=par["marche"]), "annee", "marche"),
         "ObjectifLot": _objectifs_recalcules(),
         "CritereAnnuel": _criteres_recalcules(),
+        **_contrats_et_sorties_recalcules(),
     }
 
 
@@ -319,6 +395,13 @@ def _tenus() -> dict[str, set]:
             ObjectifLot.objects.values_list("lot", "donneur_d_ordre", "marche", "date_debut", "date_fin", "cible")
         ),
         "CritereAnnuel": set(CritereAnnuel.objects.values_list("annee", "critere", "personnes")),
+        "ContratJournalier": set(
+            ContratJournalier.objects.values_list("donneur_d_ordre", "jour", "type_contrat", "contrats")
+        ),
+        "ContratTerritoire": set(ContratTerritoire.objects.values_list("jour", "type_contrat", "contrats")),
+        "SortieJournaliere": set(
+            SortieJournaliere.objects.values_list("donneur_d_ordre", "jour", "situation", "sorties")
+        ),
     }
 
 

@@ -411,7 +411,22 @@ def contrats_par_type(debut: dt.date, fin: dt.date, **portee) -> list[Part]:
 
 def _contrats_par_type(periodes: dict[str, tuple[dt.date, dt.date]], portee: dict) -> dict[str, list[Part]]:
     """``contrats_par_type`` of several periods in one query: a count per type and per period."""
-    lignes = list(
+    lignes = agregats.contrats_par_type(periodes, portee)
+    if lignes is None:
+        lignes = _contrats_par_type_depuis_les_placements(periodes, portee)
+    libelles = dict(TypeContrat.choices)
+    resultat = {}
+    for i, cle in enumerate(periodes):
+        # Most frequent first, then by code: the codes are ASCII, so Python orders them as the database would.
+        comptes = sorted(
+            ((r["type_contrat"], r[f"n_{i}"]) for r in lignes if r[f"n_{i}"]), key=lambda c: (-c[1], c[0])
+        )
+        resultat[cle] = _avec_parts([(code, libelles.get(code, code), n) for code, n in comptes])
+    return resultat
+
+
+def _contrats_par_type_depuis_les_placements(periodes: dict[str, tuple[dt.date, dt.date]], portee: dict) -> list:
+    return list(
         Placement.objects.filter(
             _portee("attribution", portee),
             date_debut__gte=min(debut for debut, _ in periodes.values()),
@@ -428,15 +443,6 @@ def _contrats_par_type(periodes: dict[str, tuple[dt.date, dt.date]], portee: dic
         )
         .order_by()
     )
-    libelles = dict(TypeContrat.choices)
-    resultat = {}
-    for i, cle in enumerate(periodes):
-        # Most frequent first, then by code: the codes are ASCII, so Python orders them as the database would.
-        comptes = sorted(
-            ((r["type_contrat"], r[f"n_{i}"]) for r in lignes if r[f"n_{i}"]), key=lambda c: (-c[1], c[0])
-        )
-        resultat[cle] = _avec_parts([(code, libelles.get(code, code), n) for code, n in comptes])
-    return resultat
 
 
 SANS_CRITERE = "Aucun critère renseigné"
@@ -700,6 +706,14 @@ def contrats_et_sorties(debut: dt.date, fin: dt.date, **portee) -> tuple[list[Pa
     _verifier(portee)
     if all(valeur is None for valeur in portee.values()):
         return contrats_par_type(debut, fin), sorties_par_categorie(debut, fin)
+    tenus = agregats.contrats_et_sorties(debut, fin, portee)
+    if tenus is not None:
+        par_type, par_situation = tenus
+        par_categorie: dict[str, int] = {}
+        for situation, n in par_situation.items():
+            categorie = CATEGORIE_PAR_SITUATION.get(situation, CategorieSortie.AUTRE).value
+            par_categorie[categorie] = par_categorie.get(categorie, 0) + n
+        return _contrats_et_sorties(par_type, par_categorie)
     commence = Q(date_debut__gte=debut, date_debut__lte=fin)
     lignes = list(
         Placement.objects.filter(_portee("attribution", portee))
@@ -726,6 +740,10 @@ def contrats_et_sorties(debut: dt.date, fin: dt.date, **portee) -> tuple[list[Pa
         if ligne["sorties"]:
             categorie = CATEGORIE_PAR_SITUATION.get(ligne["sortie_fin__situation"], CategorieSortie.AUTRE).value
             par_categorie[categorie] = par_categorie.get(categorie, 0) + ligne["sorties"]
+    return _contrats_et_sorties(par_type, par_categorie)
+
+
+def _contrats_et_sorties(par_type: dict[str, int], par_categorie: dict[str, int]) -> tuple[list[Part], list[Part]]:
     libelles = dict(TypeContrat.choices)
     # Most frequent first, then by code, as contrats_par_type orders them.
     comptes = sorted(par_type.items(), key=lambda c: (-c[1], c[0]))

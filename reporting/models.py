@@ -503,3 +503,71 @@ class CritereAnnuel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.annee} : critère {self.critere}, {self.personnes} personnes"
+
+
+# --- Contracts and end-of-placement outcomes by day, kept by PostgreSQL ------------------------------------------
+#
+# A donneur d'ordre's contracts started and outcomes noted over any period (the portal, the bilans) read these
+# counts by day instead of walking its marchés, lots, attributions and placements. Kept by triggers (migration
+# 0011) in the same way as the hours' totals: signed rows for every write to the placements or the outcomes, and
+# a moved link (a placement to another attribution, an attribution to another lot, a lot to another marché, a
+# marché to another donneur d'ordre) takes its rows from the old side to the new.
+
+
+class ContratJournalier(models.Model):
+    """The placements of a donneur d'ordre started on a day, by type of contract."""
+
+    donneur_d_ordre = models.ForeignKey(
+        DonneurDOrdre, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    jour = models.DateField("début")
+    type_contrat = models.CharField("type de contrat", max_length=25)
+    contrats = models.IntegerField("contrats")
+
+    class Meta:
+        verbose_name = "contrats commencés d'un jour"
+        verbose_name_plural = "contrats commencés par jour"
+        constraints = [
+            models.UniqueConstraint(fields=["donneur_d_ordre", "jour", "type_contrat"], name="contrat_jour_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.donneur_d_ordre_id} : {self.jour}, {self.type_contrat} × {self.contrats}"
+
+
+class ContratTerritoire(models.Model):
+    """The territory's placements started on a day, by type of contract."""
+
+    jour = models.DateField("début")
+    type_contrat = models.CharField("type de contrat", max_length=25)
+    contrats = models.IntegerField("contrats")
+
+    class Meta:
+        verbose_name = "contrats du territoire commencés d'un jour"
+        verbose_name_plural = "contrats du territoire commencés par jour"
+        constraints = [models.UniqueConstraint(fields=["jour", "type_contrat"], name="contrat_territoire_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.jour}, {self.type_contrat} × {self.contrats}"
+
+
+class SortieJournaliere(models.Model):
+    """The end-of-placement outcomes (``MomentSortie.FIN_PARCOURS``) of a donneur d'ordre's placements noted on a
+    day, by situation."""
+
+    donneur_d_ordre = models.ForeignKey(
+        DonneurDOrdre, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    jour = models.DateField("constatée le")
+    situation = models.CharField("situation", max_length=25)
+    sorties = models.IntegerField("sorties")
+
+    class Meta:
+        verbose_name = "sorties constatées d'un jour"
+        verbose_name_plural = "sorties constatées par jour"
+        constraints = [
+            models.UniqueConstraint(fields=["donneur_d_ordre", "jour", "situation"], name="sortie_jour_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.donneur_d_ordre_id} : {self.jour}, {self.situation} × {self.sorties}"

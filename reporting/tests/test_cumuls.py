@@ -17,21 +17,34 @@ from clauses.factories import (
     HeuresMensuellesFactory,
     ParticipantFactory,
     PlacementFactory,
+    SortieFactory,
 )
 from clauses.models import (
     ClauseInsertion,
     CritereEligibilite,
     HeuresMensuelles,
     ModalitePlacement,
+    MomentSortie,
     Participant,
     Placement,
+    Situation,
+    Sortie,
+    TypeContrat,
 )
 from conventions.factories import ConventionFactory, DonneurDOrdreFactory, FacilitateurFactory
 from entreprises.factories import siret_n
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
 from marches.models import Attribution, Lot, Marche, StatutMarche
 from reporting import agregats, indicators
-from reporting.models import CritereAnnuel, CumulLot, CumulMensuel, ObjectifLot, PersonneAnnuelle
+from reporting.models import (
+    ContratJournalier,
+    CritereAnnuel,
+    CumulLot,
+    CumulMensuel,
+    ObjectifLot,
+    PersonneAnnuelle,
+    SortieJournaliere,
+)
 
 pytestmark = [
     pytest.mark.django_db,
@@ -444,3 +457,85 @@ def test_a_criterion_added_while_a_person_enters_a_year_is_counted_once(transact
     assert not erreurs, erreurs
     assert CritereAnnuel.objects.filter(annee=2024, critere=_critere("rsa").pk, personnes=1).exists()
     exacts()
+
+
+# --- Contracts started and outcomes noted, by day (ContratJournalier, ContratTerritoire, SortieJournaliere) -----
+
+
+@pytest.fixture
+def sorties(territoire):
+    """End-of-placement outcomes (and one six months later, which does not count) for some placements."""
+    placements = territoire["placements"]
+    for i, placement in enumerate(placements[:5]):
+        SortieFactory(
+            placement=placement, date_constat=D(2026, 3, 1 + i), situation=[Situation.CDI, Situation.CDD_COURT][i % 2]
+        )
+    SortieFactory(placement=placements[0], moment=MomentSortie.SIX_MOIS, date_constat=D(2026, 9, 1))
+    return Sortie.objects.all()
+
+
+def test_contracts_and_outcomes_follow_every_write(territoire, sorties):
+    a0, a1, a2, a3 = territoire["attributions"]
+    exacts()
+    placement = Placement.objects.filter(attribution=a1).first()
+    for changement in (
+        {"type_contrat": TypeContrat.INTERIM},
+        {"date_debut": D(2025, 2, 3)},
+        {"attribution": a2},  # to another donneur d'ordre, with its outcomes
+        {"date_fin": D(2026, 3, 31)},  # counts nothing
+    ):
+        Placement.objects.filter(pk=placement.pk).update(**changement)
+        exacts()
+    sortie = sorties.filter(moment=MomentSortie.FIN_PARCOURS).first()
+    for changement in (
+        {"situation": Situation.FONCTION_PUBLIQUE},
+        {"date_constat": D(2026, 4, 30)},
+        {"moment": MomentSortie.SIX_MOIS},  # no longer an end-of-placement outcome
+        {"moment": MomentSortie.FIN_PARCOURS, "placement": territoire["placements"][-1]},
+    ):
+        Sortie.objects.filter(pk=sortie.pk).update(**changement)
+        exacts()
+    Attribution.objects.filter(pk=a0.pk).update(lot=a3.lot)
+    exacts()
+    Lot.objects.filter(pk=a2.lot_id).update(marche=a0.lot.marche)
+    exacts()
+    Marche.objects.update(donneur_d_ordre=DonneurDOrdreFactory())  # every marché at once
+    exacts()
+    Sortie.objects.filter(pk=sortie.pk).delete()
+    territoire["placements"][1].delete()
+    exacts()
+    Placement.objects.bulk_create([PlacementFactory.build(attribution=a1, participant=territoire["personnes"][0])])
+    exacts()
+    with connection.cursor() as curseur:
+        curseur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        curseur.execute("TRUNCATE clauses_sortie")
+    exacts()
+    assert not SortieJournaliere.objects.exists() and ContratJournalier.objects.exists()
+    ContratJournalier.objects.filter(pk=ContratJournalier.objects.first().pk).update(contrats=99)
+    assert set(agregats.ecarts()) == {"ContratJournalier"}
+
+
+def test_contracts_and_outcomes_from_the_counts_equal_those_from_the_placements(territoire, sorties, monkeypatch):
+    donneur = territoire["attributions"][0].lot.marche.donneur_d_ordre
+    periodes = {"a": (D(2025, 1, 1), D(2025, 12, 31)), "b": (D(2026, 1, 5), D(2026, 3, 3))}
+    portees = [
+        {},
+        {"donneur": donneur},
+        {"convention": donneur.conventions.get()},
+        {"donneur": DonneurDOrdreFactory()},
+    ]
+
+    def figures(portee):
+        return (
+            indicators._contrats_par_type(periodes, portee),
+            indicators.contrats_et_sorties(D(2025, 6, 1), D(2026, 3, 3), **portee),
+        )
+
+    avec = [figures(portee) for portee in portees]
+    assert avec[1][1][0] and avec[1][1][1]  # contracts and outcomes for the donneur d'ordre
+    assert agregats.contrats_et_sorties(D(2026, 1, 1), D(2026, 3, 3), {"donneur": donneur}) is not None
+    assert (
+        agregats.contrats_et_sorties(D(2026, 1, 1), D(2026, 3, 3), {"lot": territoire["attributions"][0].lot}) is None
+    )
+    _sans_cumuls(monkeypatch)
+    assert [figures(portee) for portee in portees] == avec

@@ -11,14 +11,17 @@ TABLES = {
     "MarcheAnnuel": "marchés avec des heures par année",
     "ObjectifLot": "objectifs d'heures des lots",
     "CritereAnnuel": "personnes de l'année par critère d'éligibilité",
+    "ContratJournalier": "contrats commencés par donneur d'ordre, jour et type",
+    "ContratTerritoire": "contrats du territoire commencés par jour et type",
+    "SortieJournaliere": "sorties de fin de parcours par donneur d'ordre, jour et situation",
 }
 
 
 class Command(BaseCommand):
     help = (
-        "Recalcule les cumuls d'heures à partir des heures mensuelles, et les objectifs des lots à partir des "
-        "lots, clauses et marchés, et les compare à ceux que PostgreSQL tient à jour : n'écrit rien, sort en "
-        "erreur au premier écart."
+        "Recalcule les cumuls d'heures à partir des heures mensuelles, les objectifs des lots à partir des lots, "
+        "clauses et marchés, les contrats et sorties par jour à partir des placements, et les compare à ceux que "
+        "PostgreSQL tient à jour : n'écrit rien, sort en erreur au premier écart."
     )
 
     def handle(self, *args, **options):
