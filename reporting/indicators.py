@@ -284,39 +284,32 @@ def objectifs_periodes(periodes: dict[str, tuple[dt.date, dt.date]], **portee) -
     _verifier(portee)
     if not periodes:
         return {}
-    objectif_lot = Coalesce("clause__heures_forcees", "clause__heures_calculees")
     if portee.get("attribution") is not None or portee.get("entreprise") is not None:
-        lignes = Attribution.objects.filter(_portee("", portee))
+        lignes = Attribution.objects.filter(
+            _portee("", portee), lot__clause__isnull=False, lot__marche__statut__in=STATUTS_AVEC_OBJECTIF
+        )
         vers_lot, objectif = (
             "lot__",
             Coalesce("heures_objectif", "lot__clause__heures_forcees", "lot__clause__heures_calculees"),
         )
-    elif agregats.disponibles():
-        # The lots that count, their target and dates in one narrow table kept by PostgreSQL (ObjectifLot).
-        lignes, vers_lot, objectif = ObjectifLot.objects.all(), "", F("cible")
-        chemins = {
-            "donneur": "donneur_d_ordre",
-            "convention": "donneur_d_ordre__conventions",
-            "marche": "marche",
-            "lot": "pk",
-        }
-        for cle, valeur in portee.items():
-            if valeur is not None:
-                lignes = lignes.filter(**{chemins[cle]: _pk(valeur)})
     else:
-        lignes = Lot.objects.filter(clause__isnull=False, marche__statut__in=STATUTS_AVEC_OBJECTIF)
-        vers_lot, objectif = "", objectif_lot
+        if agregats.disponibles():
+            # The lots that count, their target and dates in one narrow table kept by PostgreSQL (ObjectifLot).
+            lignes, objectif, vers_donneur = ObjectifLot.objects.all(), F("cible"), "donneur_d_ordre"
+        else:
+            lignes = Lot.objects.filter(clause__isnull=False, marche__statut__in=STATUTS_AVEC_OBJECTIF)
+            objectif = Coalesce("clause__heures_forcees", "clause__heures_calculees")
+            vers_donneur = "marche__donneur_d_ordre"
+        vers_lot = ""
         chemins = {
-            "donneur": "marche__donneur_d_ordre",
-            "convention": "marche__donneur_d_ordre__conventions",
+            "donneur": vers_donneur,
+            "convention": f"{vers_donneur}__conventions",
             "marche": "marche",
             "lot": "pk",
         }
         for cle, valeur in portee.items():
             if valeur is not None:
                 lignes = lignes.filter(**{chemins[cle]: _pk(valeur)})
-    if vers_lot:
-        lignes = lignes.filter(lot__clause__isnull=False, lot__marche__statut__in=STATUTS_AVEC_OBJECTIF)
     # A lot whose execution dates fall outside every period adds 0 to each sum: leaving it out changes nothing
     # but spares the join of most lots of ten years of marchés (the dates also say they are not null).
     lignes = lignes.filter(
