@@ -8,7 +8,10 @@ At national size (hundreds of thousands of rows) a page costs three queries what
 the filtered rows (Django leaves out the annotations nothing filters on), the ids of the page in the list's
 order, then those rows alone with their annotations and related rows, so that the per-row subqueries run for
 the page's 50 rows instead of the whole table. A sort on a sum or a count (``tris_agreges``) orders the ids by
-one grouped join rather than by a subquery per row.
+one grouped join rather than by a subquery per row. The count stops at ``COMPTE_MAX``: past it, a list says « plus de
+10 000 résultats » and pages through its first 10,000 rows, since counting every row of a national table (400,000
+placements, a filter on each of 250,000 participants) costs more than the page itself and serves nobody who
+would not narrow the list down first.
 """
 
 import html
@@ -23,6 +26,7 @@ from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.views.generic import ListView
@@ -34,6 +38,7 @@ from config.permissions import FacilitateurRequisMixin, facilitateur_requis
 
 TAILLE_PAGE = 50
 TAILLE_PAQUET_EXPORT = 2000
+COMPTE_MAX = 10_000
 
 
 class PaginateurParIds(Paginator):
@@ -46,6 +51,16 @@ class PaginateurParIds(Paginator):
     def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, ids=None):
         super().__init__(object_list, per_page, orphans=orphans, allow_empty_first_page=allow_empty_first_page)
         self.ids = ids
+        self.depasse = False  # more rows than COMPTE_MAX: count says COMPTE_MAX
+
+    @cached_property
+    def count(self) -> int:
+        if not isinstance(self.object_list, QuerySet):
+            return super().count
+        # COUNT over a subquery that stops after COMPTE_MAX + 1 rows.
+        compte = self.object_list.order_by().values("pk")[: COMPTE_MAX + 1].count()
+        self.depasse = compte > COMPTE_MAX
+        return min(compte, COMPTE_MAX)
 
     def page(self, number) -> Page:
         if self.ids is None or not isinstance(self.object_list, QuerySet):

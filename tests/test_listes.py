@@ -277,3 +277,21 @@ def test_suggestions_of_facilitators_search_names_and_emails(client_facilitateur
             reverse("suggestions_de_filtre"), {**params, "recherche_facilitateur": texte}
         ).content.decode()
         assert f'href="?facilitateur={autre.pk}">Thomas Roux</a>' in contenu
+
+
+def test_past_the_bound_a_list_says_more_than_and_pages_through_the_first_rows(client_facilitateur, monkeypatch):
+    monkeypatch.setattr(listes, "COMPTE_MAX", 120)
+    EntrepriseFactory.create_batch(130)
+    url = reverse("entreprises:entreprises")
+    reponse = client_facilitateur.get(url)
+    contenu = reponse.content.decode()
+    assert reponse.context["paginator"].count == 120 and reponse.context["paginator"].depasse
+    assert "Plus de 120 résultats : seuls les 120 premiers sont parcourus" in contenu
+    assert "Page 1 sur plus de 3" in contenu
+    derniere = client_facilitateur.get(url, {"page": 3})
+    assert len(derniere.context["object_list"]) == 20 and not derniere.context["page_obj"].has_next()
+    # Under the bound, the exact count.
+    reponse = client_facilitateur.get(url, {"q": "zzz-introuvable"})
+    assert "0 résultat" in reponse.content.decode() and not reponse.context["paginator"].depasse
+    monkeypatch.setattr(listes, "COMPTE_MAX", 10_000)
+    assert "130 résultats" in client_facilitateur.get(url).content.decode()

@@ -85,3 +85,9 @@ def pluriel(nombre, suffixe: str = "s") -> str:
         return suffixe if abs(int(nombre)) >= 2 else ""
     except (TypeError, ValueError):
         return ""
+
+
+@register.filter
+def nombre(valeur) -> str:
+    """An integer with French digit grouping: 250000 → « 250 000 »."""
+    return formats.nombre(valeur)
