@@ -116,9 +116,10 @@ _PRIORITE_ETAT = {
 
 
 def convention_courante(donneur: DonneurDOrdre, jour: dt.date) -> Convention | None:
-    """Over the prefetched conventions of ``donneur``: no query."""
+    """Over the prefetched conventions of ``donneur`` (``liste_conventions``, else ``conventions``): no query."""
+    conventions = getattr(donneur, "liste_conventions", None)
     return min(
-        donneur.conventions.all(),
+        donneur.conventions.all() if conventions is None else conventions,
         key=lambda c: (_PRIORITE_ETAT[c.etat(jour)], -c.date_effet.toordinal()),
         default=None,
     )
@@ -141,7 +142,7 @@ def _date_limite(donneur: DonneurDOrdre) -> dt.date | None:
 
 
 def noms_referents(donneur: DonneurDOrdre) -> str:
-    return ", ".join(str(r.user) for r in donneur.referents.all())
+    return ", ".join(str(r.user) for r in donneur.liste_referents)
 
 
 def _referents_tries():
@@ -185,8 +186,10 @@ class DonneurListe(VueListe):
         self.queryset = DonneurDOrdre.objects.annotate(
             nb_marches_actifs=Coalesce(Subquery(marches_actifs, output_field=IntegerField()), Value(0))
         ).prefetch_related(
-            Prefetch("referents", queryset=_referents_tries()),
-            Prefetch("conventions", queryset=Convention.objects.order_by("-date_effet")),
+            # Lists (to_attr) rather than managers: an export of thousands of donneurs d'ordre would otherwise
+            # build a filtered queryset per donneur and relation.
+            Prefetch("referents", queryset=_referents_tries(), to_attr="liste_referents"),
+            Prefetch("conventions", queryset=Convention.objects.order_by("-date_effet"), to_attr="liste_conventions"),
         )
         return super().get_queryset()
 
