@@ -16,7 +16,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, ExtractYear
 
 from clauses.models import CritereEligibilite, HeuresMensuelles, MomentSortie, Participant, Placement, Sortie
@@ -251,6 +251,43 @@ def contrats_et_sorties(debut: dt.date, fin: dt.date, portee: dict) -> tuple[dic
         {code: n for genre, code, n in lignes if genre == "contrat"},
         {code: n for genre, code, n in lignes if genre == "sortie"},
     )
+
+
+def heures_du_marche():
+    """A marché's hours, all months (``OuterRef("pk")``), as the sum of its lots' running totals; None off
+    PostgreSQL."""
+    if not disponibles():
+        return None
+    totaux = CumulLot.objects.filter(lot__marche=OuterRef("pk")).order_by().values("lot__marche")
+    return Coalesce(
+        Subquery(totaux.annotate(total=Sum("heures")).values("total")[:1]),
+        Value(ZERO),
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+
+
+def heures_des_lots_a_date(lots: QuerySet, jour: dt.date) -> dict[int, Decimal] | None:
+    """The hours of each lot of ``lots`` for the months up to ``jour``: their running totals less the few hours
+    already entered for later months (read from the index on the month), in one query; None off PostgreSQL."""
+    if not disponibles():
+        return None
+    sql_lots, params_lots = lots.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as curseur:
+        curseur.execute(
+            f"""SELECT c.lot_id, c.heures - COALESCE(x.heures, 0)
+            FROM {CumulLot._meta.db_table} c
+            LEFT JOIN (
+                SELECT a.lot_id, SUM(h.heures) AS heures
+                FROM clauses_heuresmensuelles h
+                JOIN clauses_placement p ON p.id = h.placement_id
+                JOIN marches_attribution a ON a.id = p.attribution_id
+                WHERE h.mois > %s
+                GROUP BY a.lot_id
+            ) x ON x.lot_id = c.lot_id
+            WHERE c.lot_id IN ({sql_lots})""",
+            [jour, *params_lots],
+        )
+        return dict(curseur.fetchall())
 
 
 def participants(debut: dt.date, fin: dt.date, portee: dict) -> list[int] | QuerySet | None:

@@ -41,7 +41,7 @@ from conventions.services import prend_effet
 from conventions.views import Situation, periodes_affichees, situation
 from marches.models import STATUTS_ACTIFS, STATUTS_AVEC_OBJECTIF, Attribution, Lot, Marche, StatutMarche
 from marches.services import OBJECTIF_LOT, marches_avec_chiffres
-from reporting import confidentialite, indicators
+from reporting import agregats, confidentialite, indicators
 from reporting.confidentialite import masquer
 from reporting.indicators import Periode
 
@@ -152,13 +152,15 @@ def lots_en_retard_par_marche(donneur, jour: dt.date) -> dict[int, int]:
     """Number of late lots of each active marché of ``donneur`` (two queries)."""
     arrete = objectif.date_d_arrete(jour)
     lots = Lot.objects.for_donneur(donneur).filter(marche__statut__in=STATUTS_ACTIFS)
-    realisees = dict(
-        HeuresMensuelles.objects.for_donneur(donneur)
-        .filter(placement__attribution__lot__in=lots.values("pk"), mois__lte=jour)
-        .order_by()
-        .values_list("placement__attribution__lot")
-        .annotate(total=Sum("heures"))
-    )
+    realisees = agregats.heures_des_lots_a_date(lots, jour)
+    if realisees is None:
+        realisees = dict(
+            HeuresMensuelles.objects.for_donneur(donneur)
+            .filter(placement__attribution__lot__in=lots.values("pk"), mois__lte=jour)
+            .order_by()
+            .values_list("placement__attribution__lot")
+            .annotate(total=Sum("heures"))
+        )
     retards: dict[int, int] = {}
     colonnes = ("pk", "marche_id", "marche__statut", "date_debut", "date_fin", "cible")
     for lot in lots.annotate(cible=OBJECTIF_LOT).values(*colonnes):
@@ -218,7 +220,11 @@ def accueil(request):
         donneur=donneur,
     )
     retards = lots_en_retard_par_marche(donneur, jour)
-    actifs = list(marches_avec_chiffres(Marche.objects.for_donneur(donneur).actifs()).order_by("objet", "pk"))
+    actifs = list(
+        marches_avec_chiffres(Marche.objects.for_donneur(donneur).actifs(), agregats.heures_du_marche()).order_by(
+            "objet", "pk"
+        )
+    )
     for marche in actifs:
         marche.lots_en_retard = retards.get(marche.pk, 0)
     # The marchés that need attention come first.

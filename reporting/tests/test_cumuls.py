@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import Sum
 
 from clauses import importation
 from clauses.factories import (
@@ -33,6 +34,7 @@ from clauses.models import (
 )
 from conventions.factories import ConventionFactory, DonneurDOrdreFactory, FacilitateurFactory
 from entreprises.factories import siret_n
+from marches import services as marches_services
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
 from marches.models import Attribution, Lot, Marche, StatutMarche
 from reporting import agregats, indicators
@@ -539,3 +541,28 @@ def test_contracts_and_outcomes_from_the_counts_equal_those_from_the_placements(
     )
     _sans_cumuls(monkeypatch)
     assert [figures(portee) for portee in portees] == avec
+
+
+@pytest.mark.parametrize("jour", [D(2025, 11, 15), D(2026, 1, 31), D(2026, 6, 1)])
+def test_the_lots_and_marches_hours_from_the_totals_equal_those_from_the_hours(territoire, jour):
+    """The portal's home reads a lot's hours to date and a marché's hours from the running totals."""
+    lots = Lot.objects.all()
+    depuis_les_heures = dict(
+        HeuresMensuelles.objects.filter(mois__lte=jour)
+        .order_by()
+        .values_list("placement__attribution__lot")
+        .annotate(total=Sum("heures"))
+    )
+
+    def sans_zeros(heures):
+        return {lot: total for lot, total in heures.items() if total}
+
+    assert sans_zeros(agregats.heures_des_lots_a_date(lots, jour)) == sans_zeros(depuis_les_heures)
+    assert depuis_les_heures  # and, but on the last day, hours of later months to take away
+    chiffres = marches_services.marches_avec_chiffres().order_by("pk").values_list("pk", "heures_realisees")
+    tenus = (
+        marches_services.marches_avec_chiffres(heures_realisees=agregats.heures_du_marche())
+        .order_by("pk")
+        .values_list("pk", "heures_realisees")
+    )
+    assert list(tenus) == list(chiffres)
