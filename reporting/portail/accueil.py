@@ -262,7 +262,9 @@ ORDRE_STATUTS = Case(
 @portail_requis
 def marches(request):
     donneur = request.donneur
-    queryset = marches_avec_chiffres(Marche.objects.for_donneur(donneur)).order_by(ORDRE_STATUTS, "-cree_le", "-pk")
+    queryset = marches_avec_chiffres(Marche.objects.for_donneur(donneur), agregats.heures_du_marche()).order_by(
+        ORDRE_STATUTS, "-cree_le", "-pk"
+    )
     page = Paginator(queryset, MARCHES_PAR_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -282,7 +284,9 @@ def marches(request):
 @portail_requis
 def marche(request, pk: int):
     donneur = request.donneur
-    marche = get_object_or_404(marches_avec_chiffres(Marche.objects.for_donneur(donneur)), pk=pk)
+    marche = get_object_or_404(
+        marches_avec_chiffres(Marche.objects.for_donneur(donneur), agregats.heures_du_marche()), pk=pk
+    )
     jour = timezone.localdate()
     return render(
         request,
