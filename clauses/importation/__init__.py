@@ -25,7 +25,7 @@ import csv
 import datetime as dt
 import io
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -81,19 +81,34 @@ def analyser(type_import: str, fichier, nom: str, taille: int, aujourd_hui: dt.d
         return Rapport(type=type_import, erreur_fichier=str(erreur))
 
 
+# The key of the PostgreSQL advisory lock that makes imports wait for one another.
+VERROU_IMPORTS = 7_246_001
+
+
 def importer(type_import: str, fichier, nom: str, taille: int, user, aujourd_hui: dt.date | None = None) -> Rapport:
-    """Confirmation: checks the file again and, only if every row is good, writes it all in one transaction."""
+    """Confirmation: checks the file again and, only if every row is good, writes it all in one transaction.
+
+    On PostgreSQL imports run one at a time (a transaction-level advisory lock): the second checks its file once
+    the first has committed, and two imports of the same people cannot deadlock on the running totals the
+    database keeps (reporting's triggers lock the totals and the people they touch).
+    """
+    erreur = "Les données ont été modifiées pendant l'import : rien n'a été enregistré, recommencez."
     try:
         with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as curseur:
+                    curseur.execute("SELECT pg_advisory_xact_lock(%s)", [VERROU_IMPORTS])
             rapport = analyser(type_import, fichier, nom, taille, aujourd_hui)
             if rapport.valide:
                 _APPLICATEURS[type_import](rapport, user)
     except IntegrityError:
         # Someone saved the same rows between our checks and our writes.
-        return Rapport(
-            type=type_import,
-            erreur_fichier="Les données ont été modifiées pendant l'import : rien n'a été enregistré, recommencez.",
-        )
+        return Rapport(type=type_import, erreur_fichier=erreur)
+    except OperationalError as exception:
+        # A deadlock with another write (the hours grid, say): PostgreSQL cancelled this transaction.
+        if getattr(exception.__cause__, "pgcode", None) != "40P01":
+            raise
+        return Rapport(type=type_import, erreur_fichier=erreur)
     return rapport
 
 

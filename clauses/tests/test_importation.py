@@ -1,9 +1,11 @@
 import datetime as dt
 import io
+import threading
 import zipfile
 from decimal import Decimal
 
 import pytest
+from django.db import connection, transaction
 from openpyxl import Workbook, load_workbook
 
 from clauses import importation
@@ -519,3 +521,29 @@ class TestModeles:
         assert len(lignes) == 2
         texte = importation.fichier_modele(type_import, "csv").decode("utf-8-sig")
         assert texte.splitlines()[0] == ";".join(c.titre for c in importation.COLONNES[type_import])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="le verrou des imports est celui de PostgreSQL")
+def test_an_import_waits_for_the_one_under_way(transactional_db, donnees):
+    """Imports run one at a time: while another holds the imports' lock, an import waits, then writes."""
+    user = FacilitateurFactory()
+    contenu = xlsx([ENTETE_RELEVE, ligne(donnees, mois="02/2026")])
+    fini, resultats = threading.Event(), []
+
+    def importer_en_parallele():
+        try:
+            resultats.append(importer(contenu, user))
+        finally:
+            fini.set()
+            connection.close()
+
+    with transaction.atomic():
+        with connection.cursor() as curseur:
+            curseur.execute("SELECT pg_advisory_xact_lock(%s)", [importation.VERROU_IMPORTS])
+        fil = threading.Thread(target=importer_en_parallele)
+        fil.start()
+        assert not fini.wait(0.5)  # waiting for the lock
+    fil.join(10)
+    [rapport] = resultats
+    assert rapport.valide and rapport.ajoutees == 1
+    assert HeuresMensuelles.objects.filter(placement=donnees["p_ines"], mois=dt.date(2026, 2, 1)).exists()
