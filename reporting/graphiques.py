@@ -73,12 +73,13 @@ def histogramme_mensuel(
 ) -> SafeString:
     """Vertical bars, one per month, the value above each bar and « janv. 2026 » below it."""
     largeur, hauteur = 760, 300
-    gauche, droite, haut, bas = 56, 12, 24, 44
-    zone_l, zone_h = largeur - gauche - droite, hauteur - haut - bas
     valeurs = [float(v) for _, v in mois]
     maximum = max(valeurs, default=0)
     pas = _pas_rond(maximum)
     plafond = pas * max(1, math.ceil(maximum / pas)) if maximum else pas * 4
+    # Room on the left for the longest y-axis label (« 3 000 000 » on a national instance), ~7 px a character.
+    gauche, droite, haut, bas = max(56, 12 + 7 * len(_nombre(plafond))), 12, 24, 44
+    zone_l, zone_h = largeur - gauche - droite, hauteur - haut - bas
     elements = []
     # Horizontal grid and the y-axis labels.
     graduation = 0.0

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from config.templatetags.ui import date_longue, heures, pluriel, pourcent
+from config.templatetags.ui import date_longue, heures, nombre, pluriel, pourcent
 
 
 @pytest.mark.parametrize(
@@ -18,6 +18,8 @@ def test_formats():
     assert date_longue(dt.date(2027, 3, 15)) == "15 mars 2027"
     assert date_longue(None) == "—"
     assert heures(Decimal("1234.5")) == "1\u00a0234,5 h"
+    assert nombre(64416) == "64\u00a0416"  # counts of a national instance: people, contracts, marchés
+    assert nombre(12) == "12"
     assert heures(Decimal("833")) == "833 h"
     assert pourcent(Decimal("0.523")) == "52 %"
 
