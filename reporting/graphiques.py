@@ -107,10 +107,13 @@ def histogramme_mensuel(
         x = gauche + index * colonne + (colonne - barre) / 2
         y = haut + zone_h - h
         centre = x + barre / 2
+        etiquette = _nombre(v)
+        # A value of seven digits (a national month) shrinks to stay within its column (~0.6 em a character).
+        taille = max(7, min(11, int((colonne - 4) / (0.6 * max(1, len(etiquette))))))
         elements.append(
             format_html(
                 '<g class="graphique-barre"><rect x="{x}" y="{y}" width="{w}" height="{h}" fill="{f}" '
-                'rx="2"/><text x="{cx}" y="{ty}" text-anchor="middle" font-size="11">{val}</text>'
+                'rx="2"/><text x="{cx}" y="{ty}" text-anchor="middle" font-size="{taille}">{val}</text>'
                 '<text x="{cx}" y="{my}" text-anchor="middle" font-size="11">{m}</text>'
                 '<text x="{cx}" y="{ay}" text-anchor="middle" font-size="11">{a}</text></g>',
                 x=_c(x),
@@ -120,7 +123,8 @@ def histogramme_mensuel(
                 f=COULEUR_BARRE,
                 cx=_c(centre),
                 ty=_c(y - 5),
-                val=_nombre(v),
+                taille=taille,
+                val=etiquette,
                 my=hauteur - bas + 17,
                 ay=hauteur - bas + 32,
                 m=MOIS_ABREGES[jour.month - 1],

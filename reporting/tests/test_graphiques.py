@@ -24,3 +24,14 @@ def test_the_y_axis_leaves_room_for_its_longest_label():
     assert "3 000 000" in etiquettes
     plus_long = max(etiquettes, key=len)
     assert _marge_gauche(national) >= 12 + 7 * len(plus_long)
+
+
+def test_a_bar_value_shrinks_to_stay_within_its_column():
+    def tailles(valeur):
+        svg = graphiques.histogramme_mensuel(
+            "m", "Heures", [(dt.date(2025 + m // 12, m % 12 + 1, 1), Decimal(valeur)) for m in range(12)]
+        )
+        return set(re.findall(r'<rect[^>]*/><text [^>]*font-size="(\d+)"', svg))
+
+    assert tailles(4500) == {"11"}
+    assert tailles(1_419_809) == {"9"}
