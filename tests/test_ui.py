@@ -20,6 +20,7 @@ def test_formats():
     assert heures(Decimal("1234.5")) == "1\u00a0234,5 h"
     assert nombre(64416) == "64\u00a0416"  # counts of a national instance: people, contracts, marchés
     assert nombre(12) == "12"
+    assert nombre("< 3") == "< 3"  # a masked count stays as it is
     assert heures(Decimal("833")) == "833 h"
     assert pourcent(Decimal("0.523")) == "52 %"
 

@@ -88,6 +88,9 @@ def pluriel(nombre, suffixe: str = "s") -> str:
 
 
 @register.filter
-def nombre(valeur) -> str:
-    """An integer with French digit grouping: 250000 → « 250 000 »."""
+def nombre(valeur):
+    """An integer with French digit grouping: 250000 → « 250 000 »; anything else (a masked count « < 3 »,
+    « masqué ») as it is."""
+    if isinstance(valeur, bool) or not isinstance(valeur, int):
+        return valeur
     return formats.nombre(valeur)
