@@ -266,27 +266,32 @@ def heures_du_marche():
     )
 
 
+# A lot's hours to date: its running total (CumulLot, all months) less the few hours already entered for months
+# after the day (read from the index on the month). ``{jour}`` is the day's parameter, ``{lots}`` the lots'
+# subquery; the late-lots alert (reporting.alertes) and the portal read it.
+SQL_HEURES_DES_LOTS_A_DATE = """
+    SELECT c.lot_id, c.heures - COALESCE(x.heures, 0) AS heures
+    FROM reporting_cumullot c
+    LEFT JOIN (
+        SELECT a.lot_id, SUM(h.heures) AS heures
+        FROM clauses_heuresmensuelles h
+        JOIN clauses_placement p ON p.id = h.placement_id
+        JOIN marches_attribution a ON a.id = p.attribution_id
+        WHERE h.mois > {jour}
+        GROUP BY a.lot_id
+    ) x ON x.lot_id = c.lot_id
+    WHERE c.lot_id IN ({lots})
+"""
+
+
 def heures_des_lots_a_date(lots: QuerySet, jour: dt.date) -> dict[int, Decimal] | None:
-    """The hours of each lot of ``lots`` for the months up to ``jour``: their running totals less the few hours
-    already entered for later months (read from the index on the month), in one query; None off PostgreSQL."""
+    """The hours of each lot of ``lots`` for the months up to ``jour`` (``SQL_HEURES_DES_LOTS_A_DATE``), in one
+    query; None off PostgreSQL."""
     if not disponibles():
         return None
     sql_lots, params_lots = lots.order_by().values("pk").query.sql_with_params()
     with connection.cursor() as curseur:
-        curseur.execute(
-            f"""SELECT c.lot_id, c.heures - COALESCE(x.heures, 0)
-            FROM {CumulLot._meta.db_table} c
-            LEFT JOIN (
-                SELECT a.lot_id, SUM(h.heures) AS heures
-                FROM clauses_heuresmensuelles h
-                JOIN clauses_placement p ON p.id = h.placement_id
-                JOIN marches_attribution a ON a.id = p.attribution_id
-                WHERE h.mois > %s
-                GROUP BY a.lot_id
-            ) x ON x.lot_id = c.lot_id
-            WHERE c.lot_id IN ({sql_lots})""",
-            [jour, *params_lots],
-        )
+        curseur.execute(SQL_HEURES_DES_LOTS_A_DATE.format(jour="%s", lots=sql_lots), [jour, *params_lots])
         return dict(curseur.fetchall())
 
 

@@ -31,6 +31,7 @@ from config.formats import date_longue
 from config.templatetags.ui import heures as format_heures
 from conventions.calendrier import add_months
 from marches.models import STATUTS_ACTIFS, Attribution, Lot, Marche, PropositionAttribution, StatutMarche
+from reporting import agregats
 
 LIMITE_PAR_TYPE = 20
 JOURS_AVANT_DENONCIATION = 60
@@ -300,22 +301,8 @@ WITH lots AS (
     WHERE m.statut IN %(statuts)s AND l.date_debut <= %(debut_au_plus_tard)s AND l.date_fin IS NOT NULL
       AND COALESCE(c.heures_forcees, c.heures_calculees) > 0 AND {marches_suivis}
 ),
--- A lot's hours to date: its running total (reporting_cumullot, kept by triggers) less the few hours already
--- entered for months after today.
-apres AS (
-    SELECT a.lot_id, SUM(h.heures) AS heures
-    FROM clauses_heuresmensuelles h
-    JOIN clauses_placement p ON p.id = h.placement_id
-    JOIN marches_attribution a ON a.id = p.attribution_id
-    WHERE h.mois > %(jour)s
-    GROUP BY a.lot_id
-),
-realisees AS (
-    SELECT c.lot_id, c.heures - COALESCE(x.heures, 0) AS heures
-    FROM reporting_cumullot c
-    LEFT JOIN apres x ON x.lot_id = c.lot_id
-    WHERE c.lot_id IN (SELECT id FROM lots)
-),
+-- A lot's hours to date: its running total less the hours of months after today (agregats).
+realisees AS ({heures_a_date}),
 en_cours AS (
     SELECT id, cible, e, t, MOD(200 * cible * e, 2 * t) = t AS ex_aequo FROM lots WHERE e > 0 AND e < t
 ),
@@ -367,7 +354,9 @@ JOIN marches_lot l ON l.id = p.id
 JOIN marches_marche m ON m.id = l.marche_id
 JOIN clauses_clauseinsertion c ON c.lot_id = l.id
 ORDER BY p.taux, p.id
-""".replace("{marches_suivis}", SQL_MARCHES_SUIVIS)
+""".replace("{marches_suivis}", SQL_MARCHES_SUIVIS).replace(
+    "{heures_a_date}", agregats.SQL_HEURES_DES_LOTS_A_DATE.format(jour="%(jour)s", lots="SELECT id FROM lots")
+)
 
 
 def lots_en_retard(jour: dt.date, facilitateur_id: int | None = None) -> tuple[list[Alerte], int]:
