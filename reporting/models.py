@@ -323,8 +323,7 @@ class BilanAnnuel(models.Model):
 # as every write: the hours themselves (any statement: a grid, an import, the admin, a deletion), and the
 # links they are counted under (a placement moved to another attribution or person or modality, an
 # attribution to another lot, a lot to another marché, a marché to another donneur d'ordre). Nothing in
-# Python writes them; ``reporting.agregats`` reads them and, on SQLite (the embedded set-up, small volumes),
-# the figures are computed from the hours as before. The references carry no database constraint: a row
+# Python writes them; ``reporting.agregats`` reads them. The references carry no database constraint: a row
 # here must never stop the deletion of what it counts (the triggers have already taken its hours away).
 
 

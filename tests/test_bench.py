@@ -1,11 +1,13 @@
 """``manage.py bench`` from end to end on tiny datasets, and its floor, the health view ``/sante/``.
 
-The benchmark starts gunicorn and child processes that open their databases themselves: here, SQLite files
-under tmp_path that the command creates (migrate, then seed_demo), never the test database. The command's own
-process reads no data, which the absence of a ``django_db`` mark checks.
+The benchmark starts gunicorn and child processes that open their databases themselves: here, two throwaway
+databases on the test database's server that the command creates (migrate, then seed_demo) and the test drops,
+never the test database. The command's own process reads no data, which the absence of a ``django_db`` mark
+checks.
 """
 
 import json
+import secrets
 
 import pytest
 from django.core.management import call_command
@@ -13,7 +15,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from config.bench import PLANCHER
-from config.bench.charge import centile
+from config.bench.charge import centile, supprimer_base_postgresql, url_sur_le_serveur
 
 # A page of each kind keeps the test short: a dashboard, a list with and without a filter, the hours grid,
 # two portal pages, an export.
@@ -40,13 +42,24 @@ def test_centile_is_the_nearest_rank():
     assert centile([7.0], 95) == 7.0
 
 
-def test_bench_measures_both_sizes_from_end_to_end(tmp_path, capsys):
+@pytest.fixture
+def bases_jetables():
+    """Two databases of their own on the server of the tests, dropped afterwards."""
+    suffixe = secrets.token_hex(4)
+    urls = [url_sur_le_serveur(f"clauses_test_bench_{jeu}_{suffixe}") for jeu in ("demo", "national")]
+    yield urls
+    for url in urls:
+        supprimer_base_postgresql(url)
+
+
+def test_bench_measures_both_sizes_from_end_to_end(tmp_path, capsys, bases_jetables):
     sortie = tmp_path / "resultats"
+    base_demo, base_nationale = bases_jetables
     call_command(
         "bench",
         "--rapide",
-        f"--base-demo=sqlite:///{tmp_path / 'demo.sqlite3'}",
-        f"--base-nationale=sqlite:///{tmp_path / 'national.sqlite3'}",
+        f"--base-demo={base_demo}",
+        f"--base-nationale={base_nationale}",
         f"--pages={PAGES}",
         f"--sortie={sortie}",
     )

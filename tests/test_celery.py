@@ -2,8 +2,7 @@
 test database, and the result comes back.
 
 The worker runs in a thread of the test process (`celery.contrib.testing.worker.start_worker`), so it uses
-the test database that pytest-django created, on SQLite (a shared-cache in-memory database, visible from
-every thread of the process) as on PostgreSQL. Its connection is not the test's: the rows it must see are
+the test database that pytest-django created. Its connection is not the test's: the rows it must see are
 committed, hence `transactional_db`.
 
 Each test builds its own Celery app from the project's settings, then points it at the broker under test,

@@ -3,8 +3,7 @@ the worker runs them, each is done once even when its message arrives again.
 
 The worker and its app are those of tests/test_celery.py (a thread of this process, its own queue): against the
 Redis of CI (``REDIS_URL``), and against the file transport that `make run` uses without Redis. While the worker
-runs, the test watches the outbox, not the database: the in-memory SQLite database of the tests would answer
-« table is locked » to a reader racing the worker's writes (PostgreSQL would not mind).
+runs, the test watches the outbox: what the worker sends is what a user would see.
 """
 
 import datetime as dt

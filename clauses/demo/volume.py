@@ -10,7 +10,6 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from clauses import objectif
@@ -194,9 +193,8 @@ def _texte_copy(valeur) -> str:
 class _Ecrivain:
     """Writes generated rows (tuples of ``champs``, attribute names) into a model's table.
 
-    On PostgreSQL, COPY: several times faster than INSERT, and no model instance per row. Elsewhere (SQLite in
-    the tests), ``bulk_create`` in batches. Columns left out get the model's defaults; ids, when the caller
-    needs them before inserting (to link child rows), come from :meth:`reserver`.
+    COPY: several times faster than INSERT, and no model instance per row. Columns left out get the model's
+    defaults; ids, when the caller needs them before inserting (to link child rows), come from :meth:`reserver`.
     """
 
     def __init__(self, journal: Journal, debut: float):
@@ -205,34 +203,25 @@ class _Ecrivain:
         self.lignes: dict[str, int] = {}
         self.maintenant = timezone.now()
         with connection.cursor() as curseur:
-            self.copie = connection.vendor == "postgresql" and hasattr(curseur, "copy_expert")
-            if self.copie:
-                # Foreign keys are checked as rows arrive rather than all at commit: the progress lines tell the
-                # truth, and millions of deferred checks do not pile up in memory.
-                curseur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            # Foreign keys are checked as rows arrive rather than all at commit: the progress lines tell the
+            # truth, and millions of deferred checks do not pile up in memory.
+            curseur.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
     def reserver(self, modele, nombre: int) -> int:
         """First of ``nombre`` consecutive ids kept for ``modele``'s next rows."""
-        if self.copie:
-            with connection.cursor() as curseur:
-                curseur.execute(
-                    "SELECT pg_get_serial_sequence(%s, %s)", [modele._meta.db_table, modele._meta.pk.column]
-                )
-                sequence = curseur.fetchone()[0]
-                curseur.execute("SELECT nextval(%s)", [sequence])
-                premier = curseur.fetchone()[0]
-                if nombre > 1:
-                    curseur.execute("SELECT setval(%s, %s)", [sequence, premier + nombre - 1])
-            return premier
-        return (modele.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
+        with connection.cursor() as curseur:
+            curseur.execute("SELECT pg_get_serial_sequence(%s, %s)", [modele._meta.db_table, modele._meta.pk.column])
+            sequence = curseur.fetchone()[0]
+            curseur.execute("SELECT nextval(%s)", [sequence])
+            premier = curseur.fetchone()[0]
+            if nombre > 1:
+                curseur.execute("SELECT setval(%s, %s)", [sequence, premier + nombre - 1])
+        return premier
 
     def ecrire(self, modele, champs: list[str], lignes: Iterable[tuple], libelle: str) -> int:
         nombre = 0
-        for paquet in _par_lots(lignes, TAILLE_LOT_COPY if self.copie else TAILLE_LOT_SQL):
-            if self.copie:
-                self._copier(modele, champs, paquet)
-            else:
-                modele.objects.bulk_create([modele(**dict(zip(champs, ligne, strict=True))) for ligne in paquet])
+        for paquet in _par_lots(lignes, TAILLE_LOT_COPY):
+            self._copier(modele, champs, paquet)
             nombre += len(paquet)
         self.compter(libelle, nombre)
         return nombre

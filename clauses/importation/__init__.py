@@ -88,16 +88,15 @@ VERROU_IMPORTS = 7_246_001
 def importer(type_import: str, fichier, nom: str, taille: int, user, aujourd_hui: dt.date | None = None) -> Rapport:
     """Confirmation: checks the file again and, only if every row is good, writes it all in one transaction.
 
-    On PostgreSQL imports run one at a time (a transaction-level advisory lock): the second checks its file once
+    Imports run one at a time (a transaction-level advisory lock): the second checks its file once
     the first has committed, and two imports of the same people cannot deadlock on the running totals the
     database keeps (reporting's triggers lock the totals and the people they touch).
     """
     erreur = "Les données ont été modifiées pendant l'import : rien n'a été enregistré, recommencez."
     try:
         with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as curseur:
-                    curseur.execute("SELECT pg_advisory_xact_lock(%s)", [VERROU_IMPORTS])
+            with connection.cursor() as curseur:
+                curseur.execute("SELECT pg_advisory_xact_lock(%s)", [VERROU_IMPORTS])
             rapport = analyser(type_import, fichier, nom, taille, aujourd_hui)
             if rapport.valide:
                 _APPLICATEURS[type_import](rapport, user)

@@ -9,14 +9,13 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db import connections
 from django.db.models import F, Lookup, Q, QuerySet
 
 # The two kinds of import, as the views and the report name them.
 RELEVE = "releve"
 PARTICIPANTS = "participants"
 
-# Lookups by ``__in`` go by batches: SQLite and PostgreSQL both take thousands of parameters, and a
+# Lookups by ``__in`` go by batches: PostgreSQL takes thousands of parameters, and a
 # 50,000-row file rarely names more than a few thousand people.
 LOT_REQUETE = 2000
 
@@ -46,17 +45,12 @@ def parmi(champ: str, valeurs: Iterable) -> Q:
 
 def lignes_parmi(queryset: QuerySet, champ: str, valeurs: Iterable, *colonnes: str) -> Iterator[tuple]:
     """``values_list(*colonnes)`` of the rows of ``queryset`` whose ``champ`` is one of ``valeurs`` (hashable
-    values of the column's type): one query on PostgreSQL, batches of ``LOT_REQUETE`` elsewhere. Unordered: the
-    models' default orderings would cost a sort, and for some a join, that a lookup table does not need."""
+    values of the column's type), in one query. Unordered: the models' default orderings would cost a sort, and
+    for some a join, that a lookup table does not need."""
     valeurs = list(set(valeurs))
     if not valeurs:
         return
-    queryset = queryset.order_by()
-    if connections[queryset.db].vendor == "postgresql":
-        yield from queryset.filter(parmi(champ, valeurs)).values_list(*colonnes)
-        return
-    for lot in par_lots(valeurs):
-        yield from queryset.filter(**{f"{champ}__in": lot}).values_list(*colonnes)
+    yield from queryset.order_by().filter(parmi(champ, valeurs)).values_list(*colonnes)
 
 
 @dataclass

@@ -29,7 +29,7 @@ from clauses.importation.lecture import (
     normaliser,
     texte_cellule,
 )
-from clauses.importation.rapport import RELEVE, Rapport, lignes_parmi, par_lots, parmi
+from clauses.importation.rapport import RELEVE, Rapport, lignes_parmi, parmi
 from clauses.models import (
     HEURES_MAX_PAR_MOIS,
     HeuresMensuelles,
@@ -255,7 +255,7 @@ def _placement_du_mois(candidats: list[tuple], mois: dt.date, modalite: str) -> 
 
 
 def _heures_existantes(cles: list[tuple[int, dt.date]]) -> dict[tuple[int, dt.date], tuple[int, Decimal]]:
-    """(id, hours) stored for these (placement, month) pairs, in one query on PostgreSQL."""
+    """(id, hours) stored for these (placement, month) pairs, in one query."""
     placements_par_mois: dict[dt.date, set[int]] = defaultdict(set)
     for placement, mois in cles:
         placements_par_mois[mois].add(placement)
@@ -263,16 +263,10 @@ def _heures_existantes(cles: list[tuple[int, dt.date]]) -> dict[tuple[int, dt.da
         return {}
     heures = HeuresMensuelles.objects.order_by()
     colonnes = ("placement_id", "mois", "id", "heures")
-    if connection.vendor == "postgresql":
-        # Exactly these pairs: one condition per month the file names, each served by an index.
-        par_mois = (Q(mois=mois) & parmi("placement_id", ids) for mois, ids in placements_par_mois.items())
-        requetes = [heures.filter(reduce(or_, par_mois)).values_list(*colonnes)]
-    else:
-        requetes = (
-            heures.filter(placement_id__in=lot, mois__in=list(placements_par_mois)).values_list(*colonnes)
-            for lot in par_lots({placement for placement, _ in cles})
-        )
-    return {(placement, mois): (pk, h) for requete in requetes for placement, mois, pk, h in requete}
+    # Exactly these pairs: one condition per month the file names, each served by an index.
+    par_mois = (Q(mois=mois) & parmi("placement_id", ids) for mois, ids in placements_par_mois.items())
+    requete = heures.filter(reduce(or_, par_mois)).values_list(*colonnes)
+    return {(placement, mois): (pk, h) for placement, mois, pk, h in requete}
 
 
 def valider_releve(tableau: Tableau, aujourd_hui: dt.date | None = None) -> Rapport:
@@ -418,26 +412,12 @@ def appliquer_releve(rapport: Rapport, user) -> None:
     )
     if not rapport.modifications:
         return
-    if connection.vendor == "postgresql":
-        _mettre_a_jour_postgresql(rapport.modifications, saisi_par, maintenant)
-        return
-    HeuresMensuelles.objects.bulk_update(
-        [
-            HeuresMensuelles(
-                pk=pk, heures=heures, source=SourceHeures.IMPORT, saisi_par_id=saisi_par, modifie_le=maintenant
-            )
-            for pk, heures in rapport.modifications
-        ],
-        ["heures", "source", "saisi_par", "modifie_le"],
-        batch_size=1000,
-    )
+    _mettre_a_jour(rapport.modifications, saisi_par, maintenant)
 
 
-def _mettre_a_jour_postgresql(
-    modifications: list[tuple[int, Decimal]], saisi_par: int | None, maintenant: dt.datetime
-) -> None:
-    """The same rows as ``bulk_update`` writes, in one statement joined to the new hours: ``bulk_update`` builds
-    a CASE of one branch per row for each column, which costs seconds of Python for a few thousand rows."""
+def _mettre_a_jour(modifications: list[tuple[int, Decimal]], saisi_par: int | None, maintenant: dt.datetime) -> None:
+    """The updated hours in one statement joined to the new hours; ``bulk_update`` would build a CASE of one
+    branch per row for each column, which costs seconds of Python for a few thousand rows."""
     meta = HeuresMensuelles._meta
     nom = connection.ops.quote_name
     colonne = {champ: nom(meta.get_field(champ).column) for champ in ("heures", "source", "saisi_par", "modifie_le")}

@@ -523,7 +523,6 @@ class TestModeles:
         assert texte.splitlines()[0] == ";".join(c.titre for c in importation.COLONNES[type_import])
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="le verrou des imports est celui de PostgreSQL")
 def test_an_import_waits_for_the_one_under_way(transactional_db, donnees):
     """Imports run one at a time: while another holds the imports' lock, an import waits, then writes."""
     user = FacilitateurFactory()

@@ -11,6 +11,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from urllib.parse import quote
 
 import dj_database_url
 import httpx
@@ -18,6 +19,7 @@ from django.conf import settings
 from django.core.management.base import CommandError
 
 from config.bench import DELAI_GUNICORN_S, ENTETES_PROXY
+from config.postgres_local import demarrer
 
 # Beyond gunicorn's timeout: an answer that comes late is gunicorn's, not a give-up of the load generator.
 DELAI_HTTP_S = 2 * DELAI_GUNICORN_S
@@ -174,12 +176,25 @@ class Serveur:
 # --- PostgreSQL ----------------------------------------------------------------------------------------------------
 
 
+def url_sur_le_serveur(nom: str) -> str:
+    """The URL of a database ``nom`` on the server of the default database: ``DATABASE_URL``'s, or the local
+    PostgreSQL (``config.postgres_local``, started if need be) when it is not set."""
+    reglages = settings.DATABASES["default"]
+    hote = reglages.get("HOST") or ""
+    if reglages["ENGINE"] == "config.postgres_local":
+        hote = demarrer(Path(reglages["PGDATA"]))
+    identite = quote(reglages.get("USER") or "", safe="")
+    if reglages.get("PASSWORD"):
+        identite += ":" + quote(reglages["PASSWORD"], safe="")
+    port = f":{reglages['PORT']}" if reglages.get("PORT") else ""
+    return f"postgres://{identite}@{quote(hote, safe='')}{port}/{nom}"
+
+
 def _connexion(url: str):
-    """A psycopg2 connection to the server of ``url``, on its maintenance database; None if ``url`` is not a
-    PostgreSQL one."""
+    """A psycopg2 connection to the server of ``url``, on its maintenance database."""
     config = dj_database_url.parse(url)
     if "postgresql" not in config["ENGINE"]:
-        return None
+        raise CommandError(f"{masquer(url)} : une base PostgreSQL est attendue (postgres://…).")
     import psycopg2
 
     parametres = {"user": config["USER"], "password": config["PASSWORD"], "host": config["HOST"]}
@@ -197,8 +212,6 @@ def creer_base_postgresql(url: str) -> bool:
     from psycopg2 import sql
 
     connexion = _connexion(url)
-    if connexion is None:
-        return False
     nom = dj_database_url.parse(url)["NAME"]
     try:
         with connexion.cursor() as curseur:
@@ -211,13 +224,26 @@ def creer_base_postgresql(url: str) -> bool:
         connexion.close()
 
 
+def supprimer_base_postgresql(url: str) -> None:
+    """Drop the database of ``url`` if it exists (the test's throwaway bases)."""
+    from psycopg2 import sql
+
+    connexion = _connexion(url)
+    try:
+        with connexion.cursor() as curseur:
+            nom = dj_database_url.parse(url)["NAME"]
+            curseur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(nom)))
+    finally:
+        connexion.close()
+
+
 class ChienDeGarde(threading.Thread):
     """Cancels every query on the benchmark's database that has run longer than ``limite_s``.
 
     gunicorn kills a worker after 30 seconds but PostgreSQL goes on with its query, and ``statement_timeout``
     does not cover a cursor ``WITH HOLD`` (Django's ``.iterator()`` outside a transaction, as the exports use),
     whose query runs at commit: one runaway export would otherwise slow down every measure after it. The
-    database is the benchmark's own, so every query on it is the benchmark's. Does nothing on SQLite.
+    database is the benchmark's own, so every query on it is the benchmark's.
     """
 
     def __init__(self, url: str, limite_s: float):
@@ -229,15 +255,13 @@ class ChienDeGarde(threading.Thread):
 
     def __enter__(self) -> "ChienDeGarde":
         self.connexion = _connexion(self.url)
-        if self.connexion is not None:
-            self.start()
+        self.start()
         return self
 
     def __exit__(self, *exc) -> None:
-        if self.connexion is not None:
-            self.arret.set()
-            self.join()
-            self.connexion.close()
+        self.arret.set()
+        self.join()
+        self.connexion.close()
 
     def run(self) -> None:
         while not self.arret.wait(1):

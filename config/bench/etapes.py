@@ -350,7 +350,7 @@ def documents_a_produire(objets: dict, jour: dt.date) -> list[dict]:
 
 def _version_de_la_base() -> str:
     with connection.cursor() as curseur:
-        curseur.execute("SELECT version()" if connection.vendor == "postgresql" else "SELECT sqlite_version()")
+        curseur.execute("SELECT version()")
         return curseur.fetchone()[0].split(" on ")[0]
 
 

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connections
 from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import timezone
@@ -335,9 +335,7 @@ class TestUsageUnique:
         assert user.first_name == "Jeanne" and user.check_password(NOUVEAU_MOT_DE_PASSE)
 
     @pytest.mark.django_db(transaction=True)
-    def test_concurrent_acceptances_on_postgresql(self):
-        if connection.vendor != "postgresql":
-            pytest.skip("La concurrence réelle se vérifie sur PostgreSQL (SQLite sérialise les écritures).")
+    def test_concurrent_acceptances(self):
         arles = DonneurDOrdreFactory()
         _, jeton = inviter(arles)
         invitations = [services.invitation_valide(jeton) for _ in range(2)]

@@ -153,13 +153,11 @@ def _sql_suppression() -> str:
 
 
 def creer(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(_sql_creation())
+    schema_editor.execute(_sql_creation())
 
 
 def supprimer(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(_sql_suppression())
+    schema_editor.execute(_sql_suppression())
 
 
 class Migration(migrations.Migration):

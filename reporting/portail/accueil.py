@@ -153,14 +153,6 @@ def lots_en_retard_par_marche(donneur, jour: dt.date) -> dict[int, int]:
     arrete = objectif.date_d_arrete(jour)
     lots = Lot.objects.for_donneur(donneur).filter(marche__statut__in=STATUTS_ACTIFS)
     realisees = agregats.heures_des_lots_a_date(lots, jour)
-    if realisees is None:
-        realisees = dict(
-            HeuresMensuelles.objects.for_donneur(donneur)
-            .filter(placement__attribution__lot__in=lots.values("pk"), mois__lte=jour)
-            .order_by()
-            .values_list("placement__attribution__lot")
-            .annotate(total=Sum("heures"))
-        )
     retards: dict[int, int] = {}
     colonnes = ("pk", "marche_id", "marche__statut", "date_debut", "date_fin", "cible")
     for lot in lots.annotate(cible=OBJECTIF_LOT).values(*colonnes):

@@ -4,7 +4,6 @@ import datetime as dt
 from decimal import ROUND_UP, Decimal
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,9 +23,6 @@ from marches.factories import AttributionFactory, LotFactory, MarcheFactory
 from marches.models import Marche, StatutMarche
 from reporting import alertes
 from reporting.alertes import TypeAlerte
-
-# Three alerts are one query each in PostgreSQL's SQL, two with the ORM elsewhere (reporting.alertes_portables).
-POSTGRESQL = connection.vendor == "postgresql"
 
 pytestmark = pytest.mark.django_db
 
@@ -213,7 +209,7 @@ class TestLotsEnRetard:
             ClauseInsertionFactory(lot=autre, heures_forcees=1000)
             self._heures(autre, heures)
             autres.append((Decimal(heures), autre.pk))
-        with django_assert_num_queries(1 if POSTGRESQL else 2):
+        with django_assert_num_queries(1):
             premieres, total = alertes.lots_en_retard(self.JOUR)
         assert total == 26
         # Lowest rate first, then in the order of the lots.
@@ -340,7 +336,7 @@ class TestAttributionsSilencieuses:
             attribution = AttributionFactory()
             self._placement(attribution, *([mois] if mois else []))
             attendues.append((mois or D(9999, 1, 1), attribution.pk))
-        with django_assert_num_queries(1 if POSTGRESQL else 2):
+        with django_assert_num_queries(1):
             premieres, total = alertes.attributions_silencieuses(self.JOUR)
         assert total == 25
         urls = [reverse("clauses:heures_grille", args=[pk]) for _, pk in sorted(attendues)]
@@ -471,7 +467,7 @@ def test_all_alerts_grouped_and_sorted(django_assert_max_num_queries):
     ConventionFactory(date_effet=D(2025, 7, 15), date_signature=D(2025, 7, 1))  # deadline 14 April 2027
     PlacementFactory(date_debut=D(2026, 1, 5), date_fin=D(2026, 5, 25))
     # One query per group (two for the six-month outcomes), whatever the number of rows.
-    with django_assert_max_num_queries(7 if POSTGRESQL else 9):
+    with django_assert_max_num_queries(7):
         groupes = alertes.alertes(jour)
     assert [g.type for g in groupes] == list(TypeAlerte)
     denonciations = groupes[0]
@@ -487,30 +483,6 @@ def test_links_are_left_out_while_their_page_does_not_exist(settings):
     ConventionFactory(date_effet=D(2025, 7, 1), date_signature=D(2025, 6, 1))
     [alerte], _ = alertes.conventions(D(2027, 3, 1))
     assert alerte.url is None
-
-
-@pytest.mark.django_db
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="compare le SQL de PostgreSQL à la version portable")
-@pytest.mark.parametrize("charger", ["demo", "volume"])
-def test_postgresql_sql_and_portable_functions_give_the_same_alerts(charger):
-    """SQLite computes three alerts with reporting.alertes_portables: the same alerts, order and totals."""
-    from clauses.demo import charger_demo, charger_volume
-    from reporting import alertes_portables
-
-    jour = dt.date(2026, 6, 15)
-    if charger == "demo":
-        charger_demo(jour)
-    else:
-        charger_volume(0.002, jour)
-    compares = 0
-    for decalage in range(0, 400, 37):
-        j = jour + dt.timedelta(days=decalage - 200)
-        assert alertes.conventions(j) == alertes_portables.conventions(j), j
-        assert alertes.lots_en_retard(j) == alertes_portables.lots_en_retard(j), j
-        assert alertes.attributions_silencieuses(j) == alertes_portables.attributions_silencieuses(j), j
-        compares += sum(bool(x[0]) for x in (alertes.lots_en_retard(j), alertes.attributions_silencieuses(j)))
-        compares += sum(bool(x) for x in alertes.conventions(j))
-    assert compares > 10, "les jeux de données doivent produire des alertes à comparer"
 
 
 @pytest.mark.django_db

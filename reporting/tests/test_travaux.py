@@ -110,14 +110,6 @@ def _contenu(rapport: Rapport) -> bytes:
         return fichier.read()
 
 
-# Threads racing on the test database need PostgreSQL: the in-memory SQLite database the tests use otherwise
-# answers « table is locked » at once instead of waiting (a file database, as in `make run`, waits). CI runs
-# them, on PostgreSQL.
-sur_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="concurrence réelle : PostgreSQL requis (DATABASE_URL)"
-)
-
-
 def _en_meme_temps(fonction, fois: int = 2) -> list:
     """Run ``fonction`` in ``fois`` threads released together; their results."""
     depart = threading.Barrier(fois)
@@ -144,7 +136,6 @@ def _en_meme_temps(fonction, fois: int = 2) -> list:
 # --- Claims ----------------------------------------------------------------------------------------------
 
 
-@sur_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_deux_workers_reclament_le_meme_rapport_un_seul_gagne():
     for _ in range(10):
@@ -156,7 +147,6 @@ def test_deux_workers_reclament_le_meme_rapport_un_seul_gagne():
         assert rapport.jeton in jetons
 
 
-@sur_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_deux_workers_reclament_la_meme_tache_un_seul_gagne():
     for n in range(10):
@@ -222,7 +212,6 @@ def test_le_digest_parle_des_marches_du_facilitateur(tache_digest, facilitateur,
     assert "Crèche de Tarascon" not in message.body
 
 
-@sur_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_une_tache_livree_deux_fois_en_meme_temps_envoie_un_seul_message(tache_digest, mailoutbox):
     _en_meme_temps(lambda: tasks.envoyer_digest.apply(args=(tache_digest.pk, "2027-03-01")).get())

@@ -50,13 +50,13 @@ class Command(BaseCommand):
 
 
 def analyser_les_tables() -> None:
-    """Refresh the query planner's statistics after a bulk load, and on PostgreSQL the visibility map too.
+    """Refresh the query planner's statistics after a bulk load, and the visibility map too.
 
     PostgreSQL's autovacuum would do both some minutes later (and never where it is turned off); until then the
     planner believes the new tables empty and picks nested loops over millions of rows, and index-only scans
     (counts, sums over an index) still read every table page. VACUUM cannot run inside a transaction: there,
     statistics only.
     """
-    vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
+    vacuum = not connection.in_atomic_block
     with connection.cursor() as curseur:
         curseur.execute("VACUUM (ANALYZE)" if vacuum else "ANALYZE")

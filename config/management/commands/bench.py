@@ -18,12 +18,20 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from config.bench import DELAI_GUNICORN_S, DELAI_TRAVAUX_S, ENTETES_PROXY, FACILITATEUR, PLANCHER
-from config.bench.charge import ChienDeGarde, Serveur, creer_base_postgresql, masquer, port_libre, serie
+from config.bench.charge import (
+    ChienDeGarde,
+    Serveur,
+    creer_base_postgresql,
+    masquer,
+    port_libre,
+    serie,
+    url_sur_le_serveur,
+)
 from config.bench.etapes import ETAPES
 from config.bench.rapport import commit, comparaison, ecrire_json, en_ms, machine, niveau, rapport_texte
 
-BASE_NATIONALE = "postgres://postgres@127.0.0.1:5432/clauses_bench"
-BASE_DEMO = "postgres://postgres@127.0.0.1:5432/clauses_demo"
+BASE_NATIONALE = "clauses_bench"
+BASE_DEMO = "clauses_demo"
 REGLAGES = "config.settings_production"
 PARTIES = ("pages", "pdf", "import", "export")
 # The whole run on a tiny national dataset, in well under a minute: what the test runs.
@@ -47,13 +55,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--base-nationale",
-            default=os.environ.get("BENCH_DATABASE_URL") or BASE_NATIONALE,
-            help="Base du jeu national (BENCH_DATABASE_URL), créée et remplie si elle est absente ou vide.",
+            default=os.environ.get("BENCH_DATABASE_URL"),
+            help=(
+                "Base du jeu national (BENCH_DATABASE_URL ; par défaut clauses_bench sur le serveur de la base "
+                "principale), créée et remplie si elle est absente ou vide."
+            ),
         )
         parser.add_argument(
             "--base-demo",
-            default=os.environ.get("BENCH_DEMO_DATABASE_URL") or BASE_DEMO,
-            help="Base du jeu de démonstration (BENCH_DEMO_DATABASE_URL), créée et remplie si absente ou vide.",
+            default=os.environ.get("BENCH_DEMO_DATABASE_URL"),
+            help=(
+                "Base du jeu de démonstration (BENCH_DEMO_DATABASE_URL ; par défaut clauses_demo sur le serveur de "
+                "la base principale), créée et remplie si absente ou vide."
+            ),
         )
         parser.add_argument("--jeux", default="demo,national", help="Jeux mesurés : demo, national ou les deux.")
         parser.add_argument(
@@ -149,7 +163,10 @@ class Command(BaseCommand):
             raise CommandError("--jeux : demo, national ou demo,national.")
         if self.parties - set(PARTIES):
             raise CommandError(f"--parties : parmi {', '.join(PARTIES)}.")
-        self.bases = {"demo": options["base_demo"], "national": options["base_nationale"]}
+        self.bases = {
+            "demo": options["base_demo"] or url_sur_le_serveur(BASE_DEMO),
+            "national": options["base_nationale"] or url_sur_le_serveur(BASE_NATIONALE),
+        }
         self.requetes, self.requetes_export = options["requetes"], options["requetes_export"]
         self.budget, self.workers = options["budget"], options["workers"]
         self.lignes_import, self.echelle = options["lignes_import"], options["echelle"]

@@ -25,9 +25,6 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        if not agregats.disponibles():
-            self.stdout.write("Base SQLite : les chiffres sont calculés directement sur les heures, sans cumuls.")
-            return
         ecarts = agregats.ecarts()
         if not ecarts:
             self.stdout.write(self.style.SUCCESS("Cumuls exacts : chaque total égale son recalcul."))
