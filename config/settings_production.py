@@ -1,7 +1,7 @@
 """Production settings: the same as config.settings, with what a public deployment requires.
 
-Refuses to start without SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL. Behind a reverse proxy that terminates TLS and sets
-X-Forwarded-Proto (and overwrites any value the client sent).
+Refuses to start without SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL. Behind a reverse proxy that terminates TLS
+and sets X-Forwarded-Proto (and overwrites any value the client sent).
 """
 
 from config.env import env_bool, env_int, env_list_required, env_required, env_str
