@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "auditlog",
+    "pgtrigger",
     "conventions",
     "entreprises",
     "marches",

@@ -4,10 +4,12 @@ computed from the hours."""
 
 import datetime as dt
 import io
+import re
 import threading
 import time
 from decimal import ROUND_HALF_UP, Decimal
 
+import pgtrigger
 import pytest
 from django.db import connection, transaction
 from django.db.models import Sum
@@ -38,15 +40,21 @@ from marches import services as marches_services
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
 from marches.models import STATUTS_AVEC_OBJECTIF, Attribution, Lot, Marche, StatutMarche
 from reporting import agregats, indicators
+from reporting.cumuls import reconstruction
 from reporting.models import (
     ContratJournalier,
+    ContratTerritoire,
     CritereAnnuel,
     CumulLot,
     CumulMensuel,
+    CumulTerritoire,
+    MarcheAnnuel,
     ObjectifLot,
     PersonneAnnuelle,
+    PresenceMensuelle,
     SortieJournaliere,
 )
+from reporting.tests.recomptage_orm import ecarts_orm
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +62,22 @@ D = dt.date
 
 
 def exacts():
-    assert agregats.ecarts() == {}
+    """Every derived figure equals its recount, by the SQL of reporting.cumuls and by the ORM."""
+    assert reconstruction.ecarts() == {}
+    assert ecarts_orm() == {}
+
+
+def _attendre(fil: threading.Thread, secondes: float = 10) -> bool:
+    """Waits until another backend waits for a lock (``pg_locks``: a lock not granted) or ``fil`` has ended;
+    True when it waits. Never a fixed sleep: the poll only watches PostgreSQL."""
+    limite = time.monotonic() + secondes
+    with connection.cursor() as curseur:
+        while time.monotonic() < limite and fil.is_alive():
+            curseur.execute("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted AND pid <> pg_backend_pid())")
+            if curseur.fetchone()[0]:
+                return True
+            time.sleep(0.005)
+    return False
 
 
 @pytest.fixture
@@ -178,7 +201,7 @@ def test_emptying_the_hours_by_truncate_empties_the_totals(territoire):
 def test_ecarts_sees_a_wrong_total(territoire):
     CumulMensuel.objects.filter(pk=CumulMensuel.objects.first().pk).update(heures=Decimal("1"))
     PersonneAnnuelle.objects.first().delete()
-    ecarts = agregats.ecarts()
+    ecarts = reconstruction.ecarts()
     # The people by criterion follow the people of the year, the row deleted by hand included.
     assert set(ecarts) == {"CumulMensuel", "PersonneAnnuelle", "CritereAnnuel"}
     assert ecarts["PersonneAnnuelle"]["manquantes"] and not ecarts["PersonneAnnuelle"]["en_trop"]
@@ -234,9 +257,9 @@ def test_verifier_cumuls_says_exact_then_names_the_wrong_table(territoire, capsy
     call_command("verifier_cumuls")
     assert "Cumuls exacts" in capsys.readouterr().out
     CumulLot.objects.update(heures=Decimal("3"))
-    with pytest.raises(CommandError, match="1 table"):
+    with pytest.raises(CommandError, match="1 table.*rebuild_cumuls --wet-run"):
         call_command("verifier_cumuls")
-    assert "heures par lot (CumulLot)" in capsys.readouterr().err
+    assert "cumuls des heures des lots (CumulLot)" in capsys.readouterr().err
 
 
 # --- The lots' targets (ObjectifLot) ------------------------------------------------------------------------
@@ -304,7 +327,7 @@ def test_the_lots_targets_follow_bulk_writes_and_truncate(lots_avec_objectif):
 
 def test_ecarts_sees_a_wrong_target(lots_avec_objectif):
     ObjectifLot.objects.filter(pk=lots_avec_objectif[0].pk).update(cible=1)
-    assert set(agregats.ecarts()) == {"ObjectifLot"}
+    assert set(reconstruction.ecarts()) == {"ObjectifLot"}
 
 
 def _objectifs_attendus(periodes: dict, portee: dict) -> dict:
@@ -393,7 +416,7 @@ def test_two_transactions_changing_one_lot_leave_its_target_exact(transactional_
     for f in fils:
         f.start()
     ecrite.wait(10)
-    time.sleep(0.3)  # the marché's update is now waiting for the lot
+    assert _attendre(fils[1]), "la mise à jour du marché doit attendre le lot"
     fin.set()
     for f in fils:
         f.join(10)
@@ -481,7 +504,7 @@ def test_a_criterion_added_while_a_person_enters_a_year_is_counted_once(transact
     for f in fils:
         f.start()
     ecrite.wait(10)
-    time.sleep(0.3)  # the criterion now waits for the person
+    assert _attendre(fils[1]), "le critère doit attendre la personne"
     fin.set()
     for f in fils:
         f.join(10)
@@ -543,7 +566,7 @@ def test_contracts_and_outcomes_follow_every_write(territoire, sorties):
     exacts()
     assert not SortieJournaliere.objects.exists() and ContratJournalier.objects.exists()
     ContratJournalier.objects.filter(pk=ContratJournalier.objects.first().pk).update(contrats=99)
-    assert set(agregats.ecarts()) == {"ContratJournalier"}
+    assert set(reconstruction.ecarts()) == {"ContratJournalier"}
 
 
 def test_contracts_and_outcomes_from_the_counts_equal_those_from_the_placements(territoire, sorties, monkeypatch):
@@ -595,3 +618,160 @@ def test_the_lots_and_marches_hours_from_the_totals_equal_those_from_the_hours(t
         .values_list("pk", "heures_realisees")
     )
     assert list(tenus) == list(chiffres)
+
+
+# --- A moved link racing a write, the rebuild, the triggers' installation ----------------------------------------
+
+
+def test_a_placement_moved_while_its_hours_are_written_takes_them_along(transactional_db, territoire):
+    """One transaction writes hours for a placement and waits before committing; another moves the placement to
+    another lot meanwhile: the move waits for the hours (SHARE lock on them), then takes them along. Without the
+    lock the move would carry only the hours committed before it, and the new ones would stay on the old lot."""
+    placement = territoire["placements"][0]
+    ailleurs = territoire["attributions"][3]
+    assert ailleurs.lot_id != placement.attribution.lot_id
+    ecrite, fin, erreurs = threading.Event(), threading.Event(), []
+
+    def heures():
+        with transaction.atomic():
+            HeuresMensuelles.objects.create(placement=placement, mois=D(2026, 5, 1), heures=Decimal("70"))
+            ecrite.set()
+            fin.wait(10)
+
+    def deplacement():
+        ecrite.wait(10)
+        with transaction.atomic():
+            Placement.objects.filter(pk=placement.pk).update(attribution=ailleurs)
+
+    fils = [_en_parallele(heures, erreurs), _en_parallele(deplacement, erreurs)]
+    for f in fils:
+        f.start()
+    ecrite.wait(10)
+    attend = _attendre(fils[1])
+    fin.set()
+    for f in fils:
+        f.join(10)
+    assert not erreurs, erreurs
+    assert attend, "le déplacement du placement doit attendre les heures en cours d'écriture"
+    assert (
+        CumulLot.objects.get(lot=ailleurs.lot_id).heures
+        == HeuresMensuelles.objects.filter(placement__attribution=ailleurs).aggregate(s=Sum("heures"))["s"]
+    )
+    exacts()
+
+
+def test_a_lot_moved_while_a_placement_starts_takes_its_contract_along(transactional_db, territoire):
+    """The same race for the contracts by day: a placement created on a lot that another transaction moves to a
+    marché of another donneur d'ordre is counted under the new donneur d'ordre (SHARE lock on the placements)."""
+    attribution = territoire["attributions"][0]
+    autre_marche = territoire["attributions"][3].lot.marche
+    assert autre_marche.donneur_d_ordre_id != attribution.lot.marche.donneur_d_ordre_id
+    personne = territoire["personnes"][0]
+    ecrite, fin, erreurs = threading.Event(), threading.Event(), []
+
+    def placement():
+        with transaction.atomic():
+            PlacementFactory(attribution=attribution, participant=personne, date_debut=D(2026, 4, 2))
+            ecrite.set()
+            fin.wait(10)
+
+    def deplacement():
+        ecrite.wait(10)
+        with transaction.atomic():
+            Lot.objects.filter(pk=attribution.lot_id).update(marche=autre_marche)
+
+    fils = [_en_parallele(placement, erreurs), _en_parallele(deplacement, erreurs)]
+    for f in fils:
+        f.start()
+    ecrite.wait(10)
+    attend = _attendre(fils[1])
+    fin.set()
+    for f in fils:
+        f.join(10)
+    assert not erreurs, erreurs
+    assert attend, "le déplacement du lot doit attendre le placement en cours d'écriture"
+    assert ContratJournalier.objects.filter(
+        donneur_d_ordre=autre_marche.donneur_d_ordre_id, jour=D(2026, 4, 2)
+    ).exists()
+    exacts()
+
+
+TABLES_DERIVEES = [
+    CumulMensuel,
+    CumulTerritoire,
+    CumulLot,
+    PresenceMensuelle,
+    PersonneAnnuelle,
+    MarcheAnnuel,
+    ObjectifLot,
+    CritereAnnuel,
+    ContratJournalier,
+    ContratTerritoire,
+    SortieJournaliere,
+]
+
+
+def _contenu(modele) -> list[tuple]:
+    champs = [champ.attname for champ in modele._meta.concrete_fields if not champ.primary_key or champ.is_relation]
+    return sorted(modele.objects.values_list(*champs))
+
+
+@pytest.mark.parametrize("modele", TABLES_DERIVEES, ids=lambda modele: modele.__name__)
+def test_rebuild_cumuls_rebuilds_a_table_emptied_by_hand(territoire, sorties, lots_avec_objectif, modele):
+    _critere_pour(territoire)
+    avant = {m: _contenu(m) for m in TABLES_DERIVEES}
+    assert avant[modele], "le jeu de données doit remplir chaque table"
+    with connection.cursor() as curseur:
+        curseur.execute(f"DELETE FROM {modele._meta.db_table}")
+    assert set(reconstruction.ecarts()) >= {modele.__name__}
+    reconstruction.reconstruire()
+    exacts()
+    assert {m: _contenu(m) for m in TABLES_DERIVEES} == avant
+
+
+def _critere_pour(territoire):
+    territoire["personnes"][0].criteres.set([_critere("rsa")])
+
+
+def test_rebuild_cumuls_is_a_dry_run_without_wet_run(territoire, capsys):
+    from django.core.management import call_command
+
+    CumulLot.objects.update(heures=Decimal("3"))
+    call_command("rebuild_cumuls")
+    sortie = capsys.readouterr()
+    assert "1 table(s) seraient corrigées" in sortie.out and "CumulLot" in sortie.err
+    assert set(CumulLot.objects.values_list("heures", flat=True)) == {Decimal("3")}
+    call_command("rebuild_cumuls", "--wet-run")
+    assert "Cumuls reconstruits (11 tables, 1 étaient inexactes)" in capsys.readouterr().out
+    exacts()
+
+
+def test_loaddata_then_rebuild_cumuls_gives_exact_totals(territoire, tmp_path):
+    """A restore of data only (dumpdata/loaddata) inserts the hours and the totals both, and the triggers count
+    the hours again: the totals are doubled until rebuild_cumuls, which the README asks for after a restore."""
+    from django.core.management import call_command
+
+    fichier = tmp_path / "heures.json"
+    call_command("dumpdata", "clauses.heuresmensuelles", output=str(fichier))
+    with pgtrigger.ignore():  # the hours go, their totals stay: as the totals restored first
+        HeuresMensuelles.objects.all().delete()
+    call_command("loaddata", str(fichier), verbosity=0)
+    assert (
+        CumulLot.objects.get(lot=territoire["attributions"][0].lot_id).heures
+        == 2
+        * HeuresMensuelles.objects.filter(placement__attribution=territoire["attributions"][0]).aggregate(
+            s=Sum("heures")
+        )["s"]
+    )
+    reconstruction.reconstruire()
+    exacts()
+
+
+def test_every_trigger_is_installed_and_current(capsys):
+    """The database's triggers are the models' (django-pgtrigger): none missing, none outdated, none left over."""
+    from django.core.management import call_command
+
+    call_command("pgtrigger", "ls")
+    lignes = [re.sub(r"\x1b\[[0-9;]*m", "", ligne) for ligne in capsys.readouterr().out.splitlines() if ligne.strip()]
+    assert len(lignes) >= 50
+    assert all(ligne.split()[:2] == ["INSTALLED", "ENABLED"] for ligne in lignes), "\n".join(lignes)

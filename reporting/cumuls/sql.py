@@ -1,0 +1,58 @@
+"""SQL written from the models: tables and columns by name, statement-level triggers."""
+
+from __future__ import annotations
+
+import pgtrigger
+from django.db import models
+
+
+class Table:
+    """A model's table for SQL written in Python: ``str()`` is the table's name, each attribute the column of the
+    field of that name (``Table(Placement).attribution`` → ``attribution_id``). A renamed column changes the SQL,
+    hence the trigger's hash, hence a migration; a field that no longer exists fails at start-up."""
+
+    def __init__(self, modele: type[models.Model]):
+        self._modele = modele
+
+    def __str__(self) -> str:
+        return self._modele._meta.db_table
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __getattr__(self, champ: str) -> str:
+        if champ.startswith("_"):
+            raise AttributeError(champ)
+        return self._modele._meta.get_field(champ).column
+
+
+OPERATIONS = {
+    "insert": pgtrigger.Insert,
+    "update": pgtrigger.Update,
+    "delete": pgtrigger.Delete,
+    "truncate": pgtrigger.Truncate,
+}
+REFERENCES = {
+    "insert": pgtrigger.Referencing(new="nouvelles"),
+    "update": pgtrigger.Referencing(old="anciennes", new="nouvelles"),
+    "delete": pgtrigger.Referencing(old="anciennes"),
+    "truncate": None,
+}
+
+
+def declencheur(nom: str, operation: str, corps: str, declare: list[tuple[str, str]] | None = None):
+    """A statement-level trigger run after ``operation``, with its transition tables (``nouvelles``, ``anciennes``)."""
+    return pgtrigger.Trigger(
+        name=nom,
+        level=pgtrigger.Statement,
+        when=pgtrigger.After,
+        operation=OPERATIONS[operation],
+        referencing=REFERENCES[operation],
+        func=f"{corps}\n    RETURN NULL;",
+        declare=declare,
+    )
+
+
+def valeurs_sql(valeurs) -> str:
+    """``('a', 'b')``: a tuple of constants (enum values, never user input) for ``IN``."""
+    return "(" + ", ".join("'" + str(valeur).replace("'", "''") + "'" for valeur in valeurs) + ")"
