@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 
+from celery import current_app
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
@@ -35,7 +36,7 @@ from django.utils import timezone
 
 from conventions.models import Convention, EtatConvention
 from marches.models import Marche
-from reporting import alertes, emails, planning
+from reporting import alertes, documents, emails, planning
 from reporting.models import BilanAnnuel, Rapport, StatutRapport, StatutTache, Tache, TypeRapport
 
 logger = logging.getLogger(__name__)
@@ -86,8 +87,6 @@ def demander_rapport(
 
     The row exists (« en attente ») before any file, so the page that asked can show its progress at once.
     """
-    from reporting.tasks import generer_rapport
-
     rapport = Rapport.objects.create(
         type=type_,
         periode_debut=debut,
@@ -98,7 +97,7 @@ def demander_rapport(
         marche=marche,
         nominatif=nominatif,
     )
-    transaction.on_commit(lambda: generer_rapport.delay(rapport.pk))
+    transaction.on_commit(lambda: _tache_celery("reporting.tasks.generer_rapport").delay(rapport.pk))
     return rapport
 
 
@@ -149,8 +148,6 @@ def produire_rapport(rapport_id: int) -> str | None:
     None when the row does not exist. A transient failure gives the claim back and propagates (the task
     retries); any other failure is recorded on the row (« échec », with a French message) and not raised.
     """
-    from reporting import documents
-
     jeton = reclamer_rapport(rapport_id)
     if jeton is None:
         return Rapport.objects.filter(pk=rapport_id).values_list("statut", flat=True).first()
@@ -558,9 +555,9 @@ def planifier(jour: dt.date) -> tuple[list[Lancement], list[tuple[str, str]]]:
 
 
 def _tache_celery(nom: str):
-    from reporting import tasks
-
-    return getattr(tasks, nom.rsplit(".", 1)[1])
+    """The Celery task registered under ``nom``: queued by name, so that the services do not import the tasks
+    that call them (the registry is filled when the app finalises, from each app's ``tasks`` module)."""
+    return current_app.tasks[nom]
 
 
 def mettre_en_file(lancements: list[Lancement]) -> None:

@@ -12,29 +12,24 @@ returns its file name and bytes; the worker stores them (reporting/tasks.py). On
 - ``bilan_territorial``: every donneur d'ordre, for the structure porteuse (without each one's rate and ETP past
   ``bilan_territorial.DONNEURS_MAX_DETAILLES``);
 - ``courrier_echeance``: the letter reminding a donneur d'ordre of its convention's renewal.
-``rendu`` holds what they share: the WeasyPrint call, the print CSS, fonts, the structure porteuse's header.
+``rendu`` holds what they share: the document (``Document``: a file name and its bytes), the WeasyPrint call, the
+print CSS, fonts, the structure porteuse's header.
 """
 
-from dataclasses import dataclass
-
+from reporting.documents import (
+    bilan_annuel,
+    bilan_territorial,
+    courrier_echeance,
+    rapport_marche,
+    rapport_periodique,
+)
+from reporting.documents.rendu import Document
 from reporting.models import Rapport, TypeRapport
 
-
-@dataclass(frozen=True)
-class Document:
-    nom: str  # file name, e.g. « bilan-annuel-ville-d-arles-2025-2026.pdf »
-    contenu: bytes
+__all__ = ["Document", "produire"]
 
 
 def produire(rapport: Rapport) -> Document:
-    from reporting.documents import (
-        bilan_annuel,
-        bilan_territorial,
-        courrier_echeance,
-        rapport_marche,
-        rapport_periodique,
-    )
-
     producteurs = {
         TypeRapport.BILAN_ANNUEL: bilan_annuel.produire,
         TypeRapport.RAPPORT_MARCHE: rapport_marche.produire,

@@ -12,7 +12,6 @@ from django.utils import timezone
 from conventions import calendrier
 from marches.models import StatutMarche
 from reporting import confidentialite, indicators
-from reporting.documents import Document
 from reporting.documents.commun import (
     aujourd_hui,
     graphique_mensuel,
@@ -20,7 +19,7 @@ from reporting.documents.commun import (
     tableau_par_marche,
     tableau_qpv,
 )
-from reporting.documents.rendu import nom_de_fichier, rendre_pdf
+from reporting.documents.rendu import Document, nom_de_fichier, rendre_pdf
 from reporting.indicators import Periode
 from reporting.models import BilanAnnuel, Rapport
 

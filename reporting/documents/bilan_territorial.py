@@ -42,9 +42,9 @@ from conventions.models import Convention, DonneurDOrdre, TypeDonneur
 from marches.models import STATUTS_AVEC_OBJECTIF, Lot, TypeMarche
 from reporting import confidentialite, indicators
 from reporting.confidentialite import RepartitionProtegee, Tableau, masquer
-from reporting.documents import Document, commun
+from reporting.documents import commun
 from reporting.documents.rapport_marche import jour_de_reference
-from reporting.documents.rendu import nom_de_fichier, rendre_pdf
+from reporting.documents.rendu import Document, nom_de_fichier, rendre_pdf
 from reporting.indicators import Part, Periode
 from reporting.models import Rapport
 

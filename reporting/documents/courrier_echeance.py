@@ -11,9 +11,8 @@ import datetime as dt
 
 from conventions import calendrier
 from conventions.models import Convention
-from reporting.documents import Document
 from reporting.documents.commun import aujourd_hui
-from reporting.documents.rendu import nom_de_fichier, rendre_pdf
+from reporting.documents.rendu import Document, nom_de_fichier, rendre_pdf
 from reporting.models import Rapport
 
 GABARIT = "reporting/pdf/courrier_echeance.html"

@@ -31,9 +31,8 @@ from clauses import objectif
 from clauses.models import Placement
 from marches.models import Marche, StatutMarche
 from reporting import confidentialite, indicators
-from reporting.documents import Document
 from reporting.documents.commun import histogramme_des_mois
-from reporting.documents.rendu import nom_de_fichier, rendre_pdf
+from reporting.documents.rendu import Document, nom_de_fichier, rendre_pdf
 from reporting.indicators import Part, Periode
 from reporting.models import Rapport
 

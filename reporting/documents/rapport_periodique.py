@@ -18,9 +18,8 @@ from conventions.calendrier import add_months
 from marches.models import STATUTS_ACTIFS
 from reporting import indicators
 from reporting.confidentialite import masquer
-from reporting.documents import Document
 from reporting.documents.commun import aujourd_hui, graphique_mensuel, marches_par_statut, tableau_par_marche
-from reporting.documents.rendu import nom_de_fichier, rendre_pdf
+from reporting.documents.rendu import Document, nom_de_fichier, rendre_pdf
 from reporting.indicators import Periode
 from reporting.models import Rapport
 

@@ -12,6 +12,7 @@ and any other URL is refused, so a document renders the same on a machine with n
 
 import base64
 import mimetypes
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.request import url2pathname
@@ -23,6 +24,13 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 
 from conventions.models import StructurePorteuse
+
+
+@dataclass(frozen=True)
+class Document:
+    nom: str  # file name, e.g. « bilan-annuel-ville-d-arles-2025-2026.pdf »
+    contenu: bytes
+
 
 FEUILLE_DE_STYLE = "css/pdf.css"
 # Above this, a logo is left out rather than embedded: a header image should weigh a few kilobytes.
