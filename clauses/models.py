@@ -7,7 +7,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 
-from clauses import objectif
 from conventions.validation import ErreursHorsFormulaireMixin, verifier_dates_ordonnees
 from entreprises.models import Operateur, TypeOperateur
 from marches.models import Attribution, Lot
@@ -113,6 +112,7 @@ class ClauseInsertion(models.Model):
         validators=[MinValueValidator(Decimal("0.01"))],
         help_text="Coût horaire chargé retenu, souvent entre 25 et 35 €.",
     )
+    # Set by clauses.services.calculer_objectif from the four inputs above.
     heures_calculees = models.PositiveIntegerField("heures calculées", editable=False, default=0)
     heures_forcees = models.PositiveIntegerField(
         "objectif forcé (heures)", null=True, blank=True, help_text="Laisser vide pour retenir le calcul."
@@ -149,14 +149,6 @@ class ClauseInsertion(models.Model):
     def __str__(self) -> str:
         return f"Clause — {self.lot}"
 
-    def save(self, *args, **kwargs):
-        self.heures_calculees = self.calculer()
-        # A partial save of the inputs must carry the recomputed target with it.
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "heures_calculees" not in update_fields:
-            kwargs["update_fields"] = {*update_fields, "heures_calculees"}
-        super().save(*args, **kwargs)
-
     @property
     def heures_objectif(self) -> int:
         return self.heures_forcees if self.heures_forcees is not None else self.heures_calculees
@@ -164,9 +156,6 @@ class ClauseInsertion(models.Model):
     @property
     def est_forcee(self) -> bool:
         return self.heures_forcees is not None
-
-    def calculer(self) -> int:
-        return objectif.calculer_heures(self.montant_ht, self.part_main_oeuvre, self.taux_insertion, self.cout_horaire)
 
 
 # --- Participants ----------------------------------------------------------------------------------

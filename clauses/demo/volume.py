@@ -471,7 +471,7 @@ class _Volume:
                 corps_id, libelle, part = r.choice(corps_travaux if travaux else corps_services)
                 montant = r.randint(20, 1500) * 1000
                 taux, cout = r.choice([5, 7, 7, 8, 10, 10]), r.randint(25, 35)
-                # bulk inserts skip ClauseInsertion.save(), which computes the target.
+                # Written in bulk: the formula of clauses.services.calculer_objectif, without a model instance per lot.
                 heures = objectif.calculer_heures(Decimal(montant), part, Decimal(taux), Decimal(cout))
                 lots.append((marche_id, str(numero) if nombre_lots > 1 else "Unique", libelle, montant, debut, fin))
                 clauses.append((corps_id, montant, part, taux, cout, heures))

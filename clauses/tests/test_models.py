@@ -22,6 +22,8 @@ from clauses.models import (
     Situation,
     Sortie,
 )
+from clauses.services import calculer_objectif, enregistrer_clause
+from marches.factories import LotFactory
 
 D = dt.date
 pytestmark = pytest.mark.django_db
@@ -34,10 +36,27 @@ def test_reference_tables_are_loaded_by_migration():
 
 
 class TestClause:
-    def test_target_is_computed_on_save(self):
-        clause = ClauseInsertionFactory()
+    def test_the_service_computes_the_target(self):
+        clause = enregistrer_clause(
+            LotFactory(),
+            montant_ht=Decimal("1000000"),
+            part_main_oeuvre=Decimal("50"),
+            taux_insertion=Decimal("5"),
+            cout_horaire=Decimal("30"),
+        )
+        clause.refresh_from_db()
         assert clause.heures_calculees == 833
         assert clause.heures_objectif == 833
+        assert ClauseInsertionFactory().heures_calculees == 833  # the factory writes as the service does
+
+    def test_saving_computes_nothing(self):
+        """The target is the service's business (calculer_objectif), not a side effect of save()."""
+        clause = ClauseInsertionFactory()
+        clause.taux_insertion = Decimal("10")
+        clause.save()
+        clause.refresh_from_db()
+        assert clause.heures_calculees == 833
+        assert calculer_objectif(clause).heures_calculees == 1667
 
     def test_override_keeps_the_computed_value_beside_it(self):
         clause = ClauseInsertionFactory(heures_forcees=600, motif_forcage="Reprise du personnel en place")
@@ -197,10 +216,10 @@ class TestValidationPlacement:
         assert "La fin effective ne peut pas précéder le début." in excinfo.value.message_dict["__all__"]
 
 
-def test_a_partial_save_recomputes_the_target():
+def test_recording_new_terms_recomputes_the_target():
     clause = ClauseInsertionFactory()
-    clause.taux_insertion = Decimal("10")
-    clause.save(update_fields=["taux_insertion"])
+    termes = {n: getattr(clause, n) for n in ("montant_ht", "part_main_oeuvre", "cout_horaire")}
+    enregistrer_clause(clause.lot, **termes, taux_insertion=Decimal("10"))
     clause.refresh_from_db()
     assert clause.heures_calculees == 1667
 
