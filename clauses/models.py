@@ -4,8 +4,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
-from django.db.models import Case, F, Q, Value, When
+from django.db import connections, models
+from django.db.models import Case, F, Max, Q, Value, When
+from django.db.models.functions import Cast, Substr
 
 from conventions.validation import ErreursHorsFormulaireMixin, verifier_dates_ordonnees
 from entreprises.models import Operateur, TypeOperateur
@@ -175,12 +176,41 @@ class NiveauQualification(models.TextChoices):
     NIVEAU_6_PLUS = "6_plus", "Niveau 6 et plus (bac + 3 et au-delà)"
 
 
+# The numbers of the participants' references (migration 0007): a sequence hands each number out once, so two
+# creations at once (a form and an import) never compute the same « largest reference plus one ».
+SEQUENCE_DES_REFERENCES = "clauses_participant_reference_seq"
+
+
 class ParticipantQuerySet(models.QuerySet):
     def recherche(self, terme: str):
         terme = terme.strip()
         if not terme:
             return self
         return self.filter(Q(nom__icontains=terme) | Q(prenom__icontains=terme) | Q(reference__iexact=terme))
+
+
+class ParticipantManager(models.Manager.from_queryset(ParticipantQuerySet)):
+    def nouvelles_references(self, nombre: int) -> list[str]:
+        """``nombre`` references never handed out before, in increasing order: P-000001, P-000002…
+
+        A number taken by a transaction that rolls back is not handed out again: references may have gaps.
+        """
+        if nombre < 1:
+            return []
+        connexion = connections[self.db]
+        if connexion.vendor == "postgresql":
+            with connexion.cursor() as curseur:
+                curseur.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [SEQUENCE_DES_REFERENCES, nombre])
+                numeros = sorted(numero for (numero,) in curseur.fetchall())
+        else:
+            # SQLite, until its support is removed (it has no sequences): the largest reference plus one.
+            dernier = (
+                self.filter(reference__startswith="P-")
+                .annotate(n=Cast(Substr("reference", 3), models.IntegerField()))
+                .aggregate(m=Max("n"))["m"]
+            )
+            numeros = range((dernier or 0) + 1, (dernier or 0) + 1 + nombre)
+        return [f"P-{numero:06d}" for numero in numeros]
 
 
 class Participant(models.Model):
@@ -217,7 +247,7 @@ class Participant(models.Model):
     cree_le = models.DateTimeField("créé le", auto_now_add=True)
     modifie_le = models.DateTimeField("modifié le", auto_now=True)
 
-    objects = ParticipantQuerySet.as_manager()
+    objects = ParticipantManager()
 
     class Meta:
         verbose_name = "participant"
@@ -233,10 +263,10 @@ class Participant(models.Model):
         return f"{self.prenom} {self.nom}"
 
     def save(self, *args, **kwargs):
+        # The form, the admin and the factories number a new participant here; imports and the demo, which write
+        # in bulk, ask nouvelles_references for theirs.
         if not self.reference:
-            from clauses.services import prochaine_reference_participant
-
-            self.reference = prochaine_reference_participant()
+            [self.reference] = Participant.objects.nouvelles_references(1)
         super().save(*args, **kwargs)
 
     def age(self, jour: dt.date) -> int:

@@ -4,27 +4,13 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import models, transaction
-from django.db.models import Max, Sum
-from django.db.models.functions import Cast, Coalesce, Substr
+from django.db import transaction
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
 
 from clauses import objectif
 from clauses.models import ClauseInsertion, CorpsDEtat, HeuresMensuelles, ModaliteJuridique
 from marches.models import STATUTS_AVEC_OBJECTIF, Lot
-
-
-def prochaine_reference_participant() -> str:
-    """Next participant reference, P-000001, P-000002…: meaningless outside the facilitator's files."""
-    from clauses.models import Participant
-
-    with transaction.atomic():
-        dernier = (
-            Participant.objects.filter(reference__startswith="P-")
-            .annotate(n=Cast(Substr("reference", 3), models.IntegerField()))
-            .aggregate(m=Max("n"))["m"]
-        )
-    return f"P-{(dernier or 0) + 1:06d}"
-
 
 # --- A lot's clause and its hour target ------------------------------------------------------------------------
 

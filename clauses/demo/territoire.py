@@ -77,7 +77,7 @@ from clauses.models import (
     Sortie,
     SourceHeures,
 )
-from clauses.services import enregistrer_clause, prochaine_reference_participant
+from clauses.services import enregistrer_clause
 from conventions.calendrier import add_months
 from conventions.models import (
     Avenant,
@@ -992,7 +992,7 @@ class _Demo:
         prevus = self._planifier(personnes)
         r = self.rng
         prescripteurs = {t: ops[0] for t, ops in self.operateurs.items()}
-        numero = int(prochaine_reference_participant()[2:])
+        references = Participant.objects.nouvelles_references(len(personnes))
         participants = []
         for personne in personnes:
             if personne.premier_debut:
@@ -1001,7 +1001,7 @@ class _Demo:
                 orientation = self.jour - dt.timedelta(days=r.randint(5, 120))
             participants.append(
                 Participant(
-                    reference=f"P-{numero + personne.index:06d}",
+                    reference=references[personne.index],
                     nom=personne.nom,
                     prenom=personne.prenom,
                     date_naissance=personne.date_naissance,

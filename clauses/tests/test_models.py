@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -19,6 +20,7 @@ from clauses.models import (
     CritereEligibilite,
     HeuresMensuelles,
     ModaliteJuridique,
+    Participant,
     Situation,
     Sortie,
 )
@@ -78,9 +80,12 @@ class TestClause:
 
 class TestParticipant:
     def test_references_follow_each_other(self):
+        # The sequence is not rolled back with a test's transaction: numbers follow the previous test's.
         a, b = ParticipantFactory(), ParticipantFactory()
-        assert a.reference == "P-000001"
-        assert b.reference == "P-000002"
+        assert re.fullmatch(r"P-\d{6}", a.reference)
+        assert int(b.reference[2:]) == int(a.reference[2:]) + 1
+        suivantes = Participant.objects.nouvelles_references(3)
+        assert [int(r[2:]) for r in suivantes] == [int(b.reference[2:]) + n for n in (1, 2, 3)]
 
     def test_age(self):
         p = ParticipantFactory.build(date_naissance=D(2000, 2, 29))
