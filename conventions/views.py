@@ -6,6 +6,7 @@ reads it from ``conventions.calendrier`` (``situation`` for a row, ``situations`
 """
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from functools import cached_property
 
 from django.contrib import messages
@@ -25,7 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import CreateView, DetailView, FormView, TemplateView, UpdateView
 
-from config.export import reponse_xlsx
+from config.definition_liste import DefinitionListe
 from config.formats import date_longue
 from config.listes import VueListe
 from config.permissions import FacilitateurRequisMixin
@@ -103,9 +104,8 @@ def _referents_tries():
 # --- Donneurs d'ordre ---------------------------------------------------------------------------------------
 
 
-class DonneurListe(VueListe):
+class DefinitionDonneurs(DefinitionListe):
     model = DonneurDOrdre
-    template_name = "conventions/donneur_list.html"
     filterset_class = DonneurDOrdreFilter
     titre = "Donneurs d'ordre"
     nom_export = "donneurs-d-ordre"
@@ -125,7 +125,7 @@ class DonneurListe(VueListe):
         ("Actif", lambda d: d.actif),
     ]
 
-    def get_queryset(self):
+    def lignes(self):
         # A subquery rather than a grouped join: the page computes it for its own rows only.
         marches_actifs = (
             Marche.objects.filter(donneur_d_ordre=OuterRef("pk"), statut__in=STATUTS_ACTIFS)
@@ -134,7 +134,7 @@ class DonneurListe(VueListe):
             .annotate(n=Count("pk"))
             .values("n")
         )
-        self.queryset = DonneurDOrdre.objects.annotate(
+        return DonneurDOrdre.objects.annotate(
             nb_marches_actifs=Coalesce(Subquery(marches_actifs, output_field=IntegerField()), Value(0))
         ).prefetch_related(
             # Lists (to_attr) rather than managers: an export of thousands of donneurs d'ordre would otherwise
@@ -142,7 +142,11 @@ class DonneurListe(VueListe):
             Prefetch("referents", queryset=_referents_tries(), to_attr="liste_referents"),
             Prefetch("conventions", queryset=Convention.objects.order_by("-date_effet"), to_attr="liste_conventions"),
         )
-        return super().get_queryset()
+
+
+class DonneurListe(VueListe):
+    definition = DefinitionDonneurs
+    template_name = "conventions/donneur_list.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -449,17 +453,22 @@ class InvitationAcceptation(View):
 # --- Conventions ------------------------------------------------------------------------------------------------
 
 
-class ConventionListe(VueListe):
+def _avec_situations(conventions: Iterable[Convention], jour: dt.date) -> Iterator[Convention]:
+    for convention in conventions:
+        if not hasattr(convention, "situation"):
+            convention.situation = situation(convention, jour)
+        yield convention
+
+
+class DefinitionConventions(DefinitionListe):
     model = Convention
-    template_name = "conventions/convention_list.html"
     filterset_class = ConventionFilter
     titre = "Conventions de coopération"
     nom_export = "conventions"
     # "date_limite" depends on the day (conventions.calendrier): the database orders by date of effect, the
-    # calendar re-sorts the ids (get_queryset).
+    # calendar re-sorts the ids (queryset).
     tris = {"donneur": "donneur_d_ordre__nom", "date_effet": "date_effet", "date_limite": "date_effet"}
     tri_par_defaut = "donneur"
-    ids_calcules: list[int] | None = None  # the list's ids in order, when the calendar filtered or sorted them
     colonnes_export = [
         ("Donneur d'ordre", lambda c: c.donneur_d_ordre.nom),
         ("Type de donneur d'ordre", lambda c: c.donneur_d_ordre.get_type_display()),
@@ -475,18 +484,25 @@ class ConventionListe(VueListe):
         ("Date de fin", lambda c: c.date_fin),
     ]
 
-    def get_queryset(self):
-        self.queryset = Convention.objects.select_related("donneur_d_ordre")
-        queryset = super().get_queryset()
+    def __init__(self, utilisateur, parametres):
+        super().__init__(utilisateur, parametres)
+        self.jour = timezone.localdate()
+        self.ids_calcules: list[int] | None = None  # the list's ids in order, when the calendar filtered or sorted
+
+    def lignes(self):
+        return Convention.objects.select_related("donneur_d_ordre")
+
+    def queryset(self):
+        queryset = super().queryset()
         self.ids_calcules = None
         # The état and the deadline depend on the day: the calendar (conventions.calendrier) decides them, over the
         # filtered conventions' dates (one query of six columns), when the list is filtered or sorted on them.
-        # Otherwise the page computes them for its own rows only (get_context_data and the export).
+        # Otherwise the page computes them for its own rows only (the view and objets_a_exporter).
         filtres = self.filterset.filtres_calcules()
         tri = self.tri_courant()
         if not filtres["etat"] and filtres["preavis"] is None and tri.lstrip("-") != "date_limite":
             return queryset
-        lignes = list(situations(queryset, timezone.localdate()))
+        lignes = list(situations(queryset, self.jour))
         if filtres["etat"]:
             lignes = [(pk, s) for pk, s in lignes if s.etat == filtres["etat"]]
         if filtres["preavis"] is not None:
@@ -502,28 +518,22 @@ class ConventionListe(VueListe):
         self.ids_calcules = [pk for pk, _ in lignes]
         return queryset.filter(pk__in=self.ids_calcules)
 
-    def ids_de_la_liste(self, queryset):
+    def ids(self, queryset):
         if self.ids_calcules is not None:
             return self.ids_calcules
-        return super().ids_de_la_liste(queryset)
+        return super().ids(queryset)
 
-    @staticmethod
-    def _avec_situations(conventions):
-        jour = timezone.localdate()
-        for convention in conventions:
-            if not hasattr(convention, "situation"):
-                convention.situation = situation(convention, jour)
-            yield convention
+    def objets_a_exporter(self, queryset):
+        return _avec_situations(super().objets_a_exporter(queryset), self.jour)
 
-    def get(self, request, *args, **kwargs):
-        if request.GET.get("format") == "xlsx":
-            conventions = self._avec_situations(self.objets_a_exporter(self.get_queryset()))
-            return reponse_xlsx(self.nom_export, self.titre, self.colonnes_export, conventions)
-        return super().get(request, *args, **kwargs)
+
+class ConventionListe(VueListe):
+    definition = DefinitionConventions
+    template_name = "conventions/convention_list.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["object_list"] = list(self._avec_situations(context["object_list"]))
+        context["object_list"] = list(_avec_situations(context["object_list"], self.liste.jour))
         return context
 
 
