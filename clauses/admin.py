@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count, Q
 
+from clauses import services
 from clauses.models import (
     CATEGORIE_PAR_SITUATION,
     CategorieSortie,
@@ -149,6 +150,9 @@ class ClauseInsertionAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("lot__marche", "corps_d_etat").with_heures_objectif()
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, services.calculer_objectif(obj), form, change)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "modalites":

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import factory
 
+from clauses import services
 from clauses.models import (
     ClauseInsertion,
     Genre,
@@ -27,6 +28,13 @@ class ClauseInsertionFactory(factory.django.DjangoModelFactory):
     part_main_oeuvre = Decimal("50")
     taux_insertion = Decimal("5")
     cout_horaire = Decimal("30")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # The target as every write of a clause sets it.
+        clause = services.calculer_objectif(model_class(*args, **kwargs))
+        clause.save()
+        return clause
 
 
 class ParticipantFactory(factory.django.DjangoModelFactory):

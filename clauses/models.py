@@ -4,10 +4,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connections, models
 from django.db.models import Case, F, Q, Value, When
 
-from clauses import objectif
 from conventions.validation import ErreursHorsFormulaireMixin, verifier_dates_ordonnees
 from entreprises.models import Operateur, TypeOperateur
 from marches.models import Attribution, Lot
@@ -113,6 +112,7 @@ class ClauseInsertion(models.Model):
         validators=[MinValueValidator(Decimal("0.01"))],
         help_text="Coût horaire chargé retenu, souvent entre 25 et 35 €.",
     )
+    # Set by clauses.services.calculer_objectif from the four inputs above.
     heures_calculees = models.PositiveIntegerField("heures calculées", editable=False, default=0)
     heures_forcees = models.PositiveIntegerField(
         "objectif forcé (heures)", null=True, blank=True, help_text="Laisser vide pour retenir le calcul."
@@ -149,14 +149,6 @@ class ClauseInsertion(models.Model):
     def __str__(self) -> str:
         return f"Clause — {self.lot}"
 
-    def save(self, *args, **kwargs):
-        self.heures_calculees = self.calculer()
-        # A partial save of the inputs must carry the recomputed target with it.
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "heures_calculees" not in update_fields:
-            kwargs["update_fields"] = {*update_fields, "heures_calculees"}
-        super().save(*args, **kwargs)
-
     @property
     def heures_objectif(self) -> int:
         return self.heures_forcees if self.heures_forcees is not None else self.heures_calculees
@@ -164,9 +156,6 @@ class ClauseInsertion(models.Model):
     @property
     def est_forcee(self) -> bool:
         return self.heures_forcees is not None
-
-    def calculer(self) -> int:
-        return objectif.calculer_heures(self.montant_ht, self.part_main_oeuvre, self.taux_insertion, self.cout_horaire)
 
 
 # --- Participants ----------------------------------------------------------------------------------
@@ -186,12 +175,31 @@ class NiveauQualification(models.TextChoices):
     NIVEAU_6_PLUS = "6_plus", "Niveau 6 et plus (bac + 3 et au-delà)"
 
 
+# The numbers of the participants' references (migration 0007): a sequence hands each number out once, so two
+# creations at once (a form and an import) never compute the same « largest reference plus one ».
+SEQUENCE_DES_REFERENCES = "clauses_participant_reference_seq"
+
+
 class ParticipantQuerySet(models.QuerySet):
     def recherche(self, terme: str):
         terme = terme.strip()
         if not terme:
             return self
         return self.filter(Q(nom__icontains=terme) | Q(prenom__icontains=terme) | Q(reference__iexact=terme))
+
+
+class ParticipantManager(models.Manager.from_queryset(ParticipantQuerySet)):
+    def nouvelles_references(self, nombre: int) -> list[str]:
+        """``nombre`` references never handed out before, in increasing order: P-000001, P-000002…
+
+        A number taken by a transaction that rolls back is not handed out again: references may have gaps.
+        """
+        if nombre < 1:
+            return []
+        with connections[self.db].cursor() as curseur:
+            curseur.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [SEQUENCE_DES_REFERENCES, nombre])
+            numeros = sorted(numero for (numero,) in curseur.fetchall())
+        return [f"P-{numero:06d}" for numero in numeros]
 
 
 class Participant(models.Model):
@@ -228,7 +236,7 @@ class Participant(models.Model):
     cree_le = models.DateTimeField("créé le", auto_now_add=True)
     modifie_le = models.DateTimeField("modifié le", auto_now=True)
 
-    objects = ParticipantQuerySet.as_manager()
+    objects = ParticipantManager()
 
     class Meta:
         verbose_name = "participant"
@@ -244,10 +252,10 @@ class Participant(models.Model):
         return f"{self.prenom} {self.nom}"
 
     def save(self, *args, **kwargs):
+        # The form, the admin and the factories number a new participant here; imports and the demo, which write
+        # in bulk, ask nouvelles_references for theirs.
         if not self.reference:
-            from clauses.services import prochaine_reference_participant
-
-            self.reference = prochaine_reference_participant()
+            [self.reference] = Participant.objects.nouvelles_references(1)
         super().save(*args, **kwargs)
 
     def age(self, jour: dt.date) -> int:

@@ -1,5 +1,5 @@
-"""The clause of a lot, from its terms to its text: recording the calculator's result, drafting the texts for
-the tender documents from the admin's templates, and writing them as .docx or PDF.
+"""The clause of a lot, from its terms to its text: drafting the texts for the tender documents from the admin's
+templates, and writing them as .docx or PDF (the clause itself is recorded by ``clauses.services.enregistrer_clause``).
 
 Templates use string.Template ($heures…) with safe_substitute: admins edit them, so they never reach the
 Django template language, and an unknown $name stays as typed instead of failing.
@@ -12,54 +12,18 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils.formats import number_format
 
-from clauses.models import ClauseInsertion, CorpsDEtat, DestinationModele, ModaliteJuridique, ModeleClause
+from clauses.models import ClauseInsertion, DestinationModele, ModeleClause
 from conventions.models import StructurePorteuse
-from marches.models import Lot
 
 HEURES_PAR_ETP = 1600
 
 # A contact detail missing from the admin shows as a gap to fill in, never as a dangling « au . ».
 A_COMPLETER_TELEPHONE = "[téléphone à compléter]"
 A_COMPLETER_EMAIL = "[e-mail à compléter]"
-
-
-# --- Recording the clause --------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def enregistrer_clause(
-    lot: Lot,
-    *,
-    montant_ht: Decimal,
-    part_main_oeuvre: Decimal,
-    taux_insertion: Decimal,
-    cout_horaire: Decimal,
-    corps_d_etat: CorpsDEtat | None = None,
-    modalites: list[ModaliteJuridique] | tuple = (),
-    heures_forcees: int | None = None,
-    motif_forcage: str = "",
-    part_qpv_minimum: Decimal | None = None,
-) -> ClauseInsertion:
-    """Creates or updates the lot's clause; the calculated hours are recomputed on save."""
-    # Not update_or_create: it saves only the fields it is given, and heures_calculees is computed in save().
-    clause = ClauseInsertion.objects.select_for_update().filter(lot=lot).first() or ClauseInsertion(lot=lot)
-    clause.montant_ht = montant_ht
-    clause.part_main_oeuvre = part_main_oeuvre
-    clause.taux_insertion = taux_insertion
-    clause.cout_horaire = cout_horaire
-    clause.corps_d_etat = corps_d_etat
-    clause.heures_forcees = heures_forcees
-    # A motive without an override would explain nothing.
-    clause.motif_forcage = motif_forcage.strip() if heures_forcees is not None else ""
-    clause.part_qpv_minimum = part_qpv_minimum
-    clause.save()
-    clause.modalites.set(modalites)
-    return clause
 
 
 # --- French number formats -------------------------------------------------------------------------------

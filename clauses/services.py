@@ -1,26 +1,61 @@
+"""Writes and reads of the clauses app that views, the admin, the imports and the demo share."""
+
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import models, transaction
-from django.db.models import Max, Sum
-from django.db.models.functions import Cast, Coalesce, Substr
+from django.db import transaction
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
 
 from clauses import objectif
+from clauses.models import ClauseInsertion, CorpsDEtat, HeuresMensuelles, ModaliteJuridique
 from marches.models import STATUTS_AVEC_OBJECTIF, Lot
 
+# --- A lot's clause and its hour target ------------------------------------------------------------------------
 
-def prochaine_reference_participant() -> str:
-    """Next participant reference, P-000001, P-000002…: meaningless outside the facilitator's files."""
-    from clauses.models import Participant
 
-    with transaction.atomic():
-        dernier = (
-            Participant.objects.filter(reference__startswith="P-")
-            .annotate(n=Cast(Substr("reference", 3), models.IntegerField()))
-            .aggregate(m=Max("n"))["m"]
-        )
-    return f"P-{(dernier or 0) + 1:06d}"
+def calculer_objectif(clause: ClauseInsertion) -> ClauseInsertion:
+    """Sets the clause's computed target from its inputs (``objectif.calculer_heures``). Every write of a clause's
+    inputs goes through here before it saves — the calculator (``enregistrer_clause``), the admin, the demo and the
+    test factory —: the model does not compute it behind a save, which a bulk write or an ``update`` would skip."""
+    clause.heures_calculees = objectif.calculer_heures(
+        clause.montant_ht, clause.part_main_oeuvre, clause.taux_insertion, clause.cout_horaire
+    )
+    return clause
+
+
+@transaction.atomic
+def enregistrer_clause(
+    lot: Lot,
+    *,
+    montant_ht: Decimal,
+    part_main_oeuvre: Decimal,
+    taux_insertion: Decimal,
+    cout_horaire: Decimal,
+    corps_d_etat: CorpsDEtat | None = None,
+    modalites: list[ModaliteJuridique] | tuple = (),
+    heures_forcees: int | None = None,
+    motif_forcage: str = "",
+    part_qpv_minimum: Decimal | None = None,
+) -> ClauseInsertion:
+    """Creates or updates the lot's clause with its computed target."""
+    clause = ClauseInsertion.objects.select_for_update().filter(lot=lot).first() or ClauseInsertion(lot=lot)
+    clause.montant_ht = montant_ht
+    clause.part_main_oeuvre = part_main_oeuvre
+    clause.taux_insertion = taux_insertion
+    clause.cout_horaire = cout_horaire
+    clause.corps_d_etat = corps_d_etat
+    clause.heures_forcees = heures_forcees
+    # A motive without an override would explain nothing.
+    clause.motif_forcage = motif_forcage.strip() if heures_forcees is not None else ""
+    clause.part_qpv_minimum = part_qpv_minimum
+    calculer_objectif(clause).save()
+    clause.modalites.set(modalites)
+    return clause
+
+
+# --- Progress of a lot ----------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -41,8 +76,6 @@ class Avancement:
 
 
 def heures_realisees_lot(lot: Lot, jusqu_au: dt.date | None = None) -> Decimal:
-    from clauses.models import HeuresMensuelles
-
     heures = HeuresMensuelles.objects.filter(placement__attribution__lot=lot)
     if jusqu_au is not None:
         heures = heures.filter(mois__lte=jusqu_au)

@@ -2,11 +2,15 @@
 
 A list page streams its export (config.export) when it has at most EXPORT_DIRECT_MAX rows. Past that (hundreds
 of thousands of participants or placements at national size: minutes of writing, beyond the web server's
-timeout), the request records an ``ExportListe`` (the list, its filters and sort, who asked) and queues
-``config.tasks.produire_export`` after commit. The worker claims the row with a conditional UPDATE (as
-reporting.travaux does for reports), rebuilds the list as its author saw it (same view, same parameters, same
-user), writes the workbook to a temporary file, then stores it. « Mes exports » shows the state and the link; only
-the author may download the file.
+timeout), the request records an ``ExportListe`` (the list, its filters and sort, who asked: ``enregistrer``) and
+queues ``config.tasks.produire_export`` after commit (``config.listes.demander_export``). The worker claims the row
+with a conditional UPDATE (as reporting.travaux does for reports), builds the list's ``DefinitionListe`` for its
+author with the same parameters, checks that the author may still read the list (they may have lost the
+facilitator role since), writes the workbook to a temporary file, checks again, then stores it. « Mes exports »
+shows the state and the link; only the author may download the file.
+
+Nothing here imports the list pages nor the task: pages → ``config.listes`` → ``config.tasks`` → this module →
+``config.definition_liste``.
 """
 
 import datetime as dt
@@ -16,62 +20,46 @@ from collections.abc import Iterable, Iterator
 
 from django import forms
 from django.core.files import File
-from django.db import transaction
 from django.db.models import Q
 from django.http import QueryDict
-from django.test import RequestFactory
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
+from config.definition_liste import DefinitionListe, definition_nommee
 from config.export import contenu_xlsx
 from config.models import ExportListe, StatutExport
 
 EXPORT_DIRECT_MAX = 20_000
 # A claim older than this belongs to a worker that died: the longest export (400,000 placements) takes a few minutes.
 DELAI_DE_REPRISE = dt.timedelta(minutes=30)
+REFUS = "Vous n'avez plus accès à cette liste : l'export n'a pas été préparé."
 
 
-def demander(vue, lignes: int) -> ExportListe:
-    """Record the export of ``vue``'s list as its request shows it, and queue its preparation after commit."""
-    parametres = vue.request.GET.copy()
+def enregistrer(utilisateur, vue: str, liste: DefinitionListe, parametres: QueryDict, lignes: int) -> ExportListe:
+    """The row of a long export of ``liste``, as the page at path ``vue`` shows it with ``parametres``."""
+    parametres = parametres.copy()
     for nom in ("format", "page"):
         parametres.pop(nom, None)
     horodatage = timezone.localtime().strftime("%Y-%m-%d")
-    export = ExportListe.objects.create(
-        demande_par=vue.request.user,
-        vue=f"{type(vue).__module__}.{type(vue).__qualname__}",
+    return ExportListe.objects.create(
+        demande_par=utilisateur,
+        vue=vue,
         parametres=parametres.urlencode(),
-        titre=vue.titre or vue.nom_export,
-        nom_fichier=f"{vue.nom_export}-{horodatage}.xlsx",
+        titre=liste.titre or liste.nom_export,
+        nom_fichier=f"{liste.nom_export}-{horodatage}.xlsx",
         lignes_prevues=lignes,
     )
-    from config.tasks import produire_export
-
-    transaction.on_commit(lambda: produire_export.delay(export.pk))
-    return export
-
-
-def vue_de_la_liste(chemin: str) -> type:
-    """The list view an export row names. A worker has not loaded the URLs, hence not the views: the module is
-    imported here. ImportError for a path that leads nowhere, TypeError for one that is not a list."""
-    from config.listes import VueListe
-
-    classe = import_string(chemin)
-    if not (isinstance(classe, type) and issubclass(classe, VueListe)):
-        raise TypeError(f"{chemin} n'est pas une liste.")
-    return classe
 
 
 def filtres_lisibles(export: ExportListe) -> str:
     """The export's filters and sort as the list's filter bar names them: « Statut : En exécution · Tri : objet »."""
     try:
-        classe = vue_de_la_liste(export.vue)
+        definition = definition_nommee(export.vue)
     except (ImportError, TypeError):
         return export.parametres
     parametres = QueryDict(export.parametres)
     champs = (
-        classe.filterset_class(parametres, queryset=classe.model.objects.none()).form
-        if classe.filterset_class
+        definition.filterset_class(parametres, queryset=definition.model.objects.none()).form
+        if definition.filterset_class
         else None
     )
     morceaux = []
@@ -112,6 +100,18 @@ def _comptees(objets: Iterable, compteur: list[int]) -> Iterator:
         yield objet
 
 
+def _auteur_autorise(export: ExportListe, definition: type[DefinitionListe]) -> bool:
+    """Whether the author may read the list now (the user row read again: a role removed meanwhile counts)."""
+    export.demande_par.refresh_from_db()
+    return definition.autorise(export.demande_par)
+
+
+def _echec(export_id: int, jeton: str, message: str) -> None:
+    ExportListe.objects.filter(pk=export_id, jeton=jeton).update(
+        statut=StatutExport.ECHEC, message_erreur=message, termine_le=timezone.now()
+    )
+
+
 def produire(export_id: int) -> None:
     """The task's work: claim, write the workbook as the author's list shows it, store it."""
     jeton = reclamer(export_id)
@@ -119,23 +119,27 @@ def produire(export_id: int) -> None:
         return
     export = ExportListe.objects.select_related("demande_par").get(pk=export_id)
     try:
-        classe = vue_de_la_liste(export.vue)
-        requete = RequestFactory().get("/", QueryDict(export.parametres))
-        requete.user = export.demande_par
-        vue = classe()
-        vue.setup(requete)
+        definition = definition_nommee(export.vue)
+        if not _auteur_autorise(export, definition):
+            _echec(export_id, jeton, REFUS)
+            return
+        liste = definition(export.demande_par, QueryDict(export.parametres))
         compteur = [0]
-        objets = _comptees(vue.objets_a_exporter(vue.get_queryset()), compteur)
+        objets = _comptees(liste.objets_a_exporter(liste.queryset()), compteur)
         with tempfile.TemporaryFile() as fichier:
-            for morceau in contenu_xlsx(vue.titre or vue.nom_export, vue.colonnes_export, objets):
+            for morceau in contenu_xlsx(liste.titre or liste.nom_export, liste.colonnes_export, objets):
                 fichier.write(morceau)
+            # Minutes may have passed while writing: the author must still have the right before the file is kept.
+            if not _auteur_autorise(export, definition):
+                _echec(export_id, jeton, REFUS)
+                return
             fichier.seek(0)
             export.fichier.save(export.nom_fichier, File(fichier), save=False)
     except Exception as exc:
-        ExportListe.objects.filter(pk=export_id, jeton=jeton).update(
-            statut=StatutExport.ECHEC,
-            message_erreur=f"L'export n'a pas pu être préparé ({type(exc).__name__}) : relancez-le depuis la liste.",
-            termine_le=timezone.now(),
+        _echec(
+            export_id,
+            jeton,
+            f"L'export n'a pas pu être préparé ({type(exc).__name__}) : relancez-le depuis la liste.",
         )
         raise
     ecrit = ExportListe.objects.filter(pk=export_id, jeton=jeton).update(

@@ -1,27 +1,23 @@
 """The list pages of the dashboard: search, filters, sorting, pagination and XLSX export, all alike.
 
-A list view declares its queryset (with the select_related/annotate that keep the query count fixed),
-a django-filter FilterSet, the columns users may sort on and the columns of the export. The export
-takes the same filters and order as the page, without pagination.
-
-At national size (hundreds of thousands of rows) a page costs three queries whatever the table: the count of
-the filtered rows (Django leaves out the annotations nothing filters on), the ids of the page in the list's
-order, then those rows alone with their annotations and related rows, so that the per-row subqueries run for
-the page's 50 rows instead of the whole table. A sort on a sum or a count (``tris_agreges``) orders the ids by
-one grouped join rather than by a subquery per row. The count stops at ``COMPTE_MAX``: past it, a list says « plus de
-10 000 résultats » and pages through its first 10,000 rows, since counting every row of a national table (400,000
+What a list is (who may read it, its rows, filters, sorts and export columns) is its ``DefinitionListe``
+(``config.definition_liste``), which the worker writing a long export builds too; a list page (``VueListe``) names
+its definition and its template, and adds the page: three queries whatever the table (see the definition's module),
+the filter bar, the export link. The count stops at ``COMPTE_MAX``: past it, a list says « plus de 10 000
+résultats » and pages through its first 10,000 rows, since counting every row of a national table (400,000
 placements, a filter on each of 250,000 participants) costs more than the page itself and serves nobody who
-would not narrow the list down first.
+would not narrow the list down first. An export past ``exports_longs.EXPORT_DIRECT_MAX`` rows is recorded and
+written by the worker (``demander_export``).
 """
 
 import html
-from collections.abc import Iterator
-from itertools import islice
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.shortcuts import redirect, render
@@ -32,12 +28,14 @@ from django.utils.safestring import mark_safe
 from django.views.generic import ListView
 
 from config import exports_longs
-from config.export import Colonne, reponse_xlsx
+from config.definition_liste import FILTRES_DES_LISTES, DefinitionListe, chemin
+from config.export import reponse_xlsx
 from config.formats import nombre
+from config.models import ExportListe
 from config.permissions import FacilitateurRequisMixin, facilitateur_requis
+from config.tasks import produire_export
 
 TAILLE_PAGE = 50
-TAILLE_PAQUET_EXPORT = 2000
 COMPTE_MAX = 10_000
 
 
@@ -133,12 +131,6 @@ RECHERCHE_DES_CHOIX = {
     "entreprises.Operateur": ("nom",),
     "conventions.User": ("first_name", "last_name", "email"),
 }
-# The list pages' FilterSets, by dotted path, for the suggestions view (filled by VueListe's subclasses).
-FILTRES_DES_LISTES: dict[str, type] = {}
-
-
-def _chemin(classe: type) -> str:
-    return f"{classe.__module__}.{classe.__qualname__}"
 
 
 def _choix_limites(field: forms.ModelChoiceField) -> list | None:
@@ -183,7 +175,7 @@ def rendu_du_filtre(champ: forms.BoundField, filtre: type, params: QueryDict) ->
     suggestions = (
         reverse("suggestions_de_filtre")
         + "?"
-        + urlencode({"filtre": _chemin(filtre), "champ": nom, "liste": sans_ce_filtre.urlencode()})
+        + urlencode({"filtre": chemin(filtre), "champ": nom, "liste": sans_ce_filtre.urlencode()})
     )
     choix_actuel = ""
     if choisi is not None:
@@ -290,101 +282,57 @@ def rendu_du_champ(champ: forms.BoundField, choix: list | None = None) -> str:
     return mark_safe("".join(morceaux))  # every value above is escaped
 
 
+def demander_export(vue: "VueListe", lignes: int) -> ExportListe:
+    """Record the export of ``vue``'s list as its request shows it, and queue its preparation after commit."""
+    export = exports_longs.enregistrer(vue.request.user, chemin(type(vue)), vue.liste, vue.request.GET, lignes)
+    transaction.on_commit(lambda: produire_export.delay(export.pk))
+    return export
+
+
 class VueListe(FacilitateurRequisMixin, ListView):
-    filterset_class = None
-    # {"key in the URL": "ORM ordering expression"}; "-key" in ?tri= sorts descending.
-    tris: dict[str, str] = {}
-    # {"key in the URL": aggregate over a join}: the same figure as the annotation the key sorts on in ``tris``,
-    # computed by one GROUP BY to order the ids, instead of one subquery per row of the table.
-    tris_agreges: dict = {}
-    tri_par_defaut: str = ""
-    colonnes_export: list[Colonne] = []
-    nom_export: str = "export"
-    titre: str = ""
+    """A list's page: its ``definition`` (``DefinitionListe``) says what the list is; the page shows it."""
+
+    definition: type[DefinitionListe]
     paginate_by = TAILLE_PAGE
     paginator_class = PaginateurParIds
 
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        if cls.filterset_class is not None:
-            FILTRES_DES_LISTES[_chemin(cls.filterset_class)] = cls.filterset_class
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.liste = self.definition(request.user, request.GET)
 
-    def get_filterset(self, queryset):
-        if self.filterset_class is None:
-            return None
-        return self.filterset_class(self.request.GET or None, queryset=queryset, request=self.request)
+    def dispatch(self, request, *args, **kwargs):
+        # The worker asks the same question before writing a long export.
+        if request.user.is_authenticated and not self.definition.autorise(request.user):
+            raise PermissionDenied("Cette page est réservée aux facilitateurs.")
+        return super().dispatch(request, *args, **kwargs)
 
-    def tri_courant(self) -> str:
-        tri = self.request.GET.get("tri", "") or self.tri_par_defaut
-        return tri if tri.lstrip("-") in self.tris else self.tri_par_defaut
-
-    def _ordre(self) -> tuple[str, bool] | None:
-        """(key of the sort, descending), or None without a sort."""
-        tri = self.tri_courant()
-        if not tri:
-            return None
-        champ = self.tris[tri.lstrip("-")]
-        descendant = tri.startswith("-") ^ champ.startswith("-")
-        return tri.lstrip("-"), descendant
+    @property
+    def filterset(self):
+        return self.liste.filterset
 
     def get_queryset(self):
-        queryset = super().get_queryset()
-        self.filterset = self.get_filterset(queryset)
-        if self.filterset is not None:
-            queryset = self.filterset.qs if self.filterset.is_bound and self.filterset.is_valid() else queryset
-        ordre = self._ordre()
-        if ordre:
-            cle, descendant = ordre
-            champ = self.tris[cle].lstrip("-")
-            queryset = queryset.order_by(f"{'-' if descendant else ''}{champ}", "pk")
-        return queryset
-
-    def ids_de_la_liste(self, queryset: QuerySet) -> QuerySet | list[int]:
-        """The primary keys of ``queryset`` in its order, with none of the annotations it does not order on.
-
-        A view may return a list instead, when its order is cheaper to compute outside one query."""
-        ordre = self._ordre()
-        if ordre and ordre[0] in self.tris_agreges:
-            cle, descendant = ordre
-            return (
-                queryset.order_by()
-                .values("pk")
-                .annotate(_cle_de_tri=self.tris_agreges[cle])
-                .order_by(f"{'-' if descendant else ''}_cle_de_tri", "pk")
-                .values_list("pk", flat=True)
-            )
-        return queryset.values_list("pk", flat=True)
+        return self.liste.queryset()
 
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
         if isinstance(queryset, QuerySet):
-            kwargs.setdefault("ids", self.ids_de_la_liste(queryset))
+            kwargs.setdefault("ids", self.liste.ids(queryset))
         return super().get_paginator(queryset, per_page, orphans, allow_empty_first_page, **kwargs)
 
-    def objets_a_exporter(self, queryset) -> Iterator:
-        """Every row of the list in its order, loaded by batches of ids as the pages are, in bounded memory."""
-        if not isinstance(queryset, QuerySet):
-            yield from queryset
-            return
-        ids = self.ids_de_la_liste(queryset)
-        ids = iter(ids) if isinstance(ids, list) else ids.iterator(chunk_size=TAILLE_PAQUET_EXPORT)
-        while paquet := list(islice(ids, TAILLE_PAQUET_EXPORT)):
-            par_id = {objet.pk: objet for objet in queryset.filter(pk__in=paquet).order_by()}
-            yield from (par_id[pk] for pk in paquet if pk in par_id)
-
     def get(self, request, *args, **kwargs):
-        if request.GET.get("format") == "xlsx" and self.colonnes_export:
+        liste = self.liste
+        if request.GET.get("format") == "xlsx" and liste.colonnes_export:
             queryset = self.get_queryset()
-            lignes = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+            lignes = queryset.count()
             if lignes > exports_longs.EXPORT_DIRECT_MAX:
-                exports_longs.demander(self, lignes)
+                demander_export(self, lignes)
                 messages.info(
                     request,
                     f"L'export de {nombre(lignes)} lignes est en préparation : il sera disponible ici dans quelques "
                     "minutes, la liste ne change pas d'ici là.",
                 )
                 return redirect("exports")
-            objets = self.objets_a_exporter(queryset)
-            return reponse_xlsx(self.nom_export, self.titre or self.nom_export, self.colonnes_export, objets)
+            objets = liste.objets_a_exporter(queryset)
+            return reponse_xlsx(liste.nom_export, liste.titre or liste.nom_export, liste.colonnes_export, objets)
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -396,18 +344,17 @@ class VueListe(FacilitateurRequisMixin, ListView):
             params.pop(nom)  # the text typed in a filter's search field, not a filter
         sans_tri = params.copy()
         sans_tri.pop("tri", None)
+        filterset_class = self.liste.filterset_class
         context.update(
-            titre=self.titre,
+            titre=self.liste.titre,
             filterset=self.filterset,
-            champs_filtres=[
-                (champ, rendu_du_filtre(champ, self.filterset_class, params)) for champ in self.filterset.form
-            ]
+            champs_filtres=[(champ, rendu_du_filtre(champ, filterset_class, params)) for champ in self.filterset.form]
             if self.filterset is not None
             else [],
-            tri=self.tri_courant(),
+            tri=self.liste.tri_courant(),
             params_sans_page=params.urlencode(),
             params_sans_tri=sans_tri.urlencode(),
-            export_possible=bool(self.colonnes_export),
+            export_possible=bool(self.liste.colonnes_export),
             # An empty list means "nothing matches" only when the user narrowed it down.
             filtres_actifs=any(v.strip() for k, vs in sans_tri.lists() for v in vs),
         )

@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from conventions import calendrier
+from conventions.calendrier import EtatConvention
 from conventions.validation import ErreursHorsFormulaireMixin, verifier_dates_ordonnees
 from entreprises.validators import valider_siret
 
@@ -218,13 +219,6 @@ class Referent(models.Model):
 # --- Conventions -----------------------------------------------------------------------------------
 
 
-class EtatConvention(models.TextChoices):
-    EN_PROJET = "en_projet", "En projet"
-    EN_VIGUEUR = "en_vigueur", "En vigueur"
-    DENONCEE = "denoncee", "Dénoncée"
-    TERMINEE = "terminee", "Terminée"
-
-
 class DenoncePar(models.TextChoices):
     STRUCTURE_PORTEUSE = "structure_porteuse", "La structure porteuse"
     DONNEUR_D_ORDRE = "donneur_d_ordre", "Le donneur d'ordre"
@@ -304,8 +298,8 @@ class Convention(ErreursHorsFormulaireMixin, models.Model):
         if erreurs:
             raise ValidationError(erreurs)
 
-    # Calendar. Every method takes the day it is asked about (default: today) so that tests and
-    # reminders can ask about any day.
+    # Calendar: conventions.calendrier's rules, for this convention. Every method takes the day it is asked about
+    # (default: today) so that tests and reminders can ask about any day.
 
     @staticmethod
     def _jour(jour: dt.date | None) -> dt.date:
@@ -317,75 +311,41 @@ class Convention(ErreursHorsFormulaireMixin, models.Model):
     @property
     def periode_finale(self) -> calendrier.Periode | None:
         """The last period when notice was given, else None (the convention renews indefinitely)."""
-        if self.date_denonciation is None:
-            return None
-        return calendrier.periode_de_fin(self.date_effet, self.date_denonciation, self.duree_mois, self.preavis_mois)
+        return calendrier.periode_finale(self)
 
     @property
     def date_fin(self) -> dt.date | None:
-        finale = self.periode_finale
-        return finale.echeance if finale else None
+        return calendrier.date_fin(self)
 
     def etat(self, jour: dt.date | None = None) -> str:
-        jour = self._jour(jour)
-        if self.date_signature is None or jour < self.date_effet:
-            return EtatConvention.EN_PROJET
-        fin = self.date_fin
-        if fin is None:
-            return EtatConvention.EN_VIGUEUR
-        if jour > fin:
-            return EtatConvention.TERMINEE
-        if jour >= self.date_denonciation:
-            return EtatConvention.DENONCEE
-        return EtatConvention.EN_VIGUEUR
+        return calendrier.etat(self, self._jour(jour))
 
     def get_etat_display(self, jour: dt.date | None = None) -> str:
         return EtatConvention(self.etat(jour)).label
 
     def periode_courante(self, jour: dt.date | None = None) -> calendrier.Periode:
         """The period containing ``jour``; the first one before the start, the last one after the end."""
-        jour = self._jour(jour)
-        courante = calendrier.periode_a(self.date_effet, jour, self.duree_mois, self.preavis_mois)
-        finale = self.periode_finale
-        if finale is not None and courante.numero > finale.numero:
-            return finale
-        return courante
+        return calendrier.periode_courante(self, self._jour(jour))
 
     def prochaine_echeance(self, jour: dt.date | None = None) -> dt.date | None:
         """The échéance of the current period, or None once the convention is over."""
-        if self.etat(jour) == EtatConvention.TERMINEE:
-            return None
-        return self.periode_courante(jour).echeance
+        return calendrier.situation(self, self._jour(jour)).echeance
 
     def date_limite_denonciation(self, jour: dt.date | None = None) -> dt.date | None:
-        """The last day notice can be given to stop the next renewal; None if there is nothing to stop."""
-        if self.etat(jour) in (EtatConvention.DENONCEE, EtatConvention.TERMINEE):
-            return None
-        jour = self._jour(jour)
-        periode = self.periode_courante(jour)
-        if jour > periode.date_limite_denonciation:
-            # Too late for this échéance: the next renewal is already certain.
-            return self.periode_numero(periode.numero + 1).date_limite_denonciation
-        return periode.date_limite_denonciation
+        """The last day notice can be given to stop the next renewal; None if there is nothing to stop (the
+        convention is unsigned, given notice, or ended)."""
+        return calendrier.situation(self, self._jour(jour)).date_limite
 
     def echeance_denoncable(self, jour: dt.date | None = None) -> dt.date | None:
         """The échéance that notice given by ``date_limite_denonciation`` would end the convention at.
 
         Once this period's deadline has passed, it is the next period's échéance, not the next échéance.
         """
-        if self.etat(jour) in (EtatConvention.DENONCEE, EtatConvention.TERMINEE):
-            return None
-        jour = self._jour(jour)
-        periode = self.periode_courante(jour)
-        if jour > periode.date_limite_denonciation:
-            return self.periode_numero(periode.numero + 1).echeance
-        return periode.echeance
+        return calendrier.situation(self, self._jour(jour)).echeance_denoncable
 
     def nombre_reconductions(self, jour: dt.date | None = None) -> int:
         """How many times the convention was tacitly renewed by ``jour``."""
-        if self.etat(jour) == EtatConvention.EN_PROJET:
-            return 0
-        return self.periode_courante(jour).numero - 1
+        return calendrier.situation(self, self._jour(jour)).reconductions
 
     def avenants_en_vigueur(self, jour: dt.date | None = None):
         return self.avenants.filter(date_effet__lte=self._jour(jour))

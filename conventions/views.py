@@ -1,13 +1,12 @@
 """Facilitator pages of the conventions app: donneurs d'ordre, their référents and invitations, conventions de
 coopération. Also the one public page of the app: the invitation a référent opens from their email.
 
-The calendar of a convention (état, échéances, notice deadline) depends on the day it is asked about and is
-computed by the model in Python; these views compute it once per row, over rows fetched in a fixed number
-of queries.
+The calendar of a convention (état, échéances, notice deadline) depends on the day it is asked about: every view
+reads it from ``conventions.calendrier`` (``situation`` for a row, ``situations`` to filter or sort a list on it).
 """
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from functools import cached_property
 
 from django.contrib import messages
@@ -27,12 +26,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import CreateView, DetailView, FormView, TemplateView, UpdateView
 
-from config.export import reponse_xlsx
+from config.definition_liste import DefinitionListe
 from config.formats import date_longue
 from config.listes import VueListe
 from config.permissions import FacilitateurRequisMixin
 from config.vues import VueCreation, VueModification
-from conventions import calendrier, services
+from conventions import services
+from conventions.calendrier import Situation, periodes_affichees, situation, situations
 from conventions.filters import ConventionFilter, DonneurDOrdreFilter
 from conventions.forms import (
     AcceptationInvitationForm,
@@ -57,54 +57,6 @@ from conventions.portail import choisir_donneur
 
 # The donneur d'ordre's pages show its marchés: the dashboard reads across apps, the models do not.
 from marches.models import STATUTS_ACTIFS, Marche
-
-JOURS_PREAVIS_PROCHE = 60
-
-
-@dataclass(frozen=True)
-class Situation:
-    """Where a convention stands on a given day, as the lists and the detail page show it."""
-
-    etat: str
-    etat_libelle: str
-    echeance: dt.date | None
-    date_limite: dt.date | None
-    jours_avant_limite: int | None
-    reconductions: int
-    # The échéance that notice by date_limite would end the convention at: the next échéance, or the one
-    # after it once this year's deadline has passed.
-    echeance_denoncable: dt.date | None = None
-
-    @property
-    def limite_pour_une_echeance_ulterieure(self) -> bool:
-        return self.echeance_denoncable is not None and self.echeance_denoncable != self.echeance
-
-    @property
-    def preavis_proche(self) -> bool:
-        return self.jours_avant_limite is not None and 0 <= self.jours_avant_limite <= JOURS_PREAVIS_PROCHE
-
-    @property
-    def delai(self) -> str:
-        if self.jours_avant_limite is None:
-            return ""
-        if self.jours_avant_limite == 0:
-            return "aujourd'hui"
-        return f"dans {self.jours_avant_limite} jour{'s' if self.jours_avant_limite > 1 else ''}"
-
-
-def situation(convention: Convention, jour: dt.date) -> Situation:
-    etat = convention.etat(jour)
-    limite = convention.date_limite_denonciation(jour)
-    return Situation(
-        etat=etat,
-        etat_libelle=EtatConvention(etat).label,
-        echeance=convention.prochaine_echeance(jour),
-        date_limite=limite,
-        jours_avant_limite=(limite - jour).days if limite else None,
-        reconductions=convention.nombre_reconductions(jour),
-        echeance_denoncable=convention.echeance_denoncable(jour),
-    )
-
 
 # Which convention stands for a donneur d'ordre: the one running, else the one being prepared, else the last.
 _PRIORITE_ETAT = {
@@ -152,9 +104,8 @@ def _referents_tries():
 # --- Donneurs d'ordre ---------------------------------------------------------------------------------------
 
 
-class DonneurListe(VueListe):
+class DefinitionDonneurs(DefinitionListe):
     model = DonneurDOrdre
-    template_name = "conventions/donneur_list.html"
     filterset_class = DonneurDOrdreFilter
     titre = "Donneurs d'ordre"
     nom_export = "donneurs-d-ordre"
@@ -174,7 +125,7 @@ class DonneurListe(VueListe):
         ("Actif", lambda d: d.actif),
     ]
 
-    def get_queryset(self):
+    def lignes(self):
         # A subquery rather than a grouped join: the page computes it for its own rows only.
         marches_actifs = (
             Marche.objects.filter(donneur_d_ordre=OuterRef("pk"), statut__in=STATUTS_ACTIFS)
@@ -183,7 +134,7 @@ class DonneurListe(VueListe):
             .annotate(n=Count("pk"))
             .values("n")
         )
-        self.queryset = DonneurDOrdre.objects.annotate(
+        return DonneurDOrdre.objects.annotate(
             nb_marches_actifs=Coalesce(Subquery(marches_actifs, output_field=IntegerField()), Value(0))
         ).prefetch_related(
             # Lists (to_attr) rather than managers: an export of thousands of donneurs d'ordre would otherwise
@@ -191,7 +142,11 @@ class DonneurListe(VueListe):
             Prefetch("referents", queryset=_referents_tries(), to_attr="liste_referents"),
             Prefetch("conventions", queryset=Convention.objects.order_by("-date_effet"), to_attr="liste_conventions"),
         )
-        return super().get_queryset()
+
+
+class DonneurListe(VueListe):
+    definition = DefinitionDonneurs
+    template_name = "conventions/donneur_list.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -498,32 +453,20 @@ class InvitationAcceptation(View):
 # --- Conventions ------------------------------------------------------------------------------------------------
 
 
-def _filtrer_par_etat(queryset, etat: str, jour: dt.date):
-    """The conventions in ``etat`` on ``jour``, as a queryset. Unsigned or not yet in effect is « en projet »; a
-    signed convention in effect and never denounced is « en vigueur »: the database decides both. Only the
-    denounced ones (dénoncée, terminée or still in force until their end) go through the calendar in Python,
-    a few among thousands."""
-    signees = queryset.filter(date_signature__isnull=False, date_effet__lte=jour)
-    if etat == EtatConvention.EN_PROJET:
-        return queryset.exclude(pk__in=signees.values("pk"))
-    denoncees = (
-        signees.filter(date_denonciation__isnull=False)
-        .select_related(None)
-        .only("pk", "date_signature", "date_effet", "date_denonciation", "duree_mois", "preavis_mois")
-    )
-    retenues = Q(pk__in=[c.pk for c in denoncees if c.etat(jour) == etat])
-    if etat == EtatConvention.EN_VIGUEUR:
-        retenues |= Q(pk__in=signees.filter(date_denonciation__isnull=True).values("pk"))
-    return queryset.filter(retenues)
+def _avec_situations(conventions: Iterable[Convention], jour: dt.date) -> Iterator[Convention]:
+    for convention in conventions:
+        if not hasattr(convention, "situation"):
+            convention.situation = situation(convention, jour)
+        yield convention
 
 
-class ConventionListe(VueListe):
+class DefinitionConventions(DefinitionListe):
     model = Convention
-    template_name = "conventions/convention_list.html"
     filterset_class = ConventionFilter
     titre = "Conventions de coopération"
     nom_export = "conventions"
-    # "date_limite" is computed by the model: the database orders by date of effect, Python re-sorts.
+    # "date_limite" depends on the day (conventions.calendrier): the database orders by date of effect, the
+    # calendar re-sorts the ids (queryset).
     tris = {"donneur": "donneur_d_ordre__nom", "date_effet": "date_effet", "date_limite": "date_effet"}
     tri_par_defaut = "donneur"
     colonnes_export = [
@@ -541,76 +484,57 @@ class ConventionListe(VueListe):
         ("Date de fin", lambda c: c.date_fin),
     ]
 
-    def get_queryset(self):
-        self.queryset = Convention.objects.select_related("donneur_d_ordre")
-        queryset = super().get_queryset()
-        # The état and the deadlines depend on today through month arithmetic the database cannot do simply:
-        # they are computed in Python. Without a filter or a sort on them, for the page's rows only (see
-        # get_context_data and the export); otherwise over the filtered rows, and the page paginates the resulting
-        # list. A territory has at most a few thousand conventions, which keeps this possible; revisit if that changes.
+    def __init__(self, utilisateur, parametres):
+        super().__init__(utilisateur, parametres)
+        self.jour = timezone.localdate()
+        self.ids_calcules: list[int] | None = None  # the list's ids in order, when the calendar filtered or sorted
+
+    def lignes(self):
+        return Convention.objects.select_related("donneur_d_ordre")
+
+    def queryset(self):
+        queryset = super().queryset()
+        self.ids_calcules = None
+        # The état and the deadline depend on the day: the calendar (conventions.calendrier) decides them, over the
+        # filtered conventions' dates (one query of six columns), when the list is filtered or sorted on them.
+        # Otherwise the page computes them for its own rows only (the view and objets_a_exporter).
         filtres = self.filterset.filtres_calcules()
         tri = self.tri_courant()
-        jour = timezone.localdate()
-        if filtres["etat"]:
-            queryset = _filtrer_par_etat(queryset, filtres["etat"], jour)
-        if filtres["preavis"] is None and tri.lstrip("-") != "date_limite":
+        if not filtres["etat"] and filtres["preavis"] is None and tri.lstrip("-") != "date_limite":
             return queryset
-        conventions = list(queryset)
-        for convention in conventions:
-            convention.situation = situation(convention, jour)
+        lignes = list(situations(queryset, self.jour))
+        if filtres["etat"]:
+            lignes = [(pk, s) for pk, s in lignes if s.etat == filtres["etat"]]
         if filtres["preavis"] is not None:
-            conventions = [c for c in conventions if c.situation.preavis_proche == filtres["preavis"]]
+            lignes = [(pk, s) for pk, s in lignes if s.preavis_proche == filtres["preavis"]]
         if tri.lstrip("-") == "date_limite":
             # Conventions with nothing left to give notice for come last in both directions.
-            avec = [c for c in conventions if c.situation.date_limite]
-            sans = [c for c in conventions if not c.situation.date_limite]
-            avec.sort(key=lambda c: c.situation.date_limite, reverse=tri.startswith("-"))
-            conventions = avec + sans
-        return conventions
+            avec = sorted(
+                ((pk, s) for pk, s in lignes if s.date_limite),
+                key=lambda ligne: ligne[1].date_limite,
+                reverse=tri.startswith("-"),
+            )
+            lignes = avec + [(pk, s) for pk, s in lignes if not s.date_limite]
+        self.ids_calcules = [pk for pk, _ in lignes]
+        return queryset.filter(pk__in=self.ids_calcules)
 
-    @staticmethod
-    def _avec_situations(conventions):
-        jour = timezone.localdate()
-        for convention in conventions:
-            if not hasattr(convention, "situation"):
-                convention.situation = situation(convention, jour)
-            yield convention
+    def ids(self, queryset):
+        if self.ids_calcules is not None:
+            return self.ids_calcules
+        return super().ids(queryset)
 
-    def get(self, request, *args, **kwargs):
-        if request.GET.get("format") == "xlsx":
-            conventions = self._avec_situations(self.objets_a_exporter(self.get_queryset()))
-            return reponse_xlsx(self.nom_export, self.titre, self.colonnes_export, conventions)
-        return super().get(request, *args, **kwargs)
+    def objets_a_exporter(self, queryset):
+        return _avec_situations(super().objets_a_exporter(queryset), self.jour)
+
+
+class ConventionListe(VueListe):
+    definition = DefinitionConventions
+    template_name = "conventions/convention_list.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["object_list"] = list(self._avec_situations(context["object_list"]))
+        context["object_list"] = list(_avec_situations(context["object_list"], self.liste.jour))
         return context
-
-
-@dataclass(frozen=True)
-class LignePeriode:
-    periode: calendrier.Periode
-    statut: str
-    derniere: bool
-
-
-def periodes_affichees(convention: Convention, jour: dt.date) -> list[LignePeriode]:
-    """Past periods, the current one and the next two (fewer when notice was given)."""
-    courante = convention.periode_courante(jour)
-    finale = convention.periode_finale
-    derniere = courante.numero + 2 if finale is None else min(courante.numero + 2, finale.numero)
-    lignes = []
-    for numero in range(1, derniere + 1):
-        periode = convention.periode_numero(numero)
-        if periode.echeance < jour:
-            statut = "Passée"
-        elif periode.debut <= jour:
-            statut = "En cours"
-        else:
-            statut = "À venir"
-        lignes.append(LignePeriode(periode, statut, finale is not None and numero == finale.numero))
-    return lignes
 
 
 class ConventionDetail(FacilitateurRequisMixin, DetailView):

@@ -2,6 +2,7 @@ from django.db.models import Count, DecimalField, IntegerField, OuterRef, Subque
 from django.db.models.functions import Coalesce
 from django.views.generic import DetailView
 
+from config.definition_liste import DefinitionListe
 from config.listes import VueListe
 from config.permissions import FacilitateurRequisMixin
 from config.vues import VueCreation, VueModification
@@ -10,9 +11,8 @@ from entreprises.forms import EntrepriseForm, OperateurForm
 from entreprises.models import Entreprise, Operateur
 
 
-class EntrepriseListe(VueListe):
+class DefinitionEntreprises(DefinitionListe):
     model = Entreprise
-    template_name = "entreprises/entreprise_list.html"
     filterset_class = EntrepriseFilter
     titre = "Entreprises"
     nom_export = "entreprises"
@@ -38,7 +38,7 @@ class EntrepriseListe(VueListe):
         ("Attributions", lambda e: e.nb_attributions),
     ]
 
-    def get_queryset(self):
+    def lignes(self):
         # A subquery rather than a grouped join: the page computes it for its own rows only. Reached through the
         # relation, since entreprises does not import marches.
         Attribution = Entreprise._meta.get_field("attributions").related_model
@@ -49,10 +49,14 @@ class EntrepriseListe(VueListe):
             .annotate(n=Count("pk"))
             .values("n")
         )
-        self.queryset = Entreprise.objects.annotate(
+        return Entreprise.objects.annotate(
             nb_attributions=Coalesce(Subquery(attributions, output_field=IntegerField()), Value(0))
         )
-        return super().get_queryset()
+
+
+class EntrepriseListe(VueListe):
+    definition = DefinitionEntreprises
+    template_name = "entreprises/entreprise_list.html"
 
 
 class EntrepriseDetail(FacilitateurRequisMixin, DetailView):
@@ -94,9 +98,8 @@ class EntrepriseModification(VueModification):
     url_succes = "entreprises:entreprise"
 
 
-class OperateurListe(VueListe):
+class DefinitionOperateurs(DefinitionListe):
     model = Operateur
-    template_name = "entreprises/operateur_list.html"
     filterset_class = OperateurFilter
     titre = "Opérateurs d'insertion et prescripteurs"
     nom_export = "operateurs"
@@ -113,6 +116,11 @@ class OperateurListe(VueListe):
         ("Métiers et secteurs", lambda o: o.metiers),
         ("Actif", lambda o: o.actif),
     ]
+
+
+class OperateurListe(VueListe):
+    definition = DefinitionOperateurs
+    template_name = "entreprises/operateur_list.html"
 
 
 class OperateurDetail(FacilitateurRequisMixin, DetailView):

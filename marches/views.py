@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views.generic import DetailView, View
 
+from config.definition_liste import DefinitionListe
 from config.listes import VueListe
 from config.permissions import FacilitateurRequisMixin
 from config.vues import VueCreation, VueModification
@@ -58,9 +59,8 @@ def _pourcentage(taux: Decimal | None) -> Decimal | None:
     return (Decimal(str(taux)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-class MarcheListe(VueListe):
+class DefinitionMarches(DefinitionListe):
     model = Marche
-    template_name = "marches/marche_list.html"
     filterset_class = MarcheFilter
     titre = "Marchés"
     nom_export = "marches"
@@ -100,15 +100,19 @@ class MarcheListe(VueListe):
         ("Fin prévue", lambda m: m.date_fin_prevue),
     ]
 
-    def get_queryset(self):
-        self.queryset = services.marches_avec_chiffres()
-        return super().get_queryset()
+    def lignes(self):
+        return services.marches_avec_chiffres()
 
-    def ids_de_la_liste(self, queryset):
-        ordre = self._ordre()
+    def ids(self, queryset):
+        ordre = self.ordre()
         if ordre and ordre[0] == "taux":
             return _ids_par_taux(queryset, descendant=ordre[1])
-        return super().ids_de_la_liste(queryset)
+        return super().ids(queryset)
+
+
+class MarcheListe(VueListe):
+    definition = DefinitionMarches
+    template_name = "marches/marche_list.html"
 
 
 class MarcheDetail(FacilitateurRequisMixin, DetailView):

@@ -3,7 +3,8 @@ the object to fix.
 
 Every kind is computed with one or two queries, whatever the number of rows; each kind but the conventions' keeps
 its ``LIMITE_PAR_TYPE`` most urgent alerts and the total count, so that the page stays small on a large territory.
-The database selects, counts, orders and limits: Python only words the alerts it returns.
+The database selects, counts, orders and limits: Python only words the alerts it returns; the conventions' alerts
+are the exception, their calendar being conventions.calendrier's, the same as the conventions list's.
 
 Several facilitators may share an instance, each in charge of their own marchés (``Marche.facilitateur``). The
 alerts about marchés (requests, late lots, silent attributaires, marchés without attributaire, six-month outcomes)
@@ -29,12 +30,13 @@ from clauses import objectif
 from clauses.models import MomentSortie, Placement, Sortie
 from config.formats import date_longue
 from config.templatetags.ui import heures as format_heures
-from conventions.calendrier import add_months
+from conventions.calendrier import JOURS_PREAVIS_PROCHE, EtatConvention, add_months, situations
+from conventions.models import Convention
 from marches.models import STATUTS_ACTIFS, Attribution, Lot, Marche, PropositionAttribution, StatutMarche
 from reporting import agregats
 
 LIMITE_PAR_TYPE = 20
-JOURS_AVANT_DENONCIATION = 60
+JOURS_AVANT_DENONCIATION = JOURS_PREAVIS_PROCHE
 JOURS_AVANT_BILAN = 30
 # A lot that has just started cannot be "late": its first statements are not in yet.
 JOURS_DE_GRACE = 60
@@ -176,75 +178,14 @@ def _lignes(sql: str, parametres: dict) -> list[tuple]:
 
 # --- 1 and 6. Conventions: notice deadline and annual bilan ---------------------------------------
 
-# The calendar of conventions.calendrier and Convention's methods (etat, prochaine_echeance,
-# date_limite_denonciation), in SQL so that only the conventions due for an alert leave the database.
-# Period n ends on its échéance E(n) = date d'effet + n × durée − 1 day (PostgreSQL's month arithmetic clamps to
-# the end of a shorter month, as add_months does); its notice deadline L(n) is E(n) − préavis, month-end aware:
-# E(n) is the last day of a month exactly when the date d'effet is a 1st, and L(n) is then the day before
-# date d'effet + n × durée − préavis. E and L grow with n, so the period under way is the first with
-# E(n) >= today, the next deadline the first L(n) >= today, and a notice given on day D ends the convention at
-# the first E(n) with L(n) >= D (calendrier.periode_de_fin). Periods n−1 to n+2 around today's month
-# difference are enough: they hold the period under way and the next one, and when notice was given before
-# them, E(n−1) is already past. TestConventionsCommeLeCalendrier checks this query against the methods.
-SQL_CONVENTIONS = """
-WITH signees AS (
-    SELECT c.id, c.donneur_d_ordre_id, c.date_effet, c.duree_mois, c.preavis_mois, c.date_denonciation,
-           DATE_PART('day', c.date_effet) = 1 AS debut_de_mois,
-           ((DATE_PART('year', %(jour)s::date) - DATE_PART('year', c.date_effet)) * 12
-            + DATE_PART('month', %(jour)s::date) - DATE_PART('month', c.date_effet))::int / c.duree_mois AS n
-    FROM conventions_convention c
-    WHERE c.date_signature IS NOT NULL AND c.date_effet <= %(jour)s
-),
-periodes AS (
-    SELECT s.id, s.donneur_d_ordre_id, s.date_denonciation, s.date_effet, s.preavis_mois, s.debut_de_mois,
-           s.duree_mois * (s.n + p.ecart) AS mois
-    FROM signees s
-    CROSS JOIN (VALUES (-1), (0), (1), (2)) AS p(ecart)
-    WHERE s.n + p.ecart >= 1
-),
-bornes AS (
-    SELECT id, donneur_d_ordre_id, date_denonciation,
-           (date_effet + MAKE_INTERVAL(months => mois))::date - 1 AS echeance,
-           CASE WHEN debut_de_mois
-                THEN (date_effet + MAKE_INTERVAL(months => mois - preavis_mois))::date - 1
-                ELSE ((date_effet + MAKE_INTERVAL(months => mois))::date - 1
-                      - MAKE_INTERVAL(months => preavis_mois))::date
-           END AS limite
-    FROM periodes
-),
-calendrier AS (
-    SELECT id, donneur_d_ordre_id, date_denonciation,
-           MIN(echeance) FILTER (WHERE echeance >= %(jour)s) AS echeance,
-           MIN(limite) FILTER (WHERE limite >= %(jour)s) AS limite,
-           MIN(echeance) FILTER (WHERE limite >= date_denonciation) AS fin
-    FROM bornes
-    GROUP BY id, donneur_d_ordre_id, date_denonciation
-),
-etats AS (
-    SELECT id, donneur_d_ordre_id, echeance, limite,
-           date_denonciation IS NOT NULL AND date_denonciation <= %(jour)s AS denoncee,
-           date_denonciation IS NOT NULL AND date_denonciation <= %(jour)s AND fin < %(jour)s AS terminee
-    FROM calendrier
-)
-SELECT e.id, d.nom, CASE WHEN NOT e.denoncee AND e.limite <= %(limite_max)s THEN e.limite END, e.echeance,
-       e.denoncee
-FROM etats e
-JOIN conventions_donneurdordre d ON d.id = e.donneur_d_ordre_id
-WHERE NOT e.terminee AND ((NOT e.denoncee AND e.limite <= %(limite_max)s) OR e.echeance <= %(echeance_max)s)
-ORDER BY e.id
-"""
-
 
 def conventions(jour: dt.date) -> tuple[list[Alerte], list[Alerte]]:
-    """Notice deadlines within 60 days and échéances (annual bilans) within 30 days, in one query."""
-    lignes = _lignes(
-        SQL_CONVENTIONS,
-        {
-            "jour": jour,
-            "limite_max": jour + dt.timedelta(days=JOURS_AVANT_DENONCIATION),
-            "echeance_max": jour + dt.timedelta(days=JOURS_AVANT_BILAN),
-        },
-    )
+    """Notice deadlines within 60 days and échéances (annual bilans) within 30 days, in one query.
+
+    Each convention's situation is conventions.calendrier's, the same as its page's and the conventions list's
+    (« préavis proche », the list's filter): the query reads the calendar's columns of every convention, the
+    calendar decides (a national instance's 3,000 conventions in a few milliseconds)."""
+    lignes = situations(Convention.objects.order_by("pk"), jour, "donneur_d_ordre__nom")
     url = _urls("conventions:convention")
     # Hundreds of alerts share a few dozen days: each is written out once.
     dates: dict[dt.date, str] = {}
@@ -255,15 +196,20 @@ def conventions(jour: dt.date) -> tuple[list[Alerte], list[Alerte]]:
         return dates[jour_]
 
     denonciations, bilans = [], []
-    for pk, donneur, limite, echeance, denoncee in lignes:
-        if limite is not None:
+    for pk, situation, donneur in lignes:
+        if situation.preavis_proche:
+            limite = situation.date_limite
             texte = (
                 f"La convention avec {donneur} arrive à sa date limite de dénonciation le {date_(limite)} "
-                f"({_dans((limite - jour).days)})"
+                f"({_dans(situation.jours_avant_limite)})"
             )
             denonciations.append(_alerte(TypeAlerte.DENONCIATION, texte, url(pk), limite, jour))
-        if echeance <= jour + dt.timedelta(days=JOURS_AVANT_BILAN):
-            suite = " ; la convention prend fin à cette date" if denoncee else ""
+        echeance = situation.echeance
+        if (
+            situation.etat in (EtatConvention.EN_VIGUEUR, EtatConvention.DENONCEE)
+            and 0 <= (echeance - jour).days <= JOURS_AVANT_BILAN
+        ):
+            suite = " ; la convention prend fin à cette date" if situation.etat == EtatConvention.DENONCEE else ""
             texte = (
                 f"Bilan annuel à préparer pour la convention avec {donneur} "
                 f"(échéance le {date_(echeance)}, {_dans((echeance - jour).days)}){suite}"

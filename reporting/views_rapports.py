@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from config.definition_liste import DefinitionListe
 from config.formats import date_longue
 from config.listes import VueListe
 from config.permissions import facilitateur_requis
@@ -68,9 +69,8 @@ def _portee(rapport: Rapport) -> str:
     return "Tout le territoire" if not rapport.donneur_d_ordre_id else ""
 
 
-class RapportListe(VueListe):
+class DefinitionRapports(DefinitionListe):
     model = Rapport
-    template_name = "reporting/rapports/liste.html"
     filterset_class = RapportFilter
     titre = "Rapports"
     nom_export = "rapports"
@@ -100,9 +100,13 @@ class RapportListe(VueListe):
         ("Empreinte SHA-256", lambda r: r.empreinte),
     ]
 
-    def get_queryset(self):
-        self.queryset = Rapport.objects.select_related("donneur_d_ordre", "convention", "marche", "demande_par")
-        return super().get_queryset()
+    def lignes(self):
+        return Rapport.objects.select_related("donneur_d_ordre", "convention", "marche", "demande_par")
+
+
+class RapportListe(VueListe):
+    definition = DefinitionRapports
+    template_name = "reporting/rapports/liste.html"
 
 
 # --- Asking for a document, following it ----------------------------------------------------------------------

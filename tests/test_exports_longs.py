@@ -9,6 +9,7 @@ import pytest
 import redis
 from celery import Celery
 from celery.contrib.testing.worker import start_worker
+from django.conf import settings
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -21,7 +22,7 @@ from marches.models import StatutMarche
 
 
 def _export(facilitateur, **champs) -> ExportListe:
-    """An export row as config.exports_longs.demander records it, of the Marchés list unless told otherwise."""
+    """An export row as config.exports_longs.enregistrer records it, of the Marchés list unless told otherwise."""
     return ExportListe.objects.create(
         demande_par=facilitateur,
         **{"vue": "marches.views.MarcheListe", "titre": "Marchés", "nom_fichier": "m.xlsx", **champs},
@@ -121,6 +122,58 @@ class TestProduction:
         client.force_login(FacilitateurFactory())
         assert client.get(reverse("export_fichier", args=[export.pk])).status_code == 404
         assert "Aucun export" in client.get(reverse("exports")).content.decode()
+
+
+@pytest.mark.django_db
+class TestDroitsDeLAuteur:
+    """The worker builds the list for the export's author and asks it whether that author may still read it: the
+    list's page checks it on every request, the worker once it starts and again before it stores the file."""
+
+    def _demander(self, client, facilitateur):
+        client.force_login(facilitateur)
+        client.get(reverse("marches:marches"), {"statut": "en_execution", "format": "xlsx"})
+        return ExportListe.objects.get()
+
+    @pytest.mark.parametrize(
+        "retrait", [{"is_facilitateur": False}, {"is_active": False}], ids=["plus facilitateur", "compte fermé"]
+    )
+    def test_an_author_who_lost_the_right_gets_no_file(self, client, facilitateur, marches, retrait):
+        export = self._demander(client, facilitateur)
+        type(facilitateur).objects.filter(pk=facilitateur.pk).update(**retrait)
+        exports_longs.produire(export.pk)
+        export.refresh_from_db()
+        assert (export.statut, export.fichier.name, export.lignes) == (StatutExport.ECHEC, "", None)
+        assert export.message_erreur == "Vous n'avez plus accès à cette liste : l'export n'a pas été préparé."
+        assert not (settings.MEDIA_ROOT / "exports").exists()
+
+    def test_a_right_lost_while_the_file_is_written_keeps_no_file(self, client, facilitateur, marches, monkeypatch):
+        export = self._demander(client, facilitateur)
+        ecrire = exports_longs.contenu_xlsx
+
+        def ecrire_puis_retirer_le_role(*args):
+            yield from ecrire(*args)
+            type(facilitateur).objects.filter(pk=facilitateur.pk).update(is_facilitateur=False)
+
+        monkeypatch.setattr(exports_longs, "contenu_xlsx", ecrire_puis_retirer_le_role)
+        exports_longs.produire(export.pk)
+        export.refresh_from_db()
+        assert (export.statut, export.fichier.name) == (StatutExport.ECHEC, "")
+        assert not (settings.MEDIA_ROOT / "exports").exists()
+
+    def test_a_list_narrowed_to_its_reader_is_narrowed_to_the_author(self, client, facilitateur, marches):
+        """« Mes marchés »: the worker reads the list for the export's author, with no request to read it from."""
+        MarcheFactory(objet="Le mien", statut=StatutMarche.EN_EXECUTION, facilitateur=facilitateur)
+        MarcheFactory(objet="Le mien aussi", statut=StatutMarche.EN_EXECUTION, facilitateur=facilitateur)
+        MarcheFactory(objet="Le mien encore", statut=StatutMarche.ATTRIBUE, facilitateur=facilitateur)
+        MarcheFactory(objet="Pas le mien", statut=StatutMarche.EN_EXECUTION, facilitateur=FacilitateurFactory())
+        client.force_login(facilitateur)
+        client.get(reverse("marches:marches"), {"mes_marches": "true", "tri": "objet", "format": "xlsx"})
+        export = ExportListe.objects.get()
+        exports_longs.produire(export.pk)
+        export.refresh_from_db()
+        with export.fichier.open("rb") as fichier:
+            objets = [ligne[0] for ligne in _classeur(fichier.read())[1:]]
+        assert objets == ["Le mien", "Le mien aussi", "Le mien encore"]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -22,7 +22,7 @@ from clauses.factories import ClauseInsertionFactory, HeuresMensuellesFactory, P
 from clauses.filters import ParticipantFilter, PlacementFilter
 from clauses.models import CritereEligibilite
 from clauses.views.participants import ParticipantListe, PlacementListe
-from config import listes
+from config import definition_liste, listes
 from config.listes import rendu_du_champ
 from conventions.factories import DonneurDOrdreFactory
 from conventions.filters import ConventionFilter, DonneurDOrdreFilter
@@ -129,7 +129,7 @@ def parcours():
 
 @pytest.mark.parametrize("tri", ["heures", "-heures", "placements", "-placements", "nom", "-age"])
 def test_participants_sorted_as_by_their_annotations(client_facilitateur, parcours, monkeypatch, tri):
-    champ = ParticipantListe.tris[tri.lstrip("-")]
+    champ = ParticipantListe.definition.tris[tri.lstrip("-")]
     attendu = _attendu(
         services_parcours.participants_avec_indicateurs(timezone.localdate()),
         champ.lstrip("-"),
@@ -140,7 +140,7 @@ def test_participants_sorted_as_by_their_annotations(client_facilitateur, parcou
 
 @pytest.mark.parametrize("tri", ["heures", "-heures", "-debut"])
 def test_placements_sorted_as_by_their_annotations(client_facilitateur, parcours, monkeypatch, tri):
-    champ = PlacementListe.tris[tri.lstrip("-")]
+    champ = PlacementListe.definition.tris[tri.lstrip("-")]
     attendu = _attendu(services_parcours.placements_avec_heures(timezone.localdate()), champ, tri.startswith("-"))
     assert _ordre_affiche(client_facilitateur, "clauses:placements", tri, monkeypatch, PlacementListe) == attendu
 
@@ -162,7 +162,7 @@ def marches_chiffres():
 
 @pytest.mark.parametrize("tri", ["taux", "-taux", "realisees", "-realisees", "objectif", "-lots", "-cree"])
 def test_marches_sorted_as_by_their_annotations(client_facilitateur, marches_chiffres, monkeypatch, tri):
-    champ = MarcheListe.tris[tri.lstrip("-")]
+    champ = MarcheListe.definition.tris[tri.lstrip("-")]
     attendu = _attendu(services.marches_avec_chiffres(), champ, tri.startswith("-"))
     assert _ordre_affiche(client_facilitateur, "marches:marches", tri, monkeypatch, MarcheListe) == attendu
 
@@ -189,7 +189,7 @@ def test_donneurs_sorted_by_their_active_marches(client_facilitateur, monkeypatc
 
 
 def test_export_is_streamed_by_batches_in_the_list_order(client_facilitateur, parcours, monkeypatch):
-    monkeypatch.setattr(listes, "TAILLE_PAQUET_EXPORT", 2)
+    monkeypatch.setattr(definition_liste, "TAILLE_PAQUET_EXPORT", 2)
     reponse = client_facilitateur.get(reverse("clauses:placements"), {"tri": "-heures", "format": "xlsx"})
     assert reponse.streaming
     assert reponse["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

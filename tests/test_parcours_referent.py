@@ -30,9 +30,9 @@ from pypdf import PdfReader
 from clauses.factories import ClauseInsertionFactory, HeuresMensuellesFactory, ParticipantFactory, PlacementFactory
 from clauses.models import Genre, TypeContrat
 from config.formats import date_longue
+from conventions.calendrier import situation
 from conventions.factories import MOT_DE_PASSE, ConventionFactory, DonneurDOrdreFactory
 from conventions.models import Avenant, Referent
-from conventions.views import situation
 from entreprises.factories import EntrepriseFactory, siret_n
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
 from marches.models import Marche, Origine, PropositionAttribution, StatutMarche

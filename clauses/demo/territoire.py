@@ -77,7 +77,7 @@ from clauses.models import (
     Sortie,
     SourceHeures,
 )
-from clauses.services import prochaine_reference_participant
+from clauses.services import enregistrer_clause
 from conventions.calendrier import add_months
 from conventions.models import (
     Avenant,
@@ -724,21 +724,20 @@ class _Demo:
 
     def _clause(self, spec: MarcheDemo, lot: Lot, metier: str | None, montant: Decimal) -> ClauseInsertion:
         corps = self.corps.get(CORPS[metier]) if metier else None
-        part = corps.part_main_oeuvre if corps else Decimal("65")
-        clause = ClauseInsertion(
-            lot=lot,
+        termes = dict(
             corps_d_etat=corps,
             montant_ht=montant,
-            part_main_oeuvre=part,
+            part_main_oeuvre=corps.part_main_oeuvre if corps else Decimal("65"),
             taux_insertion=Decimal(self.rng.choice([5, 7, 7, 8, 10, 10])),
             cout_horaire=Decimal(self.rng.randint(25, 35)),
             part_qpv_minimum=Decimal("5") if spec.qpv else None,
+            modalites=[self.modalites[code] for code in spec.modalites if code in self.modalites],
         )
+        clause = enregistrer_clause(lot, **termes)
         if spec.forcage:
-            clause.heures_forcees = int(clause.calculer() * 0.6)
-            clause.motif_forcage = spec.forcage
-        clause.save()
-        clause.modalites.set([self.modalites[code] for code in spec.modalites if code in self.modalites])
+            # As a facilitator would: the calculator's result first, then a target below it with its reason.
+            heures = int(clause.heures_calculees * 0.6)
+            clause = enregistrer_clause(lot, **termes, heures_forcees=heures, motif_forcage=spec.forcage)
         return clause
 
     def _attributions(
@@ -993,7 +992,7 @@ class _Demo:
         prevus = self._planifier(personnes)
         r = self.rng
         prescripteurs = {t: ops[0] for t, ops in self.operateurs.items()}
-        numero = int(prochaine_reference_participant()[2:])
+        references = Participant.objects.nouvelles_references(len(personnes))
         participants = []
         for personne in personnes:
             if personne.premier_debut:
@@ -1002,7 +1001,7 @@ class _Demo:
                 orientation = self.jour - dt.timedelta(days=r.randint(5, 120))
             participants.append(
                 Participant(
-                    reference=f"P-{numero + personne.index:06d}",
+                    reference=references[personne.index],
                     nom=personne.nom,
                     prenom=personne.prenom,
                     date_naissance=personne.date_naissance,

@@ -62,7 +62,6 @@ from clauses.models import (
     Placement,
     Sortie,
 )
-from clauses.services import prochaine_reference_participant
 from conventions.calendrier import add_months
 from conventions.models import (
     Avenant,
@@ -460,7 +459,7 @@ class _Volume:
                 corps_id, libelle, part = r.choice(corps_travaux if travaux else corps_services)
                 montant = r.randint(20, 1500) * 1000
                 taux, cout = r.choice([5, 7, 7, 8, 10, 10]), r.randint(25, 35)
-                # bulk inserts skip ClauseInsertion.save(), which computes the target.
+                # Written in bulk: the formula of clauses.services.calculer_objectif, without a model instance per lot.
                 heures = objectif.calculer_heures(Decimal(montant), part, Decimal(taux), Decimal(cout))
                 lots.append((marche_id, str(numero) if nombre_lots > 1 else "Unique", libelle, montant, debut, fin))
                 clauses.append((corps_id, montant, part, taux, cout, heures))
@@ -524,17 +523,17 @@ class _Volume:
         r = self.rng
         prescripteurs = [pk for type_, ids in operateurs.items() if type_ in PRESCRIPTEURS_VOLUME for pk in ids]
         criteres = list(CritereEligibilite.objects.order_by("ordre", "pk").values_list("pk", flat=True))
-        # Participant.save() numbers participants; bulk inserts skip it, so references are set here.
-        numero = int(prochaine_reference_participant()[2:])
+        # Bulk inserts skip Participant.save(), which numbers participants: references are drawn here.
+        references = Participant.objects.nouvelles_references(self.volume("participants", 10))
         naissance_min, etendue = dt.date(1960, 1, 1), (dt.date(2006, 12, 31) - dt.date(1960, 1, 1)).days
         niveaux, poids_niveaux = zip(*NIVEAUX, strict=True)
         lignes, choisis = [], []
-        for i in range(self.volume("participants", 10)):
+        for reference in references:
             genre = Genre.FEMME.value if r.random() < 0.3 else Genre.HOMME.value
             qpv = r.random() < 0.3
             lignes.append(
                 (
-                    f"P-{numero + i:06d}",
+                    reference,
                     r.choice(NOMS),
                     r.choice(PRENOMS[genre]),
                     naissance_min + dt.timedelta(days=r.randint(0, etendue)),

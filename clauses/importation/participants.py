@@ -23,7 +23,6 @@ from clauses.importation.lecture import (
 )
 from clauses.importation.rapport import PARTICIPANTS, Rapport, par_lots
 from clauses.models import CritereEligibilite, Genre, NiveauQualification, Participant
-from clauses.services import prochaine_reference_participant
 from entreprises.models import Operateur
 
 COLONNES_PARTICIPANTS = [
@@ -301,10 +300,10 @@ def valider_participants(tableau: Tableau, aujourd_hui: dt.date | None = None) -
 def appliquer_participants(rapport: Rapport, user) -> None:
     """Writes what a valid report holds; ``importer`` calls it inside the transaction that validated."""
     Through = Participant.criteres.through
-    premier = int(prochaine_reference_participant()[2:])
+    references = Participant.objects.nouvelles_references(len(rapport.creations))
     nouveaux = [
         Participant(
-            reference=f"P-{premier + i:06d}",
+            reference=references[i],
             nom=ligne.nom,
             prenom=ligne.prenom,
             date_naissance=ligne.date_naissance,

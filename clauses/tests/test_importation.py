@@ -1,6 +1,7 @@
 import datetime as dt
 import io
 import threading
+import time
 import zipfile
 from decimal import Decimal
 
@@ -10,8 +11,10 @@ from openpyxl import Workbook, load_workbook
 
 from clauses import importation
 from clauses.factories import HeuresMensuellesFactory, ParticipantFactory, PlacementFactory
+from clauses.forms.participants import ParticipantForm
 from clauses.importation import lecture
 from clauses.models import CritereEligibilite, Genre, HeuresMensuelles, NiveauQualification, Participant, SourceHeures
+from clauses.services_parcours import enregistrer_participant
 from conventions.factories import FacilitateurFactory
 from entreprises.factories import EntrepriseFactory, PrescripteurFactory, siret_n
 from marches.factories import AttributionFactory
@@ -546,3 +549,59 @@ def test_an_import_waits_for_the_one_under_way(transactional_db, donnees):
     [rapport] = resultats
     assert rapport.valide and rapport.ajoutees == 1
     assert HeuresMensuelles.objects.filter(placement=donnees["p_ines"], mois=dt.date(2026, 2, 1)).exists()
+
+
+def test_a_form_and_an_import_creating_participants_at_once_get_different_references(transactional_db):
+    """A facilitator saves a participant while an import creates another: the import's transaction does not see the
+    form's uncommitted row. When each took « the largest reference plus one », both drew the same number and the
+    import failed on the unique constraint, once the form's transaction committed; the sequence gives two."""
+    critere = CritereEligibilite.objects.get(code="deld")
+    formulaire = ParticipantForm(
+        {
+            "nom": "Durand",
+            "prenom": "Inès",
+            "date_naissance": "1999-05-17",
+            "genre": Genre.FEMME,
+            "niveau_qualification": NiveauQualification.NIVEAU_3,
+            "criteres": [critere.pk],
+        }
+    )
+    contenu = xlsx([ENTETE_PARTICIPANTS, ["Abdi", "Sam", "03/02/1988", "H", "", "", "", "", "3", "deld", ""]])
+    user = FacilitateurFactory()
+    connecte, fini, pids, resultats = threading.Event(), threading.Event(), [], []
+
+    def importer_en_parallele():
+        try:
+            with connection.cursor() as curseur:
+                curseur.execute("SELECT pg_backend_pid()")
+                pids.append(curseur.fetchone()[0])
+            connecte.set()
+            resultats.append(importer(contenu, user, nom="participants.xlsx", type_import=importation.PARTICIPANTS))
+        finally:
+            connecte.set()
+            fini.set()
+            connection.close()
+
+    def bloque(pid: int) -> bool:
+        # pg_locks is read afresh at each call, even inside a transaction (pg_stat_activity is not).
+        with connection.cursor() as curseur:
+            curseur.execute("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted)", [pid])
+            return curseur.fetchone()[0]
+
+    with transaction.atomic():
+        assert formulaire.is_valid(), formulaire.errors
+        ines = enregistrer_participant(formulaire)
+        fil = threading.Thread(target=importer_en_parallele)
+        fil.start()
+        assert connecte.wait(10)
+        # The import either writes at once (its own number) or waits on the form's row (the same number): the form
+        # commits only once one or the other is seen.
+        limite = time.monotonic() + 10
+        while not fini.wait(0.01) and not bloque(pids[0]):
+            assert time.monotonic() < limite, "l'import ne s'est ni terminé ni mis en attente"
+    fil.join(10)
+    [rapport] = resultats
+    assert rapport.erreur_fichier == "" and rapport.valide and rapport.ajoutees == 1
+    sam = Participant.objects.get(nom="Abdi")
+    assert sam.reference != ines.reference
+    assert Participant.objects.count() == 2

@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -19,9 +20,12 @@ from clauses.models import (
     CritereEligibilite,
     HeuresMensuelles,
     ModaliteJuridique,
+    Participant,
     Situation,
     Sortie,
 )
+from clauses.services import calculer_objectif, enregistrer_clause
+from marches.factories import LotFactory
 
 D = dt.date
 pytestmark = pytest.mark.django_db
@@ -34,10 +38,27 @@ def test_reference_tables_are_loaded_by_migration():
 
 
 class TestClause:
-    def test_target_is_computed_on_save(self):
-        clause = ClauseInsertionFactory()
+    def test_the_service_computes_the_target(self):
+        clause = enregistrer_clause(
+            LotFactory(),
+            montant_ht=Decimal("1000000"),
+            part_main_oeuvre=Decimal("50"),
+            taux_insertion=Decimal("5"),
+            cout_horaire=Decimal("30"),
+        )
+        clause.refresh_from_db()
         assert clause.heures_calculees == 833
         assert clause.heures_objectif == 833
+        assert ClauseInsertionFactory().heures_calculees == 833  # the factory writes as the service does
+
+    def test_saving_computes_nothing(self):
+        """The target is the service's business (calculer_objectif), not a side effect of save()."""
+        clause = ClauseInsertionFactory()
+        clause.taux_insertion = Decimal("10")
+        clause.save()
+        clause.refresh_from_db()
+        assert clause.heures_calculees == 833
+        assert calculer_objectif(clause).heures_calculees == 1667
 
     def test_override_keeps_the_computed_value_beside_it(self):
         clause = ClauseInsertionFactory(heures_forcees=600, motif_forcage="Reprise du personnel en place")
@@ -59,9 +80,12 @@ class TestClause:
 
 class TestParticipant:
     def test_references_follow_each_other(self):
+        # The sequence is not rolled back with a test's transaction: numbers follow the previous test's.
         a, b = ParticipantFactory(), ParticipantFactory()
-        assert a.reference == "P-000001"
-        assert b.reference == "P-000002"
+        assert re.fullmatch(r"P-\d{6}", a.reference)
+        assert int(b.reference[2:]) == int(a.reference[2:]) + 1
+        suivantes = Participant.objects.nouvelles_references(3)
+        assert [int(r[2:]) for r in suivantes] == [int(b.reference[2:]) + n for n in (1, 2, 3)]
 
     def test_age(self):
         p = ParticipantFactory.build(date_naissance=D(2000, 2, 29))
@@ -197,10 +221,10 @@ class TestValidationPlacement:
         assert "La fin effective ne peut pas précéder le début." in excinfo.value.message_dict["__all__"]
 
 
-def test_a_partial_save_recomputes_the_target():
+def test_recording_new_terms_recomputes_the_target():
     clause = ClauseInsertionFactory()
-    clause.taux_insertion = Decimal("10")
-    clause.save(update_fields=["taux_insertion"])
+    termes = {n: getattr(clause, n) for n in ("montant_ht", "part_main_oeuvre", "cout_horaire")}
+    enregistrer_clause(clause.lot, **termes, taux_insertion=Decimal("10"))
     clause.refresh_from_db()
     assert clause.heures_calculees == 1667
 

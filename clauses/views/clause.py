@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from clauses import redaction
 from clauses.forms.clause import ClauseForm, RedactionForm
-from clauses.services import avancement_lot
+from clauses.services import avancement_lot, enregistrer_clause
 from config.permissions import facilitateur_requis
 from conventions.models import StructurePorteuse
 from marches.models import Lot
@@ -64,7 +64,7 @@ def calcul_objectif(request, pk):
         recalcul = request.POST.get("action") == "recalculer"
         # A share just copied from a newly chosen corps d'état is shown before it is saved.
         if not recalcul and form.part_reprise is None and form.is_valid():
-            redaction.enregistrer_clause(lot, **form.donnees_clause())
+            enregistrer_clause(lot, **form.donnees_clause())
             messages.success(request, f"La clause du lot {lot.numero} a été enregistrée.")
             return redirect("clauses:lot", pk=lot.pk)
         if form.part_reprise is not None and not recalcul:

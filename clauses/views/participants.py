@@ -20,6 +20,7 @@ from clauses.filters import ParticipantFilter, PlacementFilter
 from clauses.forms.participants import ParticipantForm, PlacementForm, SortieForm
 from clauses.models import MomentSortie, Participant, Placement, Sortie
 from clauses.services_parcours import HEURES
+from config.definition_liste import DefinitionListe
 from config.listes import VueListe
 from config.permissions import FacilitateurRequisMixin
 from config.vues import VueCreation, VueModification
@@ -49,9 +50,8 @@ def _criteres_texte(participant) -> str:
 # --- Participants ----------------------------------------------------------------------------------
 
 
-class ParticipantListe(VueListe):
+class DefinitionParticipants(DefinitionListe):
     model = Participant
-    template_name = "clauses/participants/participant_list.html"
     filterset_class = ParticipantFilter
     titre = "Participants"
     nom_export = "participants"
@@ -91,9 +91,13 @@ class ParticipantListe(VueListe):
         ("En poste", lambda p: p.en_poste),
     ]
 
-    def get_queryset(self):
-        self.queryset = services_parcours.participants_avec_indicateurs(timezone.localdate())
-        return super().get_queryset()
+    def lignes(self):
+        return services_parcours.participants_avec_indicateurs(timezone.localdate())
+
+
+class ParticipantListe(VueListe):
+    definition = DefinitionParticipants
+    template_name = "clauses/participants/participant_list.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -156,9 +160,8 @@ class ParticipantModification(_ParticipantFormulaire, VueModification):
 # --- Placements ------------------------------------------------------------------------------------
 
 
-class PlacementListe(VueListe):
+class DefinitionPlacements(DefinitionListe):
     model = Placement
-    template_name = "clauses/participants/placement_list.html"
     filterset_class = PlacementFilter
     titre = "Placements"
     nom_export = "placements"
@@ -195,9 +198,13 @@ class PlacementListe(VueListe):
         ("En cours", lambda p: p.en_cours),
     ]
 
-    def get_queryset(self):
-        self.queryset = services_parcours.placements_avec_heures(timezone.localdate())
-        return super().get_queryset()
+    def lignes(self):
+        return services_parcours.placements_avec_heures(timezone.localdate())
+
+
+class PlacementListe(VueListe):
+    definition = DefinitionPlacements
+    template_name = "clauses/participants/placement_list.html"
 
 
 class PlacementDetail(FacilitateurRequisMixin, DetailView):

@@ -1,7 +1,10 @@
+import contextlib
 import datetime as dt
 import io
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -16,12 +19,22 @@ from conventions.factories import (
     ReferentFactory,
     UserFactory,
 )
-from conventions.models import Avenant, Convention, DenoncePar, DonneurDOrdre, Referent, TypeDonneur, User
+from conventions.models import (
+    Avenant,
+    Convention,
+    DenoncePar,
+    DonneurDOrdre,
+    EtatConvention,
+    Referent,
+    TypeDonneur,
+    User,
+)
 from conventions.views import date_longue
 from marches.factories import MarcheFactory
 from marches.models import StatutMarche
 
 D = dt.date
+PARIS = ZoneInfo("Europe/Paris")
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -37,6 +50,14 @@ def messages_de(reponse) -> list[str]:
 
 def erreurs(reponse, champ: str = "__all__") -> str:
     return " ".join(reponse.context["form"].errors.get(champ, []))
+
+
+@contextlib.contextmanager
+def le(jour: dt.date, client, utilisateur):
+    """The site on ``jour`` at noon, for ``utilisateur``, logged in that day (a session of another day may be over)."""
+    with time_machine.travel(dt.datetime(jour.year, jour.month, jour.day, 12, tzinfo=PARIS), tick=False):
+        client.force_login(utilisateur)
+        yield client
 
 
 def convention_limite_dans(jours: int, **kwargs) -> Convention:
@@ -350,10 +371,7 @@ class TestListeConventions:
         assert liste(q="beauc") == [loin]
         assert liste(etat="nimporte") == [proche, loin, denoncee, terminee, projet]
 
-    def test_etat_filter_in_the_database_agrees_with_the_calendar_day_by_day(self):
-        from conventions.models import EtatConvention
-        from conventions.views import _filtrer_par_etat
-
+    def test_etat_filter_agrees_with_the_calendar_day_by_day(self, client, facilitateur):
         for i, (effet, signature, denonciation, duree, preavis) in enumerate(
             [
                 (D(2024, 1, 1), D(2023, 12, 1), None, 12, 3),
@@ -374,14 +392,15 @@ class TestListeConventions:
                 preavis_mois=preavis,
                 donneur_d_ordre=DonneurDOrdreFactory(nom=f"Donneur {i}"),
             )
-        conventions = list(Convention.objects.order_by("pk"))
+        conventions = list(Convention.objects.order_by("donneur_d_ordre__nom"))
         vus = set()
-        for jour in [D(2025, 1, 1) + dt.timedelta(days=n) for n in range(0, 1100, 23)]:
-            for etat in EtatConvention.values:
-                attendues = [c.pk for c in conventions if c.etat(jour) == etat]
-                filtrees = _filtrer_par_etat(Convention.objects.all(), etat, jour).order_by("pk")
-                assert list(filtrees.values_list("pk", flat=True)) == attendues, (jour, etat)
-                vus.update((etat, pk) for pk in attendues)
+        for jour in [D(2025, 1, 1) + dt.timedelta(days=n) for n in range(0, 1100, 61)]:
+            with le(jour, client, facilitateur):
+                for etat in EtatConvention.values:
+                    attendues = [c for c in conventions if c.etat(jour) == etat]
+                    reponse = client.get(reverse("conventions:conventions"), {"etat": etat})
+                    assert list(reponse.context["object_list"]) == attendues, (jour, etat)
+                    vus.update((etat, c.pk) for c in attendues)
         assert {etat for etat, _ in vus} == set(EtatConvention.values)
 
     def test_sort_by_deadline_in_python(self, client_facilitateur):
@@ -430,6 +449,63 @@ class TestListeConventions:
         assert [ligne[2] for ligne in lignes[1:]] == ["C-1"]
         assert lignes[1][6] == "En vigueur"
         assert lignes[1][8].date() == proche.date_limite_denonciation()
+
+
+class TestConventionEnProjet:
+    """The issue's example: a convention taking effect on 1 July 2024, seen on 15 February 2027. Signed, it is in its
+    third period and its notice deadline, 31 March 2027, is 44 days away; unsigned, it has no deadline at all."""
+
+    JOUR = D(2027, 2, 15)
+
+    @pytest.fixture
+    def conventions(self):
+        arles = DonneurDOrdreFactory(nom="Arles")
+        signee = ConventionFactory(
+            donneur_d_ordre=arles, numero="S", date_effet=D(2024, 7, 1), date_signature=D(2024, 6, 20)
+        )
+        projet = ConventionFactory(donneur_d_ordre=arles, numero="P", date_effet=D(2024, 7, 1), date_signature=None)
+        return signee, projet
+
+    def test_no_deadline_in_the_list_its_filter_its_sort_and_its_export(self, client, facilitateur, conventions):
+        signee, projet = conventions
+        url = reverse("conventions:conventions")
+        with le(self.JOUR, client, facilitateur) as client_facilitateur:
+            lignes = {c.numero: c.situation for c in client_facilitateur.get(url).context["object_list"]}
+            assert (lignes["S"].date_limite, lignes["S"].preavis_proche) == (D(2027, 3, 31), True)
+            assert (lignes["P"].etat, lignes["P"].date_limite, lignes["P"].preavis_proche) == (
+                "en_projet",
+                None,
+                False,
+            )
+            assert list(client_facilitateur.get(url, {"preavis": "true"}).context["object_list"]) == [signee]
+            for tri in ("date_limite", "-date_limite"):
+                assert list(client_facilitateur.get(url, {"tri": tri}).context["object_list"]) == [signee, projet]
+            export = client_facilitateur.get(url, {"format": "xlsx", "tri": "date_limite"})
+            lignes = list(load_workbook(io.BytesIO(b"".join(export.streaming_content))).active.values)
+        assert [(ligne[2], ligne[8]) for ligne in lignes[1:]] == [("S", dt.datetime(2027, 3, 31)), ("P", None)]
+
+    def test_no_deadline_on_its_page_nor_from_the_model(self, client, facilitateur, conventions):
+        signee, projet = conventions
+        with le(self.JOUR, client, facilitateur) as client_facilitateur:
+            page = client_facilitateur.get(reverse("conventions:convention", args=[projet.pk])).content.decode()
+            assert "Date limite de dénonciation</dt>" not in page and "préavis proche" not in page
+            assert (
+                "Date limite de dénonciation</dt>"
+                in client_facilitateur.get(reverse("conventions:convention", args=[signee.pk])).content.decode()
+            )
+            assert (projet.date_limite_denonciation(), projet.echeance_denoncable()) == (None, None)
+        # The periods keep their dates: they are what the convention would follow once signed.
+        assert projet.periode_courante(self.JOUR).date_limite_denonciation == D(2027, 3, 31)
+
+    def test_signed_but_not_yet_in_effect_it_has_its_first_deadline(self):
+        """« En projet » too, but signed: notice can already stop its first renewal."""
+        convention = ConventionFactory(
+            date_effet=D(2026, 9, 1), date_signature=D(2026, 8, 1), duree_mois=3, preavis_mois=2
+        )
+        assert convention.etat(D(2026, 8, 20)) == EtatConvention.EN_PROJET
+        assert convention.date_limite_denonciation(D(2026, 8, 20)) == D(2026, 9, 30)
+        convention.date_signature = None
+        assert convention.date_limite_denonciation(D(2026, 8, 20)) is None
 
 
 class TestFicheConvention:

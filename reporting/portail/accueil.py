@@ -32,13 +32,10 @@ from django.views.decorators.http import require_POST, require_safe
 from clauses import objectif
 from clauses.models import HeuresMensuelles
 from clauses.services import Avancement
+from conventions.calendrier import Situation, periodes_affichees, situation
 from conventions.models import Avenant, Convention, EtatConvention, User
 from conventions.portail import choisir_donneur, portail_requis
 from conventions.services import prend_effet
-
-# The calendar's presentation (situation of a day, periods shown) is the facilitator's page's: same words,
-# same rules. It lives in that app's views for now; reporting may import conventions.
-from conventions.views import Situation, periodes_affichees, situation
 from marches.models import STATUTS_ACTIFS, STATUTS_AVEC_OBJECTIF, Attribution, Lot, Marche, StatutMarche
 from marches.services import OBJECTIF_LOT, marches_avec_chiffres
 from reporting import agregats, confidentialite, indicators

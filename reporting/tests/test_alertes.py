@@ -2,8 +2,10 @@
 
 import datetime as dt
 from decimal import ROUND_UP, Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,6 +29,7 @@ from reporting.alertes import TypeAlerte
 pytestmark = pytest.mark.django_db
 
 D = dt.date
+PARIS = ZoneInfo("Europe/Paris")
 
 
 class TestConventions:
@@ -84,11 +87,11 @@ def _selon_les_methodes(jour):
     denonciations, bilans = [], []
     for convention in Convention.objects.signees().order_by("pk"):
         etat = convention.etat(jour)
-        if etat not in (EtatConvention.EN_VIGUEUR, EtatConvention.DENONCEE):
-            continue
         limite = convention.date_limite_denonciation(jour)
         if limite is not None and 0 <= (limite - jour).days <= alertes.JOURS_AVANT_DENONCIATION:
             denonciations.append((convention.pk, limite))
+        if etat not in (EtatConvention.EN_VIGUEUR, EtatConvention.DENONCEE):
+            continue
         echeance = convention.prochaine_echeance(jour)
         if echeance is not None and 0 <= (echeance - jour).days <= alertes.JOURS_AVANT_BILAN:
             bilans.append((convention.pk, echeance, etat == EtatConvention.DENONCEE))
@@ -96,7 +99,7 @@ def _selon_les_methodes(jour):
 
 
 class TestConventionsCommeLeCalendrier:
-    """The conventions' alerts are computed in SQL: they must match Convention's methods every day, for periods
+    """The conventions' alerts read conventions.calendrier: they must match Convention's methods every day, for periods
     of 1 to 36 months, notice of 0 to 23 months, dates of effect on the 1st, on month ends, on 29 February, and
     notice given before the deadline, after it, or on a day still to come."""
 
@@ -128,6 +131,55 @@ class TestConventionsCommeLeCalendrier:
                 [(pks[a.url], a.echeance) for a in denonciations],
                 [(pks[a.url], a.echeance, "prend fin" in a.texte) for a in bilans],
             ) == _selon_les_methodes(jour), jour
+
+
+class TestConventionsCommeLaListe:
+    """The home page's notice alerts and the conventions list's « préavis proche » (the flag of each row and the
+    filter) pick the same conventions every day: signed or not, in effect or not yet, given notice in time, too late,
+    or on a day still to come, periods of 12, 6 and 3 months, dates of effect on the 1st, on a month end, mid-month.
+    Before the calendar had one home, the list flagged unsigned conventions the alerts rightly left out."""
+
+    @pytest.fixture
+    def conventions(self):
+        cas = []
+        for effet in (D(2024, 7, 1), D(2024, 8, 31), D(2024, 11, 15), D(2025, 2, 28)):
+            cas += [
+                dict(date_effet=effet, date_signature=effet),
+                dict(date_effet=effet, date_signature=None),
+                dict(date_effet=effet, date_signature=effet, duree_mois=6, preavis_mois=1),
+                dict(date_effet=effet, date_signature=effet - dt.timedelta(days=10), duree_mois=3, preavis_mois=2),
+                dict(date_effet=effet, date_signature=None, duree_mois=3, preavis_mois=1),
+            ]
+            for jours in (60, 400, 800):  # in time for an échéance, or after its deadline
+                cas.append(
+                    dict(
+                        date_effet=effet,
+                        date_signature=effet,
+                        date_denonciation=effet + dt.timedelta(days=jours),
+                        denoncee_par=DenoncePar.STRUCTURE_PORTEUSE,
+                    )
+                )
+        for i, champs in enumerate(cas):
+            ConventionFactory(donneur_d_ordre=DonneurDOrdreFactory(nom=f"Donneur {i:02d}"), **champs)
+        assert len(cas) <= 50  # one page of the list
+
+    def test_the_same_conventions_every_day(self, client, facilitateur, conventions):
+        pks = {reverse("conventions:convention", args=[c.pk]): c.pk for c in Convention.objects.all()}
+        liste = reverse("conventions:conventions")
+        jours = [D(2024, 6, 1) + dt.timedelta(days=n) for n in range(0, 3 * 366, 17)] + [D(2027, 2, 15)]
+        alertees_en_tout = 0
+        for jour in jours:
+            denonciations, _ = alertes.conventions(jour)
+            alertees = sorted(pks[a.url] for a in denonciations)
+            with time_machine.travel(dt.datetime(jour.year, jour.month, jour.day, 12, tzinfo=PARIS), tick=False):
+                client.force_login(facilitateur)
+                filtrees = sorted(c.pk for c in client.get(liste, {"preavis": "true"}).context["object_list"])
+                signalees = sorted(
+                    c.pk for c in client.get(liste).context["object_list"] if c.situation.preavis_proche
+                )
+            assert alertees == filtrees == signalees, jour
+            alertees_en_tout += len(alertees)
+        assert alertees_en_tout > 50
 
 
 class TestLotsEnRetard:

@@ -8,8 +8,10 @@ query count that does not grow with the rows, and no participant's identity on a
 import datetime as dt
 import html
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -336,6 +338,20 @@ class TestMarche:
 
 
 class TestConvention:
+    def test_an_unsigned_convention_has_no_deadline(self, client, referent_a, donneur_a):
+        """Taking effect on 1 July 2024, unsigned, seen on 15 February 2027: signed, its notice deadline would be
+        31 March 2027, in 44 days."""
+        projet = ConventionFactory(donneur_d_ordre=donneur_a, date_effet=dt.date(2024, 7, 1), date_signature=None)
+        with time_machine.travel(dt.datetime(2027, 2, 15, 12, tzinfo=ZoneInfo("Europe/Paris")), tick=False):
+            client.force_login(referent_a.user)
+            accueil = client.get(reverse("portail:accueil"))
+            page = client.get(reverse("portail:convention", args=[projet.pk]))
+        [ligne] = accueil.context["conventions"]
+        assert (ligne.situation.etat, ligne.situation.date_limite) == ("en_projet", None)
+        assert page.context["situation"].date_limite is None
+        for reponse in (accueil, page):
+            assert "au plus tard le" not in _texte(reponse) and "préavis proche" not in _texte(reponse)
+
     def test_calendar_and_avenants(self, client_a, objets_a):
         convention = objets_a["convention"]
         jour = _jour()
