@@ -36,7 +36,7 @@ ZERO = Decimal("0")
 
 def _cle_de_portee(portee: dict) -> tuple[str, int] | None:
     """What the totals can be scoped by: ``("territoire", 0)``, ``("donneur", pk)`` or ``("convention", pk)``
-    (a convention's figures are its donneur d'ordre's, indicators.VERS_PORTEE); None for a scope finer than a
+    (a convention's figures are its donneur d'ordre's, indicateurs.VERS_PORTEE); None for a scope finer than a
     donneur d'ordre, which the totals do not carry."""
     donnees = {cle: getattr(valeur, "pk", valeur) for cle, valeur in portee.items() if valeur is not None}
     if not donnees:
@@ -60,7 +60,7 @@ def _filtre_donneur(portee: dict) -> Q | None:
 
 
 def annee_entiere(debut: dt.date, fin: dt.date) -> int | None:
-    """The year when the period covers exactly its months (``indicators._heures`` reads whole months)."""
+    """The year when the period covers exactly its months (``indicateurs.portee._heures`` reads whole months)."""
     if (debut.month, debut.year) == (1, fin.year) and fin.month == 12:
         return debut.year
     return None
@@ -143,7 +143,7 @@ def _sql_synthese(debut: dt.date, fin: dt.date, portee: dict) -> tuple[str, list
 
 
 def synthese(debut: dt.date, fin: dt.date, portee: dict) -> tuple[Decimal, int, int] | None:
-    """The hours, distinct people and distinct marchés with hours of the period (``indicators.synthese_heures``)."""
+    """The hours, distinct people and distinct marchés with hours of the period (``indicateurs.synthese_heures``)."""
     requete = _sql_synthese(debut, fin, portee)
     if requete is None:
         return None

@@ -1,6 +1,6 @@
 """Annual bilans: which years of a convention have one, their figures, and the writes on them.
 
-Shared by the facilitator's pages (``views_bilans``) and the portal (``portail.statistiques``), so that both
+Shared by the facilitator's pages (``views_bilans``) and the portal (``portail.views.statistiques``), so that both
 show the same figures. A bilan covers one period of the convention (``Convention.periode_numero``), whose
 scope is the convention's donneur d'ordre: a convention covers all of its marchés.
 """
@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from conventions import calendrier
 from conventions.models import Convention
-from reporting import confidentialite, indicators
-from reporting.indicators import Periode
+from reporting import confidentialite, indicateurs
+from reporting.indicateurs import Periode
 from reporting.models import BilanAnnuel
 
 
@@ -66,8 +66,8 @@ def chiffres_du_bilan(donneur_id: int, debut: dt.date, fin: dt.date) -> dict:
     Only hours and targets leave as numbers; people only through ``confidentialite``. The scope's hours are
     walked once (``population_en_parcours``): their sum, the marchés with hours and the people all come from it.
     """
-    population = indicators.population_en_parcours(debut, fin, donneur=donneur_id)
-    chiffres = indicators.heures_et_objectif(
+    population = indicateurs.population_en_parcours(debut, fin, donneur=donneur_id)
+    chiffres = indicateurs.heures_et_objectif(
         Periode(debut, fin), timezone.localdate(), heures=population.synthese.heures, donneur=donneur_id
     )
     return {

@@ -1,7 +1,7 @@
 """Small-count suppression: figures about people that a donneur d'ordre may see without re-identifying anyone.
 
 Whatever leaves the facilitators' dashboard (the portal, the bilans, later the reports' PDFs) shows
-counts of people through this module, never the raw breakdowns of ``reporting.indicators``.
+counts of people through this module, never the raw breakdowns of ``reporting.indicateurs``.
 
 The rules
 ---------
@@ -36,8 +36,8 @@ from decimal import Decimal
 
 from django.utils.formats import number_format
 
-from reporting import indicators
-from reporting.indicators import Part
+from reporting import indicateurs
+from reporting.indicateurs import Part
 
 SEUIL = 3
 MASQUE = f"< {SEUIL}"  # a count from 1 to SEUIL - 1
@@ -192,14 +192,14 @@ def statistiques_personnes(
     debut: dt.date,
     fin: dt.date,
     *,
-    population: indicators.Population | None = None,
+    population: indicateurs.Population | None = None,
     tableaux: Collection[str] = TABLEAUX,
     **portee,
 ) -> StatistiquesProtegees:
     """Every breakdown of the people of a period and scope, protected; a fixed number of queries: four within a
     scope (three with ``population``), five over the whole territory.
 
-    ``population``: ``indicators.population_en_parcours(debut, fin, **portee)`` when the caller already has it
+    ``population``: ``indicateurs.population_en_parcours(debut, fin, **portee)`` when the caller already has it
     (it spares the one query that walks the scope's hours). ``tableaux``: the keys of the tables wanted, in
     ``TABLEAUX`` (default: all); ``personnes`` is the same whichever are asked for, since it depends on the
     gender, age and qualification tables, which are always counted.
@@ -207,14 +207,14 @@ def statistiques_personnes(
     inconnus = set(tableaux) - set(TABLEAUX)
     if inconnus:
         raise ValueError(f"Tableaux inconnus : {', '.join(sorted(inconnus))}.")
-    repartitions = indicators.repartitions_des_personnes(
+    repartitions = indicateurs.repartitions_des_personnes(
         debut, fin, population=population, publics="public" in tableaux, **portee
     )
     if "contrat" in tableaux and "sortie" in tableaux:
-        contrats, sorties = indicators.contrats_et_sorties(debut, fin, **portee)
+        contrats, sorties = indicateurs.contrats_et_sorties(debut, fin, **portee)
     else:
-        contrats = indicators.contrats_par_type(debut, fin, **portee) if "contrat" in tableaux else None
-        sorties = indicators.sorties_par_categorie(debut, fin, **portee) if "sortie" in tableaux else None
+        contrats = indicateurs.contrats_par_type(debut, fin, **portee) if "contrat" in tableaux else None
+        sorties = indicateurs.sorties_par_categorie(debut, fin, **portee) if "sortie" in tableaux else None
     genre, age, qualification = repartitions.genre, repartitions.age, repartitions.qualification
     nombre = repartitions.nombre
 

@@ -16,7 +16,7 @@ from config.formats import date_longue
 from conventions import calendrier
 from conventions.emails import preparer_courriel
 from conventions.models import Convention, Periodicite, StructurePorteuse, User
-from reporting import indicators
+from reporting import indicateurs
 from reporting.alertes import GroupeAlertes
 from reporting.models import BilanAnnuel, Rapport
 
@@ -62,8 +62,8 @@ def _contexte_commun() -> dict:
 
 def rapport_periodique(rapport: Rapport, destinataires: list[str]) -> EmailMultiAlternatives:
     donneur = rapport.donneur_d_ordre
-    chiffres = indicators.chiffres_cles(
-        indicators.Periode(rapport.periode_debut, rapport.periode_fin), rapport.periode_fin, donneur=donneur.pk
+    chiffres = indicateurs.chiffres_cles(
+        indicateurs.Periode(rapport.periode_debut, rapport.periode_fin), rapport.periode_fin, donneur=donneur.pk
     )
     contexte = {
         **_contexte_commun(),

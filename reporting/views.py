@@ -8,8 +8,8 @@ from django.utils import timezone
 from config.permissions import est_facilitateur
 from config.templatetags.ui import heures as format_heures
 from config.templatetags.ui import pourcent
-from reporting import alertes, graphiques, indicators
-from reporting.indicators import Periode
+from reporting import alertes, graphiques, indicateurs
+from reporting.indicateurs import Periode
 
 ANNEES_PROPOSEES = 10
 PORTEES_ALERTES = ("miennes", "equipe")
@@ -70,11 +70,11 @@ def accueil(request):
     periode, precedente = Periode.annee(annee), Periode.annee(annee - 1)
     annee_en_cours = annee == jour.year
 
-    chiffres, chiffres_precedents = indicators.chiffres_cles_comparees(periode, precedente, jour)
+    chiffres, chiffres_precedents = indicateurs.chiffres_cles_comparees(periode, precedente, jour)
     # The current year shows the last twelve months up to this one; a past year shows its own twelve months.
-    mois = indicators.heures_par_mois(jour if annee_en_cours else periode.fin)
-    modalites = indicators.heures_par_modalite(periode.debut, periode.fin)
-    publics, nb_personnes = indicators.personnes_par_public(periode.debut, periode.fin, personnes=chiffres.personnes)
+    mois = indicateurs.heures_par_mois(jour if annee_en_cours else periode.fin)
+    modalites = indicateurs.heures_par_modalite(periode.debut, periode.fin)
+    publics, nb_personnes = indicateurs.personnes_par_public(periode.debut, periode.fin, personnes=chiffres.personnes)
     # Whose alerts: « mes marchés » (and those nobody is in charge of) or the whole team's.
     portee = request.GET.get("alertes")
     if portee not in PORTEES_ALERTES:
@@ -102,7 +102,7 @@ def accueil(request):
             "personnes": _evolution(chiffres.personnes, chiffres_precedents.personnes),
             "contrats": _evolution(chiffres.nombre_contrats, chiffres_precedents.nombre_contrats),
         },
-        "marches_actifs": indicators.marches_actifs(),
+        "marches_actifs": indicateurs.marches_actifs(),
         "heures_par_etp": settings.CLAUSES_HEURES_PAR_ETP,
         "mois": mois,
         "titre_mois": titre_mois,

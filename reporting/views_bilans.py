@@ -1,6 +1,6 @@
 """The facilitator's annual bilans of a convention: list, write the qualitative text, transmit.
 
-Facilitators only (``facilitateur_requis``). What the référent sees of a bilan is in ``portail.statistiques``.
+Facilitators only (``facilitateur_requis``). What the référent sees of a bilan is in ``portail.views.statistiques``.
 """
 
 from django import forms

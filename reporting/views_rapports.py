@@ -4,7 +4,7 @@ Facilitators only. A request creates the row « en attente » (the worker does t
 follows the row: an htmx request gets the state partial, which polls every two seconds until the document
 is ready (a download link) or has failed (its message, and « Relancer »). Without htmx, the request
 redirects to the row's page, which shows the same partial. What a référent asks for is in
-``portail.statistiques``.
+``portail.views.statistiques``.
 """
 
 import datetime as dt

@@ -41,41 +41,108 @@ def test_apps_import_only_to_their_right(app):
 
 def test_the_check_sees_a_reverse_import(tmp_path):
     fichier = tmp_path / "x.py"
-    fichier.write_text("from reporting.indicators import chiffres_cles\nimport clauses.models\n")
-    assert [m for _, m in _imports(fichier)] == ["reporting.indicators", "clauses.models"]
+    fichier.write_text("from reporting.indicateurs import chiffres_cles\nimport clauses.models\n")
+    assert [m for _, m in _imports(fichier)] == ["reporting.indicateurs", "clauses.models"]
 
 
-def _modules_de_config_importes(fichier: Path) -> set[str]:
-    """The config modules a file of config/ imports, wherever the import stands (a function's too)."""
-    modules = set()
-    for _, module in _imports(fichier):
-        if module.startswith("config."):
-            modules.add(module.split(".")[1])
-    arbre = ast.parse(fichier.read_text(encoding="utf-8"))
-    for noeud in ast.walk(arbre):
-        if isinstance(noeud, ast.ImportFrom) and noeud.module == "config":
-            modules.update(alias.name for alias in noeud.names)
-    return modules
+# --- No import circle, function-level imports included ------------------------------------------------------------
+
+PAQUETS = ["config", *ORDRE]
 
 
-def test_the_modules_of_config_import_one_another_without_a_cycle():
-    """The list pages, the long exports and their task once imported one another in a circle, a function-level
-    import hiding it: pages → config.listes → config.tasks → config.exports_longs → config.definition_liste."""
-    graphe = {f.stem: _modules_de_config_importes(f) for f in (RACINE / "config").glob("*.py")}
-    graphe = {module: {m for m in importes if m in graphe and m != module} for module, importes in graphe.items()}
-    visites, en_cours = set(), []
+def _module_de(fichier: Path) -> str:
+    parties = list(fichier.relative_to(RACINE).with_suffix("").parts)
+    if parties[-1] == "__init__":
+        parties.pop()
+    return ".".join(parties)
 
-    def parcourir(module: str):
-        if module in en_cours:
-            pytest.fail("Cycle d'imports dans config/ : " + " → ".join([*en_cours[en_cours.index(module) :], module]))
-        if module in visites:
-            return
-        en_cours.append(module)
-        for importe in sorted(graphe[module]):
-            parcourir(importe)
-        en_cours.pop()
-        visites.add(module)
+
+def _graphe() -> dict[str, set[str]]:
+    """Every module of the project (tests and migrations aside) → the project's modules it imports, wherever the
+    import statement stands (a function-level import hides a circle from Python, not from this graph).
+    ``from paquet import nom`` imports the module ``paquet.nom`` when there is one, else ``paquet``."""
+    fichiers = {
+        _module_de(f): f
+        for paquet in PAQUETS
+        for f in sorted((RACINE / paquet).rglob("*.py"))
+        if "/tests/" not in f.as_posix() and "/migrations/" not in f.as_posix()
+    }
+    graphe: dict[str, set[str]] = {}
+    for module, fichier in fichiers.items():
+        arbre = ast.parse(fichier.read_text(encoding="utf-8"))
+        cibles: set[str] = set()
+        for noeud in ast.walk(arbre):
+            if isinstance(noeud, ast.Import):
+                cibles.update(alias.name for alias in noeud.names)
+            elif isinstance(noeud, ast.ImportFrom) and noeud.module and not noeud.level:
+                for alias in noeud.names:
+                    sous_module = f"{noeud.module}.{alias.name}"
+                    cibles.add(sous_module if sous_module in fichiers else noeud.module)
+        graphe[module] = {cible for cible in cibles if cible in fichiers and cible != module}
+    return graphe
+
+
+def _circuits(graphe: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    bas: dict[str, int] = {}
+    pile: list[str] = []
+    sur_la_pile: set[str] = set()
+    composantes: list[list[str]] = []
+
+    def visiter(module: str) -> None:
+        index[module] = bas[module] = len(index)
+        pile.append(module)
+        sur_la_pile.add(module)
+        for suivant in sorted(graphe.get(module, ())):
+            if suivant not in index:
+                visiter(suivant)
+                bas[module] = min(bas[module], bas[suivant])
+            elif suivant in sur_la_pile:
+                bas[module] = min(bas[module], index[suivant])
+        if bas[module] == index[module]:
+            composante = []
+            while True:
+                membre = pile.pop()
+                sur_la_pile.discard(membre)
+                composante.append(membre)
+                if membre == module:
+                    break
+            if len(composante) > 1:
+                composantes.append(sorted(composante))
 
     for module in sorted(graphe):
-        parcourir(module)
-    assert "tasks" in graphe["listes"] and "definition_liste" in graphe["exports_longs"]
+        if module not in index:
+            visiter(module)
+    return composantes
+
+
+def test_no_module_imports_itself_through_others():
+    circuits = _circuits(_graphe())
+    assert not circuits, "Imports circulaires :\n" + "\n".join(" ↔ ".join(c) for c in circuits)
+
+
+def test_the_circle_check_sees_a_function_level_import():
+    graphe = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert _circuits(graphe) == [["a", "b", "c"]]
+    assert _circuits({"a": {"b"}, "b": set()}) == []
+
+
+# --- Modules of a readable size --------------------------------------------------------------------------------
+
+LIGNES_MAX = 800
+# Data, not logic: the demo's territory is a long list of French names, places and figures.
+GRANDS_PERMIS = {"clauses/demo/territoire.py"}
+
+
+def test_no_module_grows_past_800_lines():
+    trop_longs = []
+    for paquet in PAQUETS:
+        for fichier in sorted((RACINE / paquet).rglob("*.py")):
+            relatif = fichier.relative_to(RACINE).as_posix()
+            if "/migrations/" in relatif or relatif in GRANDS_PERMIS:
+                continue
+            lignes = len(fichier.read_text(encoding="utf-8").splitlines())
+            if lignes > LIGNES_MAX:
+                trop_longs.append(f"{relatif} : {lignes} lignes")
+    assert not trop_longs, "Modules à découper :\n" + "\n".join(trop_longs)

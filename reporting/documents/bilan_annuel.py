@@ -1,7 +1,7 @@
 """The annual bilan of a convention: one year of the convention (``rapport.periode_debut`` – ``periode_fin``).
 
 A convention covers every marché of its donneur d'ordre, so the figures are the donneur's over the period
-(``convention=`` scope of ``reporting.indicators``), the same as the bilan's page on the portal
+(``convention=`` scope of ``reporting.indicateurs``), the same as the bilan's page on the portal
 (``reporting.bilans.chiffres_du_bilan``). Addressed to the donneur d'ordre: people appear only as protected
 counts, never by name.
 """
@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from conventions import calendrier
 from marches.models import StatutMarche
-from reporting import confidentialite, indicators
+from reporting import confidentialite, indicateurs
 from reporting.documents.commun import (
     aujourd_hui,
     graphique_mensuel,
@@ -20,7 +20,7 @@ from reporting.documents.commun import (
     tableau_qpv,
 )
 from reporting.documents.rendu import Document, nom_de_fichier, rendre_pdf
-from reporting.indicators import Periode
+from reporting.indicateurs import Periode
 from reporting.models import BilanAnnuel, Rapport
 
 GABARIT = "reporting/pdf/bilan_annuel.html"
@@ -42,13 +42,13 @@ def contexte(rapport: Rapport) -> dict:
     # listed on its portal) prints it, and the donneur's comment, only once it is.
     if bilan is not None and rapport.donneur_d_ordre_id is not None and not bilan.est_transmis:
         bilan = None
-    chiffres = indicators.chiffres_cles(Periode(debut, fin), jour, convention=convention)
+    chiffres = indicateurs.chiffres_cles(Periode(debut, fin), jour, convention=convention)
     statistiques = confidentialite.statistiques_personnes(debut, fin, convention=convention)
     contrats = next(t for t in statistiques.tableaux if t.cle == "contrat")
     qpv = tableau_qpv(debut, fin, statistiques, convention=convention)
     tableaux = list(statistiques.tableaux) + ([qpv] if qpv else [])
     # Every status: the table's hours then add up to the year's, whatever became of a marché since.
-    marches = indicators.avancement_des_marches(debut, fin, jour, statuts=StatutMarche.values, convention=convention)
+    marches = indicateurs.avancement_des_marches(debut, fin, jour, statuts=StatutMarche.values, convention=convention)
     par_marche = tableau_par_marche(marches)
     return {
         "convention": convention,
@@ -61,7 +61,7 @@ def contexte(rapport: Rapport) -> dict:
         # For a year that is over, the pro-rata expectation is the year's whole target.
         "attendu": chiffres.attendu_a_date if chiffres.attendu_a_date is not None else chiffres.objectif,
         "attendu_au": chiffres.fin_attendu or fin,
-        "modalites": indicators.heures_par_modalite(debut, fin, convention=convention),
+        "modalites": indicateurs.heures_par_modalite(debut, fin, convention=convention),
         "marches": marches,
         # Hundreds of marchés: one row each, by status (``commun.LIGNES_MAX_DETAILLEES``).
         "par_marche": par_marche,
@@ -71,7 +71,7 @@ def contexte(rapport: Rapport) -> dict:
         "graphique": graphique_mensuel(
             "heures-mensuelles", "Heures d'insertion réalisées par mois", debut, fin, convention=convention
         ),
-        "arrete_au": indicators.arrete_de_la_periode(fin, jour),
+        "arrete_au": indicateurs.arrete_de_la_periode(fin, jour),
         "statistiques": statistiques,
         "tableaux": tableaux,
         "qpv_non_publie": qpv is None,

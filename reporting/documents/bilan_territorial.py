@@ -3,16 +3,16 @@
 The national survey of clause facilitators asks, for a year: hours, ETP, people, contracts by type, people
 by eligible public, gender, age band, qualification level and QPV residence, outcomes at the end of the
 placement and six months later, and the hours by type of donneur d'ordre (commune, EPCI, bailleur…) and by
-modality. The territory's figures come from ``reporting.indicators`` and people through
+modality. The territory's figures come from ``reporting.indicateurs`` and people through
 ``reporting.confidentialite`` (the bilan leaves the facilitators' hands: elected officials, the survey), so
 they read as on the dashboard and the portal.
 
 It must stay fast at national size (3 000 donneurs d'ordre, 1.5 M rows of hours): every figure is a grouped
 aggregate, a fixed number of queries whatever the number of donneurs — never a query per donneur. The
-figures per donneur d'ordre and per type that ``indicators`` computes one scope at a time are computed here
+figures per donneur d'ordre and per type that ``indicateurs`` computes one scope at a time are computed here
 grouped, with the same definitions:
 
-- *objectif de la période*: ``indicators``' pro-rata expression (``_objectif_au_prorata``), summed per group;
+- *objectif de la période*: ``indicateurs``' pro-rata expression (``objectif_au_prorata``), summed per group;
 - *heures*, *personnes*: hours of the period's months and distinct people with hours, per group;
 - *conventions en vigueur*: signed conventions in force on at least one day of the period;
 - *marchés avec clause*: awarded or later, with a lot carrying a clause whose execution (when its dates are
@@ -40,12 +40,12 @@ from clauses.models import (
 from conventions import calendrier
 from conventions.models import Convention, DonneurDOrdre, TypeDonneur
 from marches.models import STATUTS_AVEC_OBJECTIF, Lot, TypeMarche
-from reporting import confidentialite, indicators
+from reporting import confidentialite, indicateurs
 from reporting.confidentialite import RepartitionProtegee, Tableau, masquer
 from reporting.documents import commun
 from reporting.documents.rapport_marche import jour_de_reference
 from reporting.documents.rendu import Document, nom_de_fichier, rendre_pdf
-from reporting.indicators import Part, Periode
+from reporting.indicateurs import Part, Periode
 from reporting.models import Rapport
 
 GABARIT = "reporting/pdf/bilan_territorial.html"
@@ -57,12 +57,12 @@ DONNEURS_MAX_DETAILLES = 500
 
 
 def _heures(periode: Periode):
-    return HeuresMensuelles.objects.filter(mois__gte=indicators.premier_du_mois(periode.debut), mois__lte=periode.fin)
+    return HeuresMensuelles.objects.filter(mois__gte=indicateurs.premier_du_mois(periode.debut), mois__lte=periode.fin)
 
 
 def _entier(valeur) -> Decimal:
-    """A period's target in whole hours, as ``indicators.objectifs_periodes`` rounds it."""
-    return indicators._decimal(valeur).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    """A period's target in whole hours, as ``indicateurs.objectifs_periodes`` rounds it."""
+    return indicateurs.en_decimal(valeur).quantize(Decimal(1), rounding=ROUND_HALF_UP)
 
 
 # --- Grouped figures --------------------------------------------------------------------------------
@@ -77,10 +77,10 @@ def _lots_avec_clause(periode: Periode):
     )
 
 
-def _objectif_au_prorata(periode: Periode):
-    # The very expression of indicators.objectifs_periodes: a lot without dates gives NULL, which Sum skips.
+def objectif_au_prorata(periode: Periode):
+    # The very expression of indicateurs.objectifs_periodes: a lot without dates gives NULL, which Sum skips.
     return Sum(
-        indicators._objectif_au_prorata(
+        indicateurs.objectif_au_prorata(
             periode.debut, periode.fin, "", Coalesce("clause__heures_forcees", "clause__heures_calculees")
         )
     )
@@ -92,7 +92,7 @@ def marches_et_objectifs_par(champ: str, periode: Periode) -> dict:
         _lots_avec_clause(periode)
         .order_by()
         .values(champ)
-        .annotate(marches=Count("marche", distinct=True), objectif=_objectif_au_prorata(periode))
+        .annotate(marches=Count("marche", distinct=True), objectif=objectif_au_prorata(periode))
     )
     return {ligne[champ]: {"marches": ligne["marches"], "objectif": _entier(ligne["objectif"])} for ligne in lignes}
 
@@ -153,11 +153,11 @@ class LigneDonneur:
 
     @property
     def etp(self) -> Decimal:
-        return indicators.etp(self.heures)
+        return indicateurs.etp(self.heures)
 
     @property
     def taux(self) -> Decimal | None:
-        return indicators.taux_realisation(self.heures, self.objectif)
+        return indicateurs.taux_realisation(self.heures, self.objectif)
 
 
 def donneurs_du_bilan(periode: Periode) -> list[LigneDonneur]:
@@ -208,11 +208,11 @@ class LigneGroupe:
 
     @property
     def etp(self) -> Decimal:
-        return indicators.etp(self.heures)
+        return indicateurs.etp(self.heures)
 
     @property
     def taux(self) -> Decimal | None:
-        return indicators.taux_realisation(self.heures, self.objectif) if self.objectif is not None else None
+        return indicateurs.taux_realisation(self.heures, self.objectif) if self.objectif is not None else None
 
 
 def par_type_de_donneur(periode: Periode, total: Decimal) -> list[LigneGroupe]:
@@ -259,7 +259,7 @@ def par_modalite(periode: Periode, total: Decimal) -> list[LigneGroupe]:
 
 
 def heures_par_type_de_marche(periode: Periode) -> list[Part]:
-    return indicators.repartition_par(
+    return indicateurs.repartition_par(
         "placement__attribution__lot__marche__type",
         periode.debut,
         periode.fin,
@@ -338,7 +338,7 @@ def tableaux_des_personnes(
 class ContenuBilanTerritorial:
     periode: Periode
     arrete_au: dt.date
-    chiffres: indicators.ChiffresCles
+    chiffres: indicateurs.ChiffresCles
     statistiques: confidentialite.StatistiquesProtegees
     tableaux: list[Tableau]  # every breakdown of people, protected
     contrats: str  # contracts started, as shown
@@ -368,7 +368,7 @@ def contenu(periode: Periode, aujourd_hui: dt.date | None = None) -> ContenuBila
     aujourd_hui = aujourd_hui or timezone.localdate()
     jour = jour_de_reference(periode.fin, aujourd_hui)
     arrete = objectif.date_d_arrete(jour)
-    chiffres = indicators.chiffres_cles(periode, jour)
+    chiffres = indicateurs.chiffres_cles(periode, jour)
     statistiques = confidentialite.statistiques_personnes(periode.debut, periode.fin)
     contrats = next(t for t in statistiques.tableaux if t.cle == "contrat").repartition.total
     donneurs = donneurs_du_bilan(periode)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from marches.models import StatutMarche
-from reporting import confidentialite, graphiques, indicators
+from reporting import confidentialite, graphiques, indicateurs
 from reporting.confidentialite import StatistiquesProtegees, Tableau
 
 # Past two years a bar per month is unreadable on A4: the charts keep the period's last 24 months.
@@ -30,20 +30,20 @@ def nombre_de_mois(debut: dt.date, fin: dt.date) -> int:
 
 def graphique_mensuel(identifiant: str, titre: str, debut: dt.date, fin: dt.date, **portee) -> dict:
     """The hours of each month of [debut, fin] (at most 24, the last ones), as an SVG chart and its figures."""
-    mois = indicators.heures_par_mois(fin, min(MOIS_MAX_GRAPHIQUE, max(1, nombre_de_mois(debut, fin))), **portee)
+    mois = indicateurs.heures_par_mois(fin, min(MOIS_MAX_GRAPHIQUE, max(1, nombre_de_mois(debut, fin))), **portee)
     svg: SafeString = graphiques.histogramme_mensuel(identifiant, titre, [(m.mois, m.heures) for m in mois])
     return {"svg": svg, "mois": mois, "titre": titre}
 
 
 def histogramme_des_mois(
     identifiant: str, intitule: str, debut: dt.date, fin: dt.date, **portee
-) -> tuple[str, list[indicators.Mois]]:
+) -> tuple[str, list[indicateurs.Mois]]:
     """The chart of the hours of each month from ``debut``'s to ``fin``'s (at most the last 24) and its months,
     titled « intitulé, de <mois> à <mois> »; ("", []) when ``fin`` comes before ``debut``."""
-    premier, dernier = indicators.premier_du_mois(debut), indicators.premier_du_mois(fin)
+    premier, dernier = indicateurs.premier_du_mois(debut), indicateurs.premier_du_mois(fin)
     if dernier < premier:
         return "", []
-    mois = indicators.heures_par_mois(dernier, min(MOIS_MAX_GRAPHIQUE, nombre_de_mois(premier, dernier)), **portee)
+    mois = indicateurs.heures_par_mois(dernier, min(MOIS_MAX_GRAPHIQUE, nombre_de_mois(premier, dernier)), **portee)
     titre = f"{intitule}, de {graphiques.mois_abrege(mois[0].mois)} à {graphiques.mois_abrege(mois[-1].mois)}"
     return graphiques.histogramme_mensuel(identifiant, titre, [(m.mois, m.heures) for m in mois]), mois
 
@@ -51,7 +51,7 @@ def histogramme_des_mois(
 def tableau_qpv(debut: dt.date, fin: dt.date, statistiques: StatistiquesProtegees, **portee) -> Tableau | None:
     """People by residence in a QPV, protected like the other tables of ``statistiques``; None when it cannot be
     shown without giving away a masked count (the total is shown elsewhere and the two rows would pin it)."""
-    parts = indicators.personnes_par_qpv(debut, fin, **portee)
+    parts = indicateurs.personnes_par_qpv(debut, fin, **portee)
     total_connu = not statistiques.personnes_masquees
     repartition = confidentialite.proteger(parts, total_connu=total_connu)
     if total_connu and repartition.total_masque:
@@ -73,12 +73,12 @@ def tableau_qpv(debut: dt.date, fin: dt.date, statistiques: StatistiquesProtegee
 LIGNES_MAX_DETAILLEES = 150
 
 
-def lignes_detaillees(marches: list[indicators.AvancementMarche]) -> int:
+def lignes_detaillees(marches: list[indicateurs.AvancementMarche]) -> int:
     """Rows of the detailed progress table: a row per marché, per lot and per attributaire."""
     return sum(1 + len(m.lots) + sum(len(lot.attributaires) for lot in m.lots) for m in marches)
 
 
-def tableau_par_marche(marches: list[indicators.AvancementMarche]) -> bool:
+def tableau_par_marche(marches: list[indicateurs.AvancementMarche]) -> bool:
     """Whether the progress table is too long to detail lots and attributaires (``LIGNES_MAX_DETAILLEES``)."""
     return lignes_detaillees(marches) > LIGNES_MAX_DETAILLEES
 
@@ -86,10 +86,10 @@ def tableau_par_marche(marches: list[indicators.AvancementMarche]) -> bool:
 @dataclass(frozen=True)
 class GroupeDeMarches:
     statut: str  # label
-    marches: list[indicators.AvancementMarche]
+    marches: list[indicateurs.AvancementMarche]
 
 
-def marches_par_statut(marches: list[indicators.AvancementMarche]) -> list[GroupeDeMarches]:
+def marches_par_statut(marches: list[indicateurs.AvancementMarche]) -> list[GroupeDeMarches]:
     """The marchés by status, in the order of the procedure (attribué, en exécution, achevé…), each group in the
     order ``avancement_des_marches`` gives."""
     ordre = {libelle: i for i, libelle in enumerate(StatutMarche.labels)}

@@ -1,6 +1,6 @@
 """Rapport de marché: a marché's lots and attributaires over a period, its monthly hours and its placements.
 
-Progress is ``indicators.avancement_des_marches``, the figures of the lot page and the portal: each lot's
+Progress is ``indicateurs.avancement_des_marches``, the figures of the lot page and the portal: each lot's
 whole target and its part in the period, the hours of the period and since the start, and the pro-rata
 expectation at the end of the last complete month (``clauses.objectif.date_d_arrete``), late under 80 % of
 it (``clauses.objectif.en_retard``). A report is « arrêté » at the end of its period: for a period already
@@ -30,10 +30,10 @@ from django.utils.formats import number_format
 from clauses import objectif
 from clauses.models import Placement
 from marches.models import Marche, StatutMarche
-from reporting import confidentialite, indicators
+from reporting import confidentialite, indicateurs
 from reporting.documents.commun import histogramme_des_mois
 from reporting.documents.rendu import Document, nom_de_fichier, rendre_pdf
-from reporting.indicators import Part, Periode
+from reporting.indicateurs import Part, Periode
 from reporting.models import Rapport
 
 GABARIT = "reporting/pdf/rapport_marche.html"
@@ -60,7 +60,7 @@ class Ligne:
     """A lot's or an attributaire's row of the progress table."""
 
     libelle: str
-    avancement: indicators.Avancement
+    avancement: indicateurs.Avancement
 
     @property
     def situation(self) -> str:
@@ -93,12 +93,12 @@ def _contrats_par_lot(marche: Marche, periode: Periode) -> dict[int, dict]:
 
 
 def lots_du_rapport(marche: Marche, periode: Periode, aujourd_hui: dt.date, compter) -> list[LotDuRapport]:
-    """Each lot of ``marche`` and its attributaires with their progress (``indicators.avancement_des_marches``,
+    """Each lot of ``marche`` and its attributaires with their progress (``indicateurs.avancement_des_marches``,
     whatever the marché's status: a report may be asked before award), and the lot's contracts: five queries.
 
     ``compter`` turns a count of people or contracts into text (masked or not, depending on the copy).
     """
-    avancements = indicators.avancement_des_marches(
+    avancements = indicateurs.avancement_des_marches(
         periode.debut, periode.fin, aujourd_hui, statuts=StatutMarche.values, marche=marche
     )
     contrats = _contrats_par_lot(marche, periode)
@@ -128,7 +128,7 @@ def placements_nominatifs(marche: Marche, periode: Periode) -> list[Placement]:
 
     Only the facilitator's nominative copy reads this: it carries the participants' identity.
     """
-    dans_la_periode = Q(heures__mois__gte=indicators.premier_du_mois(periode.debut), heures__mois__lte=periode.fin)
+    dans_la_periode = Q(heures__mois__gte=indicateurs.premier_du_mois(periode.debut), heures__mois__lte=periode.fin)
     return list(
         Placement.objects.filter(attribution__lot__marche=marche, date_debut__lte=periode.fin)
         .filter(Q(date_fin__isnull=True) | Q(date_fin__gte=periode.debut))
@@ -165,20 +165,20 @@ def _nombre(n) -> str:
 
 @dataclass
 class ContenuRapportMarche:
-    """What the template reads; built apart from the rendering so that tests can compare it to the indicators."""
+    """What the template reads; built apart from the rendering so that tests can compare it to the indicateurs."""
 
     marche: Marche
     periode: Periode
     nominatif: bool
     arrete_au: dt.date
-    chiffres: indicators.ChiffresCles
+    chiffres: indicateurs.ChiffresCles
     personnes: str
     nombre_contrats: str
     lots: list[LotDuRapport]
     contrats: list[confidentialite.Ligne]
     modalites: list[Part]
     graphique: str
-    mois_graphique: list[indicators.Mois]
+    mois_graphique: list[indicateurs.Mois]
     placements: list[Placement] = field(default_factory=list)
 
     @property
@@ -192,7 +192,7 @@ def contenu(
     aujourd_hui = aujourd_hui or timezone.localdate()
     jour = jour_de_reference(periode.fin, aujourd_hui)
     compter = _compteur(nominatif)
-    chiffres = indicators.chiffres_cles(periode, jour, marche=marche)
+    chiffres = indicateurs.chiffres_cles(periode, jour, marche=marche)
     contrats, nombre_contrats = _contrats(chiffres.contrats, nominatif)
 
     # The chart stops at the last complete month: the month under way has rarely any hours yet, and a bar
@@ -215,15 +215,15 @@ def contenu(
         nombre_contrats=nombre_contrats,
         lots=lots_du_rapport(marche, periode, aujourd_hui, compter),
         contrats=contrats,
-        modalites=indicators.heures_par_modalite(periode.debut, periode.fin, marche=marche),
+        modalites=indicateurs.heures_par_modalite(periode.debut, periode.fin, marche=marche),
         graphique=graphique,
         mois_graphique=mois,
         placements=placements_nominatifs(marche, periode) if nominatif else [],
     )
 
 
-def mois_du_graphique_tronques(premier: dt.date, mois: list[indicators.Mois]) -> bool:
-    return bool(mois) and mois[0].mois > indicators.premier_du_mois(premier)
+def mois_du_graphique_tronques(premier: dt.date, mois: list[indicateurs.Mois]) -> bool:
+    return bool(mois) and mois[0].mois > indicateurs.premier_du_mois(premier)
 
 
 def produire(rapport: Rapport) -> Document:

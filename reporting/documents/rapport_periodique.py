@@ -16,11 +16,11 @@ from django.conf import settings
 from config.formats import date_longue
 from conventions.calendrier import add_months
 from marches.models import STATUTS_ACTIFS
-from reporting import indicators
+from reporting import indicateurs
 from reporting.confidentialite import masquer
 from reporting.documents.commun import aujourd_hui, graphique_mensuel, marches_par_statut, tableau_par_marche
 from reporting.documents.rendu import Document, nom_de_fichier, rendre_pdf
-from reporting.indicators import Periode
+from reporting.indicateurs import Periode
 from reporting.models import Rapport
 
 GABARIT = "reporting/pdf/rapport_periodique.html"
@@ -50,9 +50,9 @@ def contexte(rapport: Rapport) -> dict:
     debut, fin = rapport.periode_debut, rapport.periode_fin
     jour = aujourd_hui()
     nature, libelle = nature_de_la_periode(debut, fin)
-    periode = indicators.chiffres_cles(Periode(debut, fin), jour, donneur=donneur)
-    annee = indicators.chiffres_cles(Periode(dt.date(fin.year, 1, 1), fin), jour, donneur=donneur)
-    marches = indicators.avancement_des_marches(debut, fin, jour, statuts=STATUTS_ACTIFS, donneur=donneur)
+    periode = indicateurs.chiffres_cles(Periode(debut, fin), jour, donneur=donneur)
+    annee = indicateurs.chiffres_cles(Periode(dt.date(fin.year, 1, 1), fin), jour, donneur=donneur)
+    marches = indicateurs.avancement_des_marches(debut, fin, jour, statuts=STATUTS_ACTIFS, donneur=donneur)
     par_marche = tableau_par_marche(marches)
     total_objectif = sum((m.objectif_periode for m in marches), Decimal(0))
     total_heures = sum((m.heures_periode for m in marches), Decimal(0))
@@ -78,8 +78,8 @@ def contexte(rapport: Rapport) -> dict:
         "lots_suivis": sum(len(m.lots) for m in marches),
         "total_objectif": total_objectif,
         "total_heures": total_heures,
-        "total_taux": indicators.taux_realisation(total_heures, total_objectif),
-        "arrete_au": indicators.arrete_de_la_periode(fin, jour),
+        "total_taux": indicateurs.taux_realisation(total_heures, total_objectif),
+        "arrete_au": indicateurs.arrete_de_la_periode(fin, jour),
         "graphique": graphique_mensuel(
             "heures-mensuelles",
             "Heures d'insertion réalisées par mois (douze derniers mois)",

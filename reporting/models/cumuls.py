@@ -149,7 +149,7 @@ class CumulLot(models.Model):
 
 
 class ObjectifLot(models.Model):
-    """A lot that counts towards the targets (``indicators.objectifs_periodes``): its clause's target, its
+    """A lot that counts towards the targets (``indicateurs.objectifs_periodes``): its clause's target, its
     execution dates and whose it is, in one narrow row. The target of a period is spread over the days of each
     lot's execution: a year's target over the territory reads these rows (an index on the dates) instead of
     joining lots, clauses and marchés. Kept by triggers (``reporting.cumuls.objectifs``): any change to a lot, its

@@ -14,7 +14,7 @@ from conventions.calendrier import add_months
 from conventions.factories import ConventionFactory, UserFactory
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
 from marches.models import StatutMarche
-from reporting import indicators
+from reporting import indicateurs
 
 pytestmark = pytest.mark.django_db
 
@@ -158,9 +158,9 @@ def test_the_figures_are_those_of_the_indicators_one_by_one(client_facilitateur)
     jour = timezone.localdate()
     for annee in (jour.year, jour.year - 1):
         reponse = client_facilitateur.get(URL, {"annee": annee})
-        periode = indicators.Periode.annee(annee)
-        assert reponse.context["chiffres"] == indicators.chiffres_cles(periode, jour)
-        assert reponse.context["precedents"] == indicators.chiffres_cles(indicators.Periode.annee(annee - 1), jour)
-        publics, nombre = indicators.personnes_par_public(periode.debut, periode.fin)
+        periode = indicateurs.Periode.annee(annee)
+        assert reponse.context["chiffres"] == indicateurs.chiffres_cles(periode, jour)
+        assert reponse.context["precedents"] == indicateurs.chiffres_cles(indicateurs.Periode.annee(annee - 1), jour)
+        publics, nombre = indicateurs.personnes_par_public(periode.debut, periode.fin)
         assert (reponse.context["publics"], reponse.context["nb_personnes_publics"]) == (publics, nombre)
         assert nombre == reponse.context["chiffres"].personnes

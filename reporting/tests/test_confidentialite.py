@@ -1,4 +1,4 @@
-"""Small-count suppression: « < 3 », secondary suppression, and the tables built on the indicators."""
+"""Small-count suppression: « < 3 », secondary suppression, and the tables built on the indicateurs."""
 
 import datetime as dt
 import itertools
@@ -9,7 +9,7 @@ from clauses.factories import HeuresMensuellesFactory, ParticipantFactory, Place
 from clauses.models import CritereEligibilite, Genre, NiveauQualification, Situation, TypeContrat
 from conventions.factories import DonneurDOrdreFactory
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
-from reporting import indicators
+from reporting import indicateurs
 from reporting.confidentialite import (
     MASQUE,
     SECRET,
@@ -22,7 +22,7 @@ from reporting.confidentialite import (
     proteger,
     statistiques_personnes,
 )
-from reporting.indicators import Part
+from reporting.indicateurs import Part, heures
 
 ESPACE_FINE = "\u202f"
 
@@ -200,12 +200,12 @@ DEBUT, FIN = dt.date(2026, 1, 1), dt.date(2026, 12, 31)
 
 def _statistiques_une_a_une(debut, fin, portee) -> StatistiquesProtegees:
     """``statistiques_personnes`` as first written: one query per breakdown, each walking the scope."""
-    genre = indicators.personnes_par_genre(debut, fin, **portee)
-    age = indicators.personnes_par_tranche_d_age(debut, fin, **portee)
-    qualification = indicators.personnes_par_qualification(debut, fin, **portee)
-    publics, nombre = indicators.personnes_par_public(debut, fin, **portee)
-    contrats = indicators.contrats_par_type(debut, fin, **portee)
-    sorties = indicators.sorties_par_categorie(debut, fin, **portee)
+    genre = indicateurs.personnes_par_genre(debut, fin, **portee)
+    age = indicateurs.personnes_par_tranche_d_age(debut, fin, **portee)
+    qualification = indicateurs.personnes_par_qualification(debut, fin, **portee)
+    publics, nombre = indicateurs.personnes_par_public(debut, fin, **portee)
+    contrats = indicateurs.contrats_par_type(debut, fin, **portee)
+    sorties = indicateurs.sorties_par_categorie(debut, fin, **portee)
     connu = all(protegeable(p, nombre) for p in (genre, age, qualification))
     reference = statistiques_personnes(debut, fin, **portee)
     titres = {t.cle: t for t in reference.tableaux}
@@ -254,11 +254,11 @@ class TestIndicateurs:
         _personne(AttributionFactory(), genre=Genre.FEMME)
         PlacementFactory(attribution=attribution)
 
-        age = indicators.personnes_par_tranche_d_age(DEBUT, FIN, donneur=donneur)
+        age = indicateurs.personnes_par_tranche_d_age(DEBUT, FIN, donneur=donneur)
         assert [(p.code, p.valeur) for p in age] == [("moins_26", 1), ("26_49", 2), ("50_plus", 1)]
-        genre = indicators.personnes_par_genre(DEBUT, FIN, donneur=donneur)
+        genre = indicateurs.personnes_par_genre(DEBUT, FIN, donneur=donneur)
         assert [(p.code, p.valeur) for p in genre] == [("femme", 1), ("homme", 3)]
-        qualification = indicators.personnes_par_qualification(DEBUT, FIN, donneur=donneur)
+        qualification = indicateurs.personnes_par_qualification(DEBUT, FIN, donneur=donneur)
         assert {p.code: p.valeur for p in qualification} == {"infra_3": 1, "3": 3, "4": 0, "5": 0, "6_plus": 0}
         assert sum(p.part for p in genre) == 1
 
@@ -267,13 +267,13 @@ class TestIndicateurs:
         attribution = AttributionFactory(lot=LotFactory(marche=MarcheFactory(donneur_d_ordre=donneur)))
         _personne(attribution, date_naissance=dt.date(2000, 2, 29))
         # On 28 February 2026 a person born on 29 February 2000 is still 25.
-        age = indicators.personnes_par_tranche_d_age(dt.date(2026, 2, 1), dt.date(2026, 2, 28), donneur=donneur)
+        age = indicateurs.personnes_par_tranche_d_age(dt.date(2026, 2, 1), dt.date(2026, 2, 28), donneur=donneur)
         assert age[0].valeur == 0  # no hours in February: not in placement
         placement = _personne(attribution, date_naissance=dt.date(2000, 2, 29))
         HeuresMensuellesFactory(placement=placement, mois=dt.date(2026, 2, 1))
-        age = indicators.personnes_par_tranche_d_age(dt.date(2026, 2, 1), dt.date(2026, 2, 28), donneur=donneur)
+        age = indicateurs.personnes_par_tranche_d_age(dt.date(2026, 2, 1), dt.date(2026, 2, 28), donneur=donneur)
         assert [p.valeur for p in age] == [1, 0, 0]
-        age = indicators.personnes_par_tranche_d_age(dt.date(2026, 2, 1), dt.date(2026, 3, 1), donneur=donneur)
+        age = indicateurs.personnes_par_tranche_d_age(dt.date(2026, 2, 1), dt.date(2026, 3, 1), donneur=donneur)
         assert [p.valeur for p in age] == [0, 2, 0]
 
     def test_outcomes_by_category(self):
@@ -284,7 +284,7 @@ class TestIndicateurs:
         SortieFactory(placement=PlacementFactory(attribution=attribution), date_constat=dt.date(2025, 6, 1))
         SortieFactory(placement=PlacementFactory(attribution=attribution), moment="six_mois")
         SortieFactory()  # another donneur d'ordre
-        sorties = indicators.sorties_par_categorie(DEBUT, FIN, donneur=donneur)
+        sorties = indicateurs.sorties_par_categorie(DEBUT, FIN, donneur=donneur)
         assert {p.code: p.valeur for p in sorties} == {
             "emploi_durable": 2,
             "emploi_transition": 1,
@@ -300,7 +300,7 @@ class TestIndicateurs:
         # The people (one walk over the hours), their four breakdowns, the publics, contracts with outcomes.
         with django_assert_num_queries(4):
             statistiques_personnes(DEBUT, FIN, donneur=donneur)
-        population = indicators.population_en_parcours(DEBUT, FIN, donneur=donneur)
+        population = indicateurs.population_en_parcours(DEBUT, FIN, donneur=donneur)
         with django_assert_num_queries(3):
             statistiques_personnes(DEBUT, FIN, population=population, donneur=donneur)
         with django_assert_num_queries(1):
@@ -378,11 +378,11 @@ class TestIndicateurs:
         for portee in ({"donneur": donneur}, {"marche": attributions[0].lot.marche_id}, {}):
             for debut, fin in ((DEBUT, FIN), (dt.date(2026, 3, 1), dt.date(2026, 3, 31)), (FIN, FIN)):
                 assert statistiques_personnes(debut, fin, **portee) == _statistiques_une_a_une(debut, fin, portee)
-        population = indicators.population_en_parcours(DEBUT, FIN, donneur=donneur)
-        assert population.synthese == indicators.synthese_heures(DEBUT, FIN, donneur=donneur)
-        assert population.nombre == indicators.personnes_en_parcours(DEBUT, FIN, donneur=donneur)
+        population = indicateurs.population_en_parcours(DEBUT, FIN, donneur=donneur)
+        assert population.synthese == indicateurs.synthese_heures(DEBUT, FIN, donneur=donneur)
+        assert population.nombre == indicateurs.personnes_en_parcours(DEBUT, FIN, donneur=donneur)
         assert population.participants == sorted(
-            indicators._personnes_en_parcours(DEBUT, FIN, {"donneur": donneur}).values_list("pk", flat=True)
+            heures._personnes_en_parcours(DEBUT, FIN, {"donneur": donneur}).values_list("pk", flat=True)
         )
 
     def test_the_shared_total_is_masked_everywhere_when_one_table_needs_it(self):

@@ -39,8 +39,9 @@ from entreprises.factories import siret_n
 from marches import services as marches_services
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
 from marches.models import STATUTS_AVEC_OBJECTIF, Attribution, Lot, Marche, StatutMarche
-from reporting import agregats, indicators
+from reporting import agregats, indicateurs
 from reporting.cumuls import reconstruction
+from reporting.indicateurs import repartitions
 from reporting.models import (
     ContratJournalier,
     ContratTerritoire,
@@ -215,22 +216,22 @@ def _sans_cumuls(monkeypatch):
 
 @pytest.mark.parametrize("annee", [2025, 2026])
 def test_figures_from_the_totals_equal_the_figures_from_the_hours(territoire, monkeypatch, annee):
-    periode = indicators.Periode.annee(annee)
+    periode = indicateurs.Periode.annee(annee)
     donneur = territoire["attributions"][0].lot.marche.donneur_d_ordre
     convention = donneur.conventions.get()
     portees = [{}, {"donneur": donneur}, {"convention": convention}, {"donneur": DonneurDOrdreFactory()}]
 
     def figures(portee):
-        population = indicators.population_en_parcours(periode.debut, periode.fin, **portee)
+        population = indicateurs.population_en_parcours(periode.debut, periode.fin, **portee)
         return (
-            indicators.synthese_heures(periode.debut, periode.fin, **portee),
-            indicators.heures_realisees(D(annee, 1, 10), D(annee, 11, 20), **portee),  # whole months
-            indicators.heures_par_modalite(periode.debut, periode.fin, **portee),
-            indicators.heures_par_mois(D(annee, 2, 14), **portee),
+            indicateurs.synthese_heures(periode.debut, periode.fin, **portee),
+            indicateurs.heures_realisees(D(annee, 1, 10), D(annee, 11, 20), **portee),  # whole months
+            indicateurs.heures_par_modalite(periode.debut, periode.fin, **portee),
+            indicateurs.heures_par_mois(D(annee, 2, 14), **portee),
             population.synthese,
             sorted(Participant.objects.filter(pk__in=population.participants).values_list("pk", flat=True)),
-            indicators.personnes_par_public(periode.debut, periode.fin, **portee),
-            indicators.personnes_par_genre(periode.debut, periode.fin, **portee),
+            indicateurs.personnes_par_public(periode.debut, periode.fin, **portee),
+            indicateurs.personnes_par_genre(periode.debut, periode.fin, **portee),
         )
 
     avec = [figures(portee) for portee in portees]
@@ -373,7 +374,7 @@ def test_targets_from_the_table_equal_the_targets_from_the_lots(lots_avec_object
         {"attribution": l1.attributions.get()},
         {"donneur": DonneurDOrdreFactory()},
     ]
-    avec = [indicators.objectifs_periodes(periodes, **portee) for portee in portees]
+    avec = [indicateurs.objectifs_periodes(periodes, **portee) for portee in portees]
     assert avec[0]["2025"] > 0 and avec[-1] == {"2025": 0, "t": 0}
     assert avec[3]["2025"] != avec[4]["2025"] != avec[5]["2025"]  # three lots, three targets
     assert avec == [_objectifs_attendus(periodes, portee) for portee in portees]
@@ -468,12 +469,12 @@ def test_people_by_criterion_read_from_the_table_equal_those_from_the_hours(terr
     p0, p1, _ = territoire["personnes"]
     p0.criteres.set([_critere("deld"), _critere("rsa")])
     p1.criteres.set([_critere("rsa")])
-    periode = indicators.Periode.annee(annee)
+    periode = indicateurs.Periode.annee(annee)
     assert agregats.personnes_par_critere(periode.debut, periode.fin, {}) is not None
-    avec = indicators.personnes_par_public(periode.debut, periode.fin)
+    avec = indicateurs.personnes_par_public(periode.debut, periode.fin)
     assert len(avec[0]) >= 2
     _sans_cumuls(monkeypatch)
-    assert indicators.personnes_par_public(periode.debut, periode.fin) == avec
+    assert indicateurs.personnes_par_public(periode.debut, periode.fin) == avec
 
 
 def test_people_by_criterion_answer_only_calendar_years_of_the_territory(territoire):
@@ -581,8 +582,8 @@ def test_contracts_and_outcomes_from_the_counts_equal_those_from_the_placements(
 
     def figures(portee):
         return (
-            indicators._contrats_par_type(periodes, portee),
-            indicators.contrats_et_sorties(D(2025, 6, 1), D(2026, 3, 3), **portee),
+            repartitions._contrats_par_type(periodes, portee),
+            indicateurs.contrats_et_sorties(D(2025, 6, 1), D(2026, 3, 3), **portee),
         )
 
     avec = [figures(portee) for portee in portees]

@@ -1,4 +1,4 @@
-"""The annual bilan's PDF: rendered from real rows, read back, its figures checked against the indicators."""
+"""The annual bilan's PDF: rendered from real rows, read back, its figures checked against the indicateurs."""
 
 import datetime as dt
 
@@ -12,9 +12,9 @@ from config.templatetags.ui import heures, pourcent
 from entreprises.factories import EntrepriseFactory
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
 from marches.models import StatutMarche
-from reporting import confidentialite, indicators
+from reporting import confidentialite, indicateurs
 from reporting.documents import bilan_annuel, commun, produire
-from reporting.indicators import Periode
+from reporting.indicateurs import Periode
 from reporting.models import BilanAnnuel, Rapport, TypeRapport
 from reporting.tests.outils_pdf import convention_avec_heures, identites, normaliser, pages_pdf, texte_pdf
 
@@ -55,15 +55,15 @@ def test_the_figures_printed_are_the_indicators(donnees):
     document = produire(_rapport(convention))
     texte = texte_pdf(document.contenu)
 
-    realisees = indicators.heures_realisees(DEBUT, FIN, convention=convention)
-    objectif = indicators.objectif_periode(DEBUT, FIN, convention=convention)
+    realisees = indicateurs.heures_realisees(DEBUT, FIN, convention=convention)
+    objectif = indicateurs.objectif_periode(DEBUT, FIN, convention=convention)
     assert realisees == 1680 and objectif == 2400  # what the fixture says, so the test checks something
     # The convention's figures are its donneur d'ordre's: the same as the portal's bilan page.
-    assert realisees == indicators.heures_realisees(DEBUT, FIN, donneur=donnees["donneur"])
+    assert realisees == indicateurs.heures_realisees(DEBUT, FIN, donneur=donnees["donneur"])
     for attendu in (
         heures(realisees),
         heures(objectif),
-        pourcent(indicators.taux_realisation(realisees, objectif)),
+        pourcent(indicateurs.taux_realisation(realisees, objectif)),
         "1,1 équivalents temps plein",  # 1 680 h ÷ 1 600 h
     ):
         assert normaliser(attendu) in texte, attendu
@@ -145,10 +145,10 @@ def test_sixty_lots_span_several_pages_in_a_fixed_number_of_queries():
     assert sum("Marché, lot, attributaire" in page for page in pages) >= 2
     assert f"Page {len(pages)} sur {len(pages)}" in pages[-1]
     # 60 lots of 1 200 h over 2025: the table's total is the indicator.
-    objectif = indicators.objectif_periode(DEBUT, FIN, convention=grand["convention"])
+    objectif = indicateurs.objectif_periode(DEBUT, FIN, convention=grand["convention"])
     assert objectif == 72000 and "Total 72 000 h" in texte
     assert (
-        indicators.chiffres_cles(Periode(DEBUT, FIN), D(2026, 6, 1), convention=grand["convention"]).objectif
+        indicateurs.chiffres_cles(Periode(DEBUT, FIN), D(2026, 6, 1), convention=grand["convention"]).objectif
         == objectif
     )
 
@@ -160,47 +160,51 @@ def test_a_report_without_a_convention_is_refused():
 
 
 class TestPorteesDesIndicateurs:
-    """The scopes the documents added to reporting.indicators: convention, entreprise; people by QPV residence."""
+    """The scopes the documents added to reporting.indicateurs: convention, entreprise; people by QPV residence."""
 
     def test_a_convention_is_its_donneur_d_ordre(self, donnees):
         convention, donneur = donnees["convention"], donnees["donneur"]
         # Another convention of another donneur, with hours: it must not leak in.
         autre = convention_avec_heures()
-        for fonction in (indicators.heures_realisees, indicators.objectif_periode, indicators.personnes_en_parcours):
+        for fonction in (
+            indicateurs.heures_realisees,
+            indicateurs.objectif_periode,
+            indicateurs.personnes_en_parcours,
+        ):
             assert fonction(DEBUT, FIN, convention=convention) == fonction(DEBUT, FIN, donneur=donneur)
             assert fonction(DEBUT, FIN, convention=convention.pk) == fonction(DEBUT, FIN, donneur=donneur)
-        assert indicators.heures_realisees(DEBUT, FIN, convention=autre["convention"]) == 1680
-        assert indicators.marches_actifs(convention=convention) == 1
+        assert indicateurs.heures_realisees(DEBUT, FIN, convention=autre["convention"]) == 1680
+        assert indicateurs.marches_actifs(convention=convention) == 1
 
     def test_an_entreprise_scope(self, donnees):
         premier = donnees["lots"][0].attributions.get()
         entreprise = premier.entreprise
-        assert indicators.heures_realisees(DEBUT, FIN, entreprise=entreprise) == 1680
-        assert indicators.objectif_periode(DEBUT, FIN, entreprise=entreprise) == 1200
-        assert indicators.objectif_periode(DEBUT, FIN, attribution=premier) == 1200
+        assert indicateurs.heures_realisees(DEBUT, FIN, entreprise=entreprise) == 1680
+        assert indicateurs.objectif_periode(DEBUT, FIN, entreprise=entreprise) == 1200
+        assert indicateurs.objectif_periode(DEBUT, FIN, attribution=premier) == 1200
         second = donnees["lots"][1].attributions.get().entreprise
-        assert indicators.heures_realisees(DEBUT, FIN, entreprise=second) == 0
-        assert indicators.objectif_periode(DEBUT, FIN, entreprise=second) == 1200
+        assert indicateurs.heures_realisees(DEBUT, FIN, entreprise=second) == 0
+        assert indicateurs.objectif_periode(DEBUT, FIN, entreprise=second) == 1200
 
     def test_people_by_qpv_residence(self, donnees):
-        parts = indicators.personnes_par_qpv(DEBUT, FIN, convention=donnees["convention"])
+        parts = indicateurs.personnes_par_qpv(DEBUT, FIN, convention=donnees["convention"])
         assert [(p.code, p.valeur) for p in parts] == [("qpv", 1), ("hors_qpv", 3)]
 
     def test_the_progress_table_adds_up_to_the_indicators(self, donnees):
         convention = donnees["convention"]
-        marches = indicators.avancement_des_marches(DEBUT, FIN, convention=convention)
+        marches = indicateurs.avancement_des_marches(DEBUT, FIN, convention=convention)
         assert len(marches) == 1
         lots = marches[0].lots
         assert [lot.numero for lot in lots] == ["1", "2"]
-        assert sum(lot.avancement.heures_periode for lot in lots) == indicators.heures_realisees(
+        assert sum(lot.avancement.heures_periode for lot in lots) == indicateurs.heures_realisees(
             DEBUT, FIN, convention=convention
         )
-        assert sum(lot.avancement.objectif_periode for lot in lots) == indicators.objectif_periode(
+        assert sum(lot.avancement.objectif_periode for lot in lots) == indicateurs.objectif_periode(
             DEBUT, FIN, convention=convention
         )
         for lot in lots:
             (attributaire,) = lot.attributaires
-            assert attributaire.avancement.objectif_periode == indicators.objectif_periode(
+            assert attributaire.avancement.objectif_periode == indicateurs.objectif_periode(
                 DEBUT, FIN, attribution=attributaire.attribution_id
             )
         # Judged at the end of the year: 1 680 h of 1 200 h done on lot 1, nothing on lot 2.
@@ -243,12 +247,12 @@ class TestManyMarches:
         ligne = f"Rénovation de l'école Jules-Ferry{reference} 2 400 h 1 680 h 70 % 1 730 h 1 / 2"
         assert f"En exécution (1 marché) {ligne}" in texte
         assert "Achevé (1 marché) Voirie du quartier Nord" in texte
-        objectif = indicators.objectif_periode(DEBUT, FIN, convention=convention)
+        objectif = indicateurs.objectif_periode(DEBUT, FIN, convention=convention)
         assert objectif == 3000 and "Total (2 marchés) 3 000 h 1 680 h 56 % 2 / 3" in texte
 
     def test_marches_by_status_in_the_order_of_the_procedure(self):
         def marche(objet, statut):
-            return indicators.AvancementMarche(marche_id=0, objet=objet, reference="", statut=statut, lots=[])
+            return indicateurs.AvancementMarche(marche_id=0, objet=objet, reference="", statut=statut, lots=[])
 
         marches = [marche("a", "Soldé"), marche("b", "En exécution"), marche("c", "Attribué"), marche("d", "Soldé")]
         assert [(g.statut, [m.objet for m in g.marches]) for g in commun.marches_par_statut(marches)] == [

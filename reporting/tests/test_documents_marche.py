@@ -14,9 +14,9 @@ from config.templatetags.ui import heures as format_heures
 from conventions.models import StructurePorteuse
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
 from marches.models import StatutMarche
-from reporting import indicators
+from reporting import indicateurs
 from reporting.documents import produire, rapport_marche
-from reporting.indicators import Periode
+from reporting.indicateurs import Periode
 from reporting.models import Rapport, TypeRapport
 
 pytestmark = pytest.mark.django_db
@@ -97,26 +97,26 @@ def rapport(marche, *, nominatif: bool, periode: Periode = ANNEE) -> Rapport:
 class TestFigures:
     def test_the_content_is_the_indicators(self, marche):
         donnees = rapport_marche.contenu(marche, ANNEE, nominatif=True, aujourd_hui=APRES)
-        assert donnees.chiffres.heures == indicators.heures_realisees(ANNEE.debut, ANNEE.fin, marche=marche)
+        assert donnees.chiffres.heures == indicateurs.heures_realisees(ANNEE.debut, ANNEE.fin, marche=marche)
         assert donnees.chiffres.heures == Decimal("1351.5")
-        assert donnees.chiffres.objectif == indicators.objectif_periode(ANNEE.debut, ANNEE.fin, marche=marche)
+        assert donnees.chiffres.objectif == indicateurs.objectif_periode(ANNEE.debut, ANNEE.fin, marche=marche)
         assert donnees.arrete_au == dt.date(2025, 12, 31)
-        attendus = indicators.avancement_des_marches(ANNEE.debut, ANNEE.fin, APRES, marche=marche)[0].lots
+        attendus = indicateurs.avancement_des_marches(ANNEE.debut, ANNEE.fin, APRES, marche=marche)[0].lots
         assert [lot.ligne.avancement for lot in donnees.lots] == [lot.avancement for lot in attendus]
         assert [m.heures for m in donnees.mois_graphique] == [
-            m.heures for m in indicators.heures_par_mois(ANNEE.fin, 12, marche=marche)
+            m.heures for m in indicateurs.heures_par_mois(ANNEE.fin, 12, marche=marche)
         ]
 
     def test_the_pdf_prints_the_indicators_in_french(self, marche, tmp_path):
         texte = texte_pdf(produire(rapport(marche, nominatif=False)).contenu, tmp_path)
-        chiffres = indicators.chiffres_cles(ANNEE, dt.date(2026, 1, 1), marche=marche)
+        chiffres = indicateurs.chiffres_cles(ANNEE, dt.date(2026, 1, 1), marche=marche)
         assert h(chiffres.heures) in texte  # « 1 351,5 h »: grouped thousands, decimal comma
         assert "1 351,5 h" in texte
         assert h(chiffres.objectif) in texte
         assert "0,8 ETP" in texte
         assert "du 1er janvier 2025 au 31 décembre 2025" in texte
         assert "31 décembre 2025" in texte
-        for lot in indicators.avancement_des_marches(ANNEE.debut, ANNEE.fin, APRES, marche=marche)[0].lots:
+        for lot in indicateurs.avancement_des_marches(ANNEE.debut, ANNEE.fin, APRES, marche=marche)[0].lots:
             assert h(lot.avancement.heures_periode) in texte
             assert h(lot.avancement.objectif) in texte
         assert "Réhabilitation du gymnase Fournier" in texte

@@ -9,7 +9,7 @@ from clauses.factories import ClauseInsertionFactory, HeuresMensuellesFactory, P
 from config.templatetags.ui import heures
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
 from marches.models import StatutMarche
-from reporting import indicators
+from reporting import indicateurs
 from reporting.documents import commun, produire, rapport_periodique
 from reporting.models import Rapport, TypeRapport
 from reporting.tests.outils_pdf import convention_avec_heures, identites, normaliser, pages_pdf, texte_pdf
@@ -56,12 +56,12 @@ def test_a_quarter_figures_equal_the_indicators(donnees):
     texte = " ".join(pages)
 
     assert "Rapport trimestriel — 2e trimestre 2025" in texte
-    periode = indicators.heures_realisees(debut, fin, donneur=donneur)
-    annee = indicators.heures_realisees(D(2025, 1, 1), fin, donneur=donneur)
+    periode = indicateurs.heures_realisees(debut, fin, donneur=donneur)
+    annee = indicateurs.heures_realisees(D(2025, 1, 1), fin, donneur=donneur)
     assert (periode, annee) == (Decimal(840), Decimal("1715.5"))  # 280 h × 3 months; + January–March and 35.5 h
     assert normaliser(heures(periode)) + " heures d'insertion réalisées" in texte
     assert normaliser(heures(annee)) + " heures réalisées du 1er janvier 2025 au 30 juin 2025" in texte
-    objectif = indicators.objectif_periode(debut, fin, donneur=donneur)
+    objectif = indicateurs.objectif_periode(debut, fin, donneur=donneur)
     assert normaliser(heures(objectif)) + " objectif d'heures de la période" in texte
     assert "4 personnes en parcours" in texte
     for numero, page in enumerate(pages, start=1):
@@ -70,7 +70,7 @@ def test_a_quarter_figures_equal_the_indicators(donnees):
 
 def test_late_lots_are_flagged_as_on_the_lot_page(donnees):
     debut, fin = D(2025, 4, 1), D(2025, 6, 30)
-    marches = indicators.avancement_des_marches(debut, fin, D(2026, 1, 15), donneur=donnees["donneur"])
+    marches = indicateurs.avancement_des_marches(debut, fin, D(2026, 1, 15), donneur=donnees["donneur"])
     lots = {lot.numero: lot.avancement for marche in marches for lot in marche.lots}
     # 2 400 h over 2025: 1 190,1 h expected by 30 June (181 of 365 days); 35,5 h done.
     assert lots["3"].attendues == Decimal("1190.14") and lots["3"].en_retard
@@ -131,7 +131,7 @@ def test_past_the_bound_one_row_per_marche(donnees, monkeypatch):
     debut, fin = D(2025, 4, 1), D(2025, 6, 30)
     texte = texte_pdf(produire(_rapport(donnees["donneur"], debut, fin)).contenu)
     assert "Lot 3 — Lot à la traîne" not in texte
-    (marche,) = indicators.avancement_des_marches(debut, fin, D(2026, 1, 15), donneur=donnees["donneur"])
+    (marche,) = indicateurs.avancement_des_marches(debut, fin, D(2026, 1, 15), donneur=donnees["donneur"])
     reference = f" ({marche.reference})" if marche.reference else ""
     ligne = f"Rénovation de l'école Jules-Ferry{reference} {normaliser(heures(marche.objectif_periode))}"
     assert f"En exécution (1 marché) {ligne}" in texte

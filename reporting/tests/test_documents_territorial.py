@@ -24,10 +24,10 @@ from conventions.factories import ConventionFactory, DonneurDOrdreFactory
 from conventions.models import DenoncePar, StructurePorteuse, TypeDonneur
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
 from marches.models import StatutMarche
-from reporting import indicators
+from reporting import indicateurs
 from reporting.confidentialite import masquer
 from reporting.documents import bilan_territorial, produire
-from reporting.indicators import Periode
+from reporting.indicateurs import Periode
 from reporting.models import Rapport, TypeRapport
 
 pytestmark = pytest.mark.django_db
@@ -92,10 +92,10 @@ class TestFigures:
         lignes = {ligne.nom: ligne for ligne in donnees.donneurs}
         for donneur in territoire:
             ligne = lignes[donneur.nom]
-            assert ligne.heures == indicators.heures_realisees(ANNEE.debut, ANNEE.fin, donneur=donneur)
-            assert ligne.objectif == indicators.objectif_periode(ANNEE.debut, ANNEE.fin, donneur=donneur)
+            assert ligne.heures == indicateurs.heures_realisees(ANNEE.debut, ANNEE.fin, donneur=donneur)
+            assert ligne.objectif == indicateurs.objectif_periode(ANNEE.debut, ANNEE.fin, donneur=donneur)
             assert ligne.personnes == masquer(
-                indicators.personnes_en_parcours(ANNEE.debut, ANNEE.fin, donneur=donneur)
+                indicateurs.personnes_en_parcours(ANNEE.debut, ANNEE.fin, donneur=donneur)
             )
             assert (ligne.conventions, ligne.marches) == (1, 1)
         assert [ligne.nom for ligne in donnees.donneurs] == [
@@ -106,15 +106,15 @@ class TestFigures:
 
     def test_the_territory_reads_as_the_indicators(self, territoire):
         donnees = bilan_territorial.contenu(ANNEE, APRES)
-        assert donnees.chiffres.heures == indicators.heures_realisees(ANNEE.debut, ANNEE.fin) == Decimal("1751.5")
-        assert donnees.chiffres.objectif == indicators.objectif_periode(ANNEE.debut, ANNEE.fin) == 3 * 833
+        assert donnees.chiffres.heures == indicateurs.heures_realisees(ANNEE.debut, ANNEE.fin) == Decimal("1751.5")
+        assert donnees.chiffres.objectif == indicateurs.objectif_periode(ANNEE.debut, ANNEE.fin) == 3 * 833
         assert donnees.statistiques.personnes == "8"
         par_type = {ligne.libelle: ligne for ligne in donnees.par_type}
         assert par_type["Bailleur social"].heures == Decimal("151.5")
         assert par_type["Bailleur social"].personnes == "< 3"
         assert par_type["Commune"].donneurs == 1
         modalites = {ligne.libelle: ligne.heures for ligne in donnees.par_modalite}
-        attendues = {p.libelle: p.valeur for p in indicators.heures_par_modalite(ANNEE.debut, ANNEE.fin)}
+        attendues = {p.libelle: p.valeur for p in indicateurs.heures_par_modalite(ANNEE.debut, ANNEE.fin)}
         assert modalites == attendues
         tableaux = {t.cle: t for t in donnees.tableaux}
         assert {"genre", "age", "qualification", "public", "qpv", "contrat", "sortie", "sortie_six_mois"} <= set(
@@ -138,7 +138,7 @@ class TestFigures:
         assert "1,1 ETP" in texte
         for donneur in territoire:
             ligne = next(ligne for ligne in texte.splitlines() if ligne.strip().startswith(donneur.nom[:12]))
-            assert h(indicators.heures_realisees(ANNEE.debut, ANNEE.fin, donneur=donneur)) in ligne
+            assert h(indicateurs.heures_realisees(ANNEE.debut, ANNEE.fin, donneur=donneur)) in ligne
         bailleur = next(ligne for ligne in texte.splitlines() if ligne.strip().startswith("Delta Rhône Habitat"))
         assert re.search(r"<\s?3\s*$", bailleur)  # one person: « < 3 »
         for titre in ("Par type de donneur d'ordre", "Par modalité de réalisation", "Situations six mois après"):
@@ -205,7 +205,7 @@ class TestCounts:
         LotFactory(marche__donneur_d_ordre=donneur)  # no clause
         par_donneur = bilan_territorial.marches_et_objectifs_par("marche__donneur_d_ordre", ANNEE)
         assert par_donneur[donneur.pk]["marches"] == 2
-        assert par_donneur[donneur.pk]["objectif"] == indicators.objectif_periode(
+        assert par_donneur[donneur.pk]["objectif"] == indicateurs.objectif_periode(
             ANNEE.debut, ANNEE.fin, donneur=donneur
         )
 
@@ -241,14 +241,14 @@ class TestManyDonneurs:
             return ligne.replace(" ", "")
 
         for donneur in territoire:
-            heures = indicators.heures_realisees(ANNEE.debut, ANNEE.fin, donneur=donneur)
-            objectif = indicators.objectif_periode(ANNEE.debut, ANNEE.fin, donneur=donneur)
-            personnes = masquer(indicators.chiffres_cles(ANNEE, APRES, donneur=donneur).personnes).replace(" ", "")
+            heures = indicateurs.heures_realisees(ANNEE.debut, ANNEE.fin, donneur=donneur)
+            objectif = indicateurs.objectif_periode(ANNEE.debut, ANNEE.fin, donneur=donneur)
+            personnes = masquer(indicateurs.chiffres_cles(ANNEE, APRES, donneur=donneur).personnes).replace(" ", "")
             attendu = f"1 1 {h(objectif)} {h(heures)}".replace(" ", "")
             assert chiffres(compact, donneur.nom) == donneur.nom.replace(" ", "") + attendu + personnes
             # The detailed row has the same figures, and the rate and the ETP between the hours and the people.
-            taux = pourcent(indicators.taux_realisation(heures, objectif)).replace("\u00a0", "")
-            etp = floatformat(indicators.etp(heures), "1g")
+            taux = pourcent(indicateurs.taux_realisation(heures, objectif)).replace("\u00a0", "")
+            etp = floatformat(indicateurs.etp(heures), "1g")
             assert chiffres(detaille, donneur.nom).endswith(attendu + taux.replace(" ", "") + etp + personnes)
         assert "ne sont pas repris : ils se déduisent de ses heures et de son objectif" in " ".join(compact.split())
         assert "ne sont pas repris" not in " ".join(detaille.split())

@@ -33,7 +33,7 @@ from conventions.models import Avenant
 from conventions.portail import CLE_SESSION
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
 from marches.models import StatutMarche
-from reporting import indicators
+from reporting import indicateurs
 
 pytestmark = pytest.mark.django_db
 
@@ -238,7 +238,7 @@ class TestAccueil:
         assert "Extension aux services" in contenu
         assert reverse("portail:convention_document", args=[convention.pk]) in contenu
         assert "/media/" not in contenu
-        # The year's figures, through reporting.indicators for this organisation.
+        # The year's figures, through reporting.indicateurs for this organisation.
         chiffres = reponse.context["chiffres"]
         assert chiffres.heures == (100 if _mois_termine().year == jour.year else 0)
         assert f"Chiffres clés {jour.year}" in contenu
@@ -260,8 +260,8 @@ class TestAccueil:
         placement = PlacementFactory(attribution=attribution, date_debut=dt.date(jour.year, 1, 1))
         HeuresMensuellesFactory(placement=placement, mois=dt.date(jour.year, jour.month, 1), heures=35)
         reponse = client_a.get(reverse("portail:accueil"))
-        annee = indicators.Periode.annee(jour.year)
-        assert indicators.personnes_en_parcours(annee.debut, annee.fin, donneur=donneur_a) == 1
+        annee = indicateurs.Periode.annee(jour.year)
+        assert indicateurs.personnes_en_parcours(annee.debut, annee.fin, donneur=donneur_a) == 1
         assert reponse.context["personnes"] == "< 3"
         assert reponse.context["contrats"].total == "< 3"
         assert [ligne.effectif for ligne in reponse.context["contrats"].lignes] == ["< 3"]

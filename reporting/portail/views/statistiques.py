@@ -9,20 +9,19 @@ tables are counts computed in the database.
 
 import datetime as dt
 
-from django import forms
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from config.formats import date_longue
 from conventions.portail import portail_requis
-from reporting import bilans, confidentialite, demandes_rapports, indicators
+from reporting import bilans, confidentialite, demandes_rapports, indicateurs
 from reporting.demandes_rapports import DemandePortailForm
-from reporting.indicators import Periode
+from reporting.indicateurs import Periode
 from reporting.models import BilanAnnuel, Rapport, StatutRapport
+from reporting.portail.forms import CommentaireForm
 from reporting.views import ChoixAnneeForm
 
 # The référent's own requests shown with their state: the recent ones, a handful.
@@ -39,7 +38,7 @@ def statistiques(request):
     periode = Periode.annee(annee)
     donneur = request.donneur
     # One walk over the organisation's hours gives their sum and the people the tables break down.
-    population = indicators.population_en_parcours(periode.debut, periode.fin, donneur=donneur)
+    population = indicateurs.population_en_parcours(periode.debut, periode.fin, donneur=donneur)
     contexte = {
         "titre": f"Statistiques {annee} — {donneur.nom}",
         "annees": formulaire.fields["annee"].choices,
@@ -160,16 +159,6 @@ def rapport_telecharger(request, pk: int):
     return FileResponse(fichier, as_attachment=True, filename=rapport.nom_telechargement())
 
 
-class CommentaireForm(forms.Form):
-    commentaire_donneur = forms.CharField(
-        label="Votre commentaire sur ce bilan",
-        help_text="Le facilitateur le lit avec le bilan. Vous pouvez le modifier à tout moment.",
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 6}),
-        error_messages={"required": "Écrivez votre commentaire avant de l'enregistrer."},
-    )
-
-
 @portail_requis
 def bilan(request, pk: int):
     bilan = get_object_or_404(
@@ -191,14 +180,3 @@ def bilan(request, pk: int):
         **bilans.chiffres_du_bilan(request.donneur.pk, bilan.periode_debut, bilan.periode_fin),
     }
     return render(request, "reporting/portail/bilan.html", contexte)
-
-
-urlpatterns = [
-    path("statistiques/", statistiques, name="statistiques"),
-    path("rapports/", rapports, name="rapports"),
-    path("rapports/demande/", rapport_demande, name="rapport_demande"),
-    path("rapports/<int:pk>/", rapport_etat, name="rapport_etat"),
-    path("rapports/<int:pk>/relance/", rapport_relance, name="rapport_relance"),
-    path("rapports/<int:pk>/telecharger/", rapport_telecharger, name="rapport_telecharger"),
-    path("bilans/<int:pk>/", bilan, name="bilan"),
-]

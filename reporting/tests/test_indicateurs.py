@@ -15,8 +15,8 @@ from clauses.factories import (
 from clauses.models import CritereEligibilite, ModalitePlacement, MomentSortie, Situation, TypeContrat
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
 from marches.models import StatutMarche
-from reporting import indicators
-from reporting.indicators import Periode
+from reporting import indicateurs
+from reporting.indicateurs import Periode
 
 pytestmark = pytest.mark.django_db
 
@@ -102,67 +102,67 @@ def territoire():
 class TestHeures:
     def test_hours_of_a_year(self, territoire):
         # 2026: 100 + 50 + 40 + 0 + 10.5 + 30; 2025: 80 + 20.
-        assert indicators.heures_realisees(AN_2026.debut, AN_2026.fin) == Decimal("230.5")
-        assert indicators.heures_realisees(AN_2025.debut, AN_2025.fin) == Decimal("100")
+        assert indicateurs.heures_realisees(AN_2026.debut, AN_2026.fin) == Decimal("230.5")
+        assert indicateurs.heures_realisees(AN_2025.debut, AN_2025.fin) == Decimal("100")
 
     def test_scopes(self, territoire):
         t = territoire
-        assert indicators.heures_realisees(AN_2026.debut, AN_2026.fin, marche=t["m1"]) == Decimal("200.5")
-        assert indicators.heures_realisees(AN_2026.debut, AN_2026.fin, donneur=t["donneur2"]) == Decimal("30")
-        assert indicators.heures_realisees(AN_2026.debut, AN_2026.fin, lot=t["lot1"]) == Decimal("160.5")
-        assert indicators.heures_realisees(AN_2026.debut, AN_2026.fin, attribution=t["a1"].pk) == Decimal("160.5")
+        assert indicateurs.heures_realisees(AN_2026.debut, AN_2026.fin, marche=t["m1"]) == Decimal("200.5")
+        assert indicateurs.heures_realisees(AN_2026.debut, AN_2026.fin, donneur=t["donneur2"]) == Decimal("30")
+        assert indicateurs.heures_realisees(AN_2026.debut, AN_2026.fin, lot=t["lot1"]) == Decimal("160.5")
+        assert indicateurs.heures_realisees(AN_2026.debut, AN_2026.fin, attribution=t["a1"].pk) == Decimal("160.5")
 
     def test_an_unknown_scope_is_refused(self):
         with pytest.raises(TypeError, match="Portée inconnue"):
-            indicators.heures_realisees(AN_2026.debut, AN_2026.fin, commune=1)
+            indicateurs.heures_realisees(AN_2026.debut, AN_2026.fin, commune=1)
 
     def test_a_period_counts_whole_months(self, territoire):
         # 15 January to 10 February: January and February.
-        assert indicators.heures_realisees(D(2026, 1, 15), D(2026, 2, 10)) == Decimal("190")
+        assert indicateurs.heures_realisees(D(2026, 1, 15), D(2026, 2, 10)) == Decimal("190")
 
     def test_etp(self):
-        assert indicators.etp(Decimal("2400")) == Decimal("1.5")
-        assert indicators.etp(Decimal("230.5")) == Decimal("0.1")
-        assert indicators.etp(None) == Decimal("0.0")
+        assert indicateurs.etp(Decimal("2400")) == Decimal("1.5")
+        assert indicateurs.etp(Decimal("230.5")) == Decimal("0.1")
+        assert indicateurs.etp(None) == Decimal("0.0")
 
     def test_people_with_hours(self, territoire):
         # Chloé has only a zero row: she is not counted. Ana counts once despite two placements.
-        assert indicators.personnes_en_parcours(AN_2026.debut, AN_2026.fin) == 3
-        assert indicators.personnes_en_parcours(AN_2025.debut, AN_2025.fin) == 1
+        assert indicateurs.personnes_en_parcours(AN_2026.debut, AN_2026.fin) == 3
+        assert indicateurs.personnes_en_parcours(AN_2025.debut, AN_2025.fin) == 1
 
     def test_synthesis_in_one_query(self, territoire, django_assert_num_queries):
         with django_assert_num_queries(1):
-            synthese = indicators.synthese_heures(AN_2026.debut, AN_2026.fin)
+            synthese = indicateurs.synthese_heures(AN_2026.debut, AN_2026.fin)
         assert (synthese.heures, synthese.personnes, synthese.marches) == (Decimal("230.5"), 3, 2)
 
 
 class TestObjectif:
     def test_target_prorated_over_the_execution_period(self, territoire):
         # Lot 1: 1 000; lot 2: 730 × 182 / 365 = 364; lot 6: 100. Lot 3 (no dates) and the draft are left out.
-        assert indicators.objectif_periode(AN_2026.debut, AN_2026.fin) == Decimal("1464")
+        assert indicateurs.objectif_periode(AN_2026.debut, AN_2026.fin) == Decimal("1464")
         # Lot 2 only: 730 × 183 / 365 = 366.
-        assert indicators.objectif_periode(AN_2025.debut, AN_2025.fin) == Decimal("366")
+        assert indicateurs.objectif_periode(AN_2025.debut, AN_2025.fin) == Decimal("366")
 
     def test_target_of_a_part_of_the_year(self, territoire):
         # January 2026 (31 days): lot 1 1 000 × 31/365 = 84.93; lot 2 730 × 31/365 = 62; lot 6 100 × 31/365 = 8.49.
-        assert indicators.objectif_periode(D(2026, 1, 1), D(2026, 1, 31)) == Decimal("155")
+        assert indicateurs.objectif_periode(D(2026, 1, 1), D(2026, 1, 31)) == Decimal("155")
 
     def test_scoped_targets(self, territoire):
         t = territoire
-        assert indicators.objectif_periode(AN_2026.debut, AN_2026.fin, marche=t["m1"]) == Decimal("1364")
-        assert indicators.objectif_periode(AN_2026.debut, AN_2026.fin, donneur=t["donneur2"]) == Decimal("100")
-        assert indicators.objectif_periode(AN_2026.debut, AN_2026.fin, lot=t["lot2"]) == Decimal("364")
+        assert indicateurs.objectif_periode(AN_2026.debut, AN_2026.fin, marche=t["m1"]) == Decimal("1364")
+        assert indicateurs.objectif_periode(AN_2026.debut, AN_2026.fin, donneur=t["donneur2"]) == Decimal("100")
+        assert indicateurs.objectif_periode(AN_2026.debut, AN_2026.fin, lot=t["lot2"]) == Decimal("364")
 
     def test_an_attribution_uses_its_own_share(self, territoire):
         attribution = territoire["a1"]
-        assert indicators.objectif_periode(AN_2026.debut, AN_2026.fin, attribution=attribution) == Decimal("1000")
+        assert indicateurs.objectif_periode(AN_2026.debut, AN_2026.fin, attribution=attribution) == Decimal("1000")
         attribution.heures_objectif = 600
         attribution.save()
-        assert indicators.objectif_periode(AN_2026.debut, AN_2026.fin, attribution=attribution) == Decimal("600")
+        assert indicateurs.objectif_periode(AN_2026.debut, AN_2026.fin, attribution=attribution) == Decimal("600")
 
     def test_several_periods_in_one_query(self, territoire, django_assert_num_queries):
         with django_assert_num_queries(1):
-            objectifs = indicators.objectifs_periodes(
+            objectifs = indicateurs.objectifs_periodes(
                 {"a": (AN_2025.debut, AN_2025.fin), "b": (AN_2026.debut, AN_2026.fin)}
             )
         assert objectifs == {"a": Decimal("366"), "b": Decimal("1464")}
@@ -170,35 +170,35 @@ class TestObjectif:
     def test_only_lots_overlapping_the_periods_count(self, territoire):
         lot2 = territoire["lot2"]  # 730 h from 2 July 2025 to 1 July 2026: 2 h a day.
         # The first and last days of the execution period count; the days just outside do not.
-        assert indicators.objectif_periode(D(2026, 7, 1), D(2026, 12, 31), lot=lot2) == Decimal("2")
-        assert indicators.objectif_periode(D(2025, 1, 1), D(2025, 7, 2), lot=lot2) == Decimal("2")
-        assert indicators.objectif_periode(D(2026, 7, 2), D(2026, 12, 31), lot=lot2) == Decimal("0")
-        assert indicators.objectif_periode(D(2025, 1, 1), D(2025, 7, 1), lot=lot2) == Decimal("0")
+        assert indicateurs.objectif_periode(D(2026, 7, 1), D(2026, 12, 31), lot=lot2) == Decimal("2")
+        assert indicateurs.objectif_periode(D(2025, 1, 1), D(2025, 7, 2), lot=lot2) == Decimal("2")
+        assert indicateurs.objectif_periode(D(2026, 7, 2), D(2026, 12, 31), lot=lot2) == Decimal("0")
+        assert indicateurs.objectif_periode(D(2025, 1, 1), D(2025, 7, 1), lot=lot2) == Decimal("0")
         # Periods far apart: the lots between them are read but add nothing to either.
-        objectifs = indicators.objectifs_periodes(
+        objectifs = indicateurs.objectifs_periodes(
             {"a": (D(2024, 1, 1), D(2024, 12, 31)), "b": (AN_2026.debut, AN_2026.fin)}
         )
         assert objectifs == {"a": Decimal("0"), "b": Decimal("1464")}
-        assert indicators.objectif_periode(D(2030, 1, 1), D(2030, 12, 31)) == Decimal("0")
+        assert indicateurs.objectif_periode(D(2030, 1, 1), D(2030, 12, 31)) == Decimal("0")
 
     def test_no_target_no_rate(self):
-        assert indicators.objectif_periode(AN_2026.debut, AN_2026.fin) == Decimal("0")
-        assert indicators.taux_realisation(Decimal("10"), Decimal("0")) is None
-        assert indicators.taux_realisation(Decimal("366"), Decimal("1464")) == Decimal("0.25")
+        assert indicateurs.objectif_periode(AN_2026.debut, AN_2026.fin) == Decimal("0")
+        assert indicateurs.taux_realisation(Decimal("10"), Decimal("0")) is None
+        assert indicateurs.taux_realisation(Decimal("366"), Decimal("1464")) == Decimal("0.25")
 
 
 class TestRepartitions:
     def test_contracts_started_in_the_period(self, territoire):
-        contrats = indicators.contrats_par_type(AN_2026.debut, AN_2026.fin)
+        contrats = indicateurs.contrats_par_type(AN_2026.debut, AN_2026.fin)
         assert [(p.code, p.valeur) for p in contrats] == [("cdd", 2), ("cdi", 1), ("formation", 1)]
         assert contrats[0].libelle == "CDD"
         assert contrats[0].part == Decimal("0.5")
-        assert [(p.code, p.valeur) for p in indicators.contrats_par_type(AN_2025.debut, AN_2025.fin)] == [
+        assert [(p.code, p.valeur) for p in indicateurs.contrats_par_type(AN_2025.debut, AN_2025.fin)] == [
             ("interim", 1)
         ]
 
     def test_hours_by_modality(self, territoire):
-        parts = indicators.heures_par_modalite(AN_2026.debut, AN_2026.fin)
+        parts = indicateurs.heures_par_modalite(AN_2026.debut, AN_2026.fin)
         # Training has only a zero row: no line for it.
         assert [(p.code, p.valeur) for p in parts] == [
             ("embauche_directe", Decimal("190.5")),
@@ -208,7 +208,7 @@ class TestRepartitions:
         assert parts[1].part == Decimal("40") / Decimal("230.5")
 
     def test_people_by_public_a_person_may_match_several(self, territoire):
-        parts, total = indicators.personnes_par_public(AN_2026.debut, AN_2026.fin)
+        parts, total = indicateurs.personnes_par_public(AN_2026.debut, AN_2026.fin)
         assert total == 3
         lignes = {p.libelle: p.valeur for p in parts}
         assert lignes == {
@@ -220,18 +220,18 @@ class TestRepartitions:
         assert parts[0].part == Decimal(2) / Decimal(3)
 
     def test_people_by_public_with_the_total_already_known(self, territoire, django_assert_num_queries):
-        attendu = indicators.personnes_par_public(AN_2026.debut, AN_2026.fin)
-        personnes = indicators.synthese_heures(AN_2026.debut, AN_2026.fin).personnes
+        attendu = indicateurs.personnes_par_public(AN_2026.debut, AN_2026.fin)
+        personnes = indicateurs.synthese_heures(AN_2026.debut, AN_2026.fin).personnes
         with django_assert_num_queries(1):
-            assert indicators.personnes_par_public(AN_2026.debut, AN_2026.fin, personnes=personnes) == attendu
+            assert indicateurs.personnes_par_public(AN_2026.debut, AN_2026.fin, personnes=personnes) == attendu
 
     def test_people_by_public_in_a_scope(self, territoire):
-        parts, total = indicators.personnes_par_public(AN_2026.debut, AN_2026.fin, donneur=territoire["donneur2"])
+        parts, total = indicateurs.personnes_par_public(AN_2026.debut, AN_2026.fin, donneur=territoire["donneur2"])
         assert total == 1
         assert sorted(p.code for p in parts) == ["deld", "rsa"]
 
     def test_hours_by_month_zero_filled(self, territoire):
-        mois = indicators.heures_par_mois(D(2026, 3, 15))
+        mois = indicateurs.heures_par_mois(D(2026, 3, 15))
         assert [m.mois for m in mois] == [D(2025, 4, 1).replace(month=4 + i) for i in range(9)] + [
             D(2026, 1, 1),
             D(2026, 2, 1),
@@ -245,20 +245,20 @@ class TestRepartitions:
         }
 
     def test_active_marches(self, territoire):
-        assert indicators.marches_actifs() == 2
-        assert indicators.marches_actifs(donneur=territoire["donneur2"]) == 1
+        assert indicateurs.marches_actifs() == 2
+        assert indicateurs.marches_actifs(donneur=territoire["donneur2"]) == 1
 
     def test_an_active_marche_counts_once_through_several_attributions(self, territoire):
         # The company of lot 1 also holds lot 2 of the same marché.
         entreprise = territoire["a1"].entreprise
         AttributionFactory(lot=territoire["lot2"], entreprise=entreprise)
-        assert indicators.marches_actifs(entreprise=entreprise) == 1
-        assert indicators.marches_actifs(marche=territoire["m1"]) == 1
+        assert indicateurs.marches_actifs(entreprise=entreprise) == 1
+        assert indicateurs.marches_actifs(marche=territoire["m1"]) == 1
 
 
 def test_key_figures_of_a_year(territoire, django_assert_max_num_queries):
     with django_assert_max_num_queries(3):
-        chiffres = indicators.chiffres_cles(AN_2026, D(2026, 2, 10))
+        chiffres = indicateurs.chiffres_cles(AN_2026, D(2026, 2, 10))
     assert chiffres.heures == Decimal("230.5")
     assert chiffres.objectif == Decimal("1464")
     # Expected by the end of January (the last complete month), as test_target_of_a_part_of_the_year.
@@ -268,32 +268,32 @@ def test_key_figures_of_a_year(territoire, django_assert_max_num_queries):
     assert chiffres.nombre_contrats == 4
     assert chiffres.etp == Decimal("0.1")
     assert chiffres.taux == Decimal("230.5") / Decimal("1464")
-    passe = indicators.chiffres_cles(AN_2025, D(2026, 2, 10))
+    passe = indicateurs.chiffres_cles(AN_2025, D(2026, 2, 10))
     assert passe.attendu_a_date is None
 
 
 def test_key_figures_of_a_year_and_the_one_before(territoire, django_assert_max_num_queries):
     jour = D(2026, 2, 10)
-    attendus = (indicators.chiffres_cles(AN_2026, jour), indicators.chiffres_cles(AN_2025, jour))
+    attendus = (indicateurs.chiffres_cles(AN_2026, jour), indicateurs.chiffres_cles(AN_2025, jour))
     with django_assert_max_num_queries(4):
-        comparees = indicators.chiffres_cles_comparees(AN_2026, AN_2025, jour)
+        comparees = indicateurs.chiffres_cles_comparees(AN_2026, AN_2025, jour)
     assert comparees == attendus
     assert comparees[1].heures == Decimal("100")
     assert [(p.code, p.valeur) for p in comparees[1].contrats] == [("interim", 1)]
     assert comparees[1].objectif == Decimal("366")
     # Within a scope, too.
     scope = {"marche": territoire["m1"]}
-    assert indicators.chiffres_cles_comparees(AN_2026, AN_2025, jour, **scope) == (
-        indicators.chiffres_cles(AN_2026, jour, **scope),
-        indicators.chiffres_cles(AN_2025, jour, **scope),
+    assert indicateurs.chiffres_cles_comparees(AN_2026, AN_2025, jour, **scope) == (
+        indicateurs.chiffres_cles(AN_2026, jour, **scope),
+        indicateurs.chiffres_cles(AN_2025, jour, **scope),
     )
 
 
 @pytest.mark.parametrize("jour", [D(2026, 2, 10), D(2027, 3, 1)])
 def test_hours_and_target_as_the_key_figures_give_them(territoire, django_assert_num_queries, jour):
-    cles = indicators.chiffres_cles(AN_2026, jour, marche=territoire["m1"])
+    cles = indicateurs.chiffres_cles(AN_2026, jour, marche=territoire["m1"])
     with django_assert_num_queries(2):
-        chiffres = indicators.heures_et_objectif(AN_2026, jour, marche=territoire["m1"])
+        chiffres = indicateurs.heures_et_objectif(AN_2026, jour, marche=territoire["m1"])
     champs = ("heures", "objectif", "attendu_a_date", "fin_attendu", "etp", "taux")
     assert [getattr(chiffres, c) for c in champs] == [getattr(cles, c) for c in champs]
     assert chiffres.heures == Decimal("200.5")
@@ -308,26 +308,26 @@ def test_the_population_walked_once(territoire, django_assert_num_queries, djang
     scope = {cles[portee]: territoire[portee]} if portee else {}
     for debut, fin in ((AN_2026.debut, AN_2026.fin), (AN_2025.debut, AN_2025.fin), (D(2026, 2, 1), D(2026, 2, 28))):
         with django_assert_num_queries(1):
-            population = indicators.population_en_parcours(debut, fin, **scope)
-        assert population.synthese == indicators.synthese_heures(debut, fin, **scope)
+            population = indicateurs.population_en_parcours(debut, fin, **scope)
+        assert population.synthese == indicateurs.synthese_heures(debut, fin, **scope)
         with django_assert_max_num_queries(2):
-            repartitions = indicators.repartitions_des_personnes(debut, fin, population=population, **scope)
-        publics, nombre = indicators.personnes_par_public(debut, fin, **scope)
-        assert repartitions == indicators.RepartitionsDesPersonnes(
+            repartitions = indicateurs.repartitions_des_personnes(debut, fin, population=population, **scope)
+        publics, nombre = indicateurs.personnes_par_public(debut, fin, **scope)
+        assert repartitions == indicateurs.RepartitionsDesPersonnes(
             nombre=nombre,
-            genre=indicators.personnes_par_genre(debut, fin, **scope),
-            age=indicators.personnes_par_tranche_d_age(debut, fin, **scope),
-            qualification=indicators.personnes_par_qualification(debut, fin, **scope),
-            qpv=indicators.personnes_par_qpv(debut, fin, **scope),
+            genre=indicateurs.personnes_par_genre(debut, fin, **scope),
+            age=indicateurs.personnes_par_tranche_d_age(debut, fin, **scope),
+            qualification=indicateurs.personnes_par_qualification(debut, fin, **scope),
+            qpv=indicateurs.personnes_par_qpv(debut, fin, **scope),
             publics=publics,
         )
         with django_assert_max_num_queries(1):
-            sans_publics = indicators.repartitions_des_personnes(
+            sans_publics = indicateurs.repartitions_des_personnes(
                 debut, fin, population=population, publics=False, **scope
             )
         assert sans_publics.publics is None
         assert sans_publics.genre == repartitions.genre
-        assert indicators.repartitions_des_personnes(debut, fin, **scope) == repartitions
+        assert indicateurs.repartitions_des_personnes(debut, fin, **scope) == repartitions
 
 
 def test_contracts_and_outcomes_in_one_walk(territoire, django_assert_max_num_queries):
@@ -347,21 +347,21 @@ def test_contracts_and_outcomes_in_one_walk(territoire, django_assert_max_num_qu
     for portee in [{}] + [{cle: valeur} for cle, valeur in cles.items()]:
         for periode in (AN_2026, AN_2025, Periode(D(2026, 5, 1), D(2026, 5, 31))):
             attendu = (
-                indicators.contrats_par_type(periode.debut, periode.fin, **portee),
-                indicators.sorties_par_categorie(periode.debut, periode.fin, **portee),
+                indicateurs.contrats_par_type(periode.debut, periode.fin, **portee),
+                indicateurs.sorties_par_categorie(periode.debut, periode.fin, **portee),
             )
             with django_assert_max_num_queries(1 if portee else 2):
-                assert indicators.contrats_et_sorties(periode.debut, periode.fin, **portee) == attendu
-    contrats, sorties = indicators.contrats_et_sorties(AN_2026.debut, AN_2026.fin, attribution=a1)
+                assert indicateurs.contrats_et_sorties(periode.debut, periode.fin, **portee) == attendu
+    contrats, sorties = indicateurs.contrats_et_sorties(AN_2026.debut, AN_2026.fin, attribution=a1)
     assert {p.code: p.valeur for p in sorties if p.valeur} == {"emploi_durable": 2, "autre": 1, "emploi_transition": 1}
 
 
 def test_hours_and_target_with_the_hours_already_known(territoire, django_assert_num_queries):
     jour, donneur = D(2026, 2, 10), territoire["m1"].donneur_d_ordre
-    attendu = indicators.heures_et_objectif(AN_2026, jour, donneur=donneur)
-    heures = indicators.population_en_parcours(AN_2026.debut, AN_2026.fin, donneur=donneur).synthese.heures
+    attendu = indicateurs.heures_et_objectif(AN_2026, jour, donneur=donneur)
+    heures = indicateurs.population_en_parcours(AN_2026.debut, AN_2026.fin, donneur=donneur).synthese.heures
     with django_assert_num_queries(1):
-        assert indicators.heures_et_objectif(AN_2026, jour, heures=heures, donneur=donneur) == attendu
+        assert indicateurs.heures_et_objectif(AN_2026, jour, heures=heures, donneur=donneur) == attendu
 
 
 def test_periods():

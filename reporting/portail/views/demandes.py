@@ -8,7 +8,7 @@ waiting to be accepted): nothing a référent sends here overwrites validated da
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, reverse
 
 from conventions.portail import portail_requis
 from marches import services
@@ -122,9 +122,3 @@ def attributaires(request, pk):
             "lignes_possibles": range(1, LIGNES_MAX + 1),
         },
     )
-
-
-urlpatterns = [
-    path("marches/declarer/", marche_declaration, name="marche_declaration"),
-    path("marches/<int:pk>/attributaires/", attributaires, name="attributaires"),
-]
