@@ -6,4 +6,6 @@ class ReportingConfig(AppConfig):
     verbose_name = "Rapports"
 
     def ready(self):
-        from reporting import demo  # noqa: F401 — connects its part of the demo data
+        # demo connects its part of the demo data; tasks registers the Celery tasks that the services queue by name
+        # (reporting.travaux): a web process or a command has no worker whose start would discover them.
+        from reporting import demo, tasks  # noqa: F401

@@ -148,3 +148,27 @@ def test_reglages_avec_redis(tmp_path: Path) -> None:
         [sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True, check=True
     )
     assert sortie.stdout.strip() == "redis://redis.invalid:6379/0"
+
+
+def test_a_process_that_is_not_a_worker_knows_every_task_the_services_queue_by_name():
+    """The web server and the commands queue tasks by name (reporting.travaux): the registry must hold them as soon
+    as Django is set up, in a process that imported nothing else (this test run imports the tasks itself)."""
+    code = (
+        "import json, django; django.setup()\n"
+        "from celery import current_app\n"
+        "print(json.dumps(sorted(n for n in current_app.tasks if n.startswith(('reporting.', 'config.')))))\n"
+    )
+    sortie = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert sortie.returncode == 0, sortie.stderr
+    taches = json.loads(sortie.stdout.strip().splitlines()[-1])
+    from reporting import travaux
+
+    attendues = {"reporting.tasks.generer_rapport", "config.tasks.produire_export"} | set(travaux.TACHES.values())
+    assert attendues <= set(taches), sorted(attendues - set(taches))
