@@ -3,6 +3,7 @@
 import datetime as dt
 import io
 import os
+import re
 
 import pytest
 from django.utils import timezone
@@ -65,7 +66,7 @@ def test_hours_grid_then_statement_import(page, live_server, facilitateur):
     se_connecter(page, live_server.url, facilitateur.email, MOT_DE_PASSE)
 
     page.goto(f"{live_server.url}/attributions/{attribution.pk}/heures/")
-    assert page.get_by_role("heading", level=1).inner_text().startswith("Heures de Peintures du Rhône — Lot")
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Heures de Peintures du Rhône — Lot"))
     assert violations_accessibilite(page) == []
     page.evaluate("window.pasRecharge = true")
 
