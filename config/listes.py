@@ -291,7 +291,7 @@ def rendu_du_champ(champ: forms.BoundField, choix: list | None = None) -> str:
 
 
 class VueListe(FacilitateurRequisMixin, ListView):
-    filterset_class = None
+    filterset_class: type | None = None  # a django_filters.FilterSet
     # {"key in the URL": "ORM ordering expression"}; "-key" in ?tri= sorts descending.
     tris: dict[str, str] = {}
     # {"key in the URL": aggregate over a join}: the same figure as the annotation the key sorts on in ``tris``,

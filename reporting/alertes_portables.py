@@ -75,7 +75,7 @@ def lots_en_retard(jour: dt.date, facilitateur_id: int | None = None) -> tuple[l
     for lot in lots:
         faites_h = realisees.get(lot.pk, Decimal(0))
         attendues = objectif.heures_attendues(lot.clause.heures_objectif, lot.date_debut, lot.date_fin, arrete)
-        if not objectif.en_retard(faites_h, attendues):
+        if attendues is None or not objectif.en_retard(faites_h, attendues):
             continue
         taux = (faites_h / attendues * 100).quantize(Decimal(1))
         faites, dues = (a.format_heures(h.quantize(Decimal(1))) for h in (faites_h, attendues))

@@ -45,6 +45,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce
 
 from clauses import objectif as regles_objectif
@@ -258,7 +259,7 @@ class ObjectifAuProrata(Func):
         )
         return sql, (*p_objectif, *p_fin, *p_debut, *p_fin, *p_debut)
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(self, compiler, connection, function=None, template=None, arg_joiner=None, **extra_context):
         return self._sql(
             compiler, connection, "({} - DATE '1970-01-01')", "({})::double precision", "GREATEST", "LEAST"
         )
@@ -284,6 +285,8 @@ def objectifs_periodes(periodes: dict[str, tuple[dt.date, dt.date]], **portee) -
     _verifier(portee)
     if not periodes:
         return {}
+    lignes: QuerySet
+    objectif: Combinable
     if portee.get("attribution") is not None or portee.get("entreprise") is not None:
         lignes = Attribution.objects.filter(
             _portee("", portee), lot__clause__isnull=False, lot__marche__statut__in=STATUTS_AVEC_OBJECTIF
@@ -329,7 +332,7 @@ def objectif_periode(debut: dt.date, fin: dt.date, **portee) -> Decimal:
     return objectifs_periodes({"objectif": (debut, fin)}, **portee)["objectif"]
 
 
-def taux_realisation(heures: Decimal, objectif: Decimal) -> Decimal | None:
+def taux_realisation(heures: Decimal, objectif: Decimal | int | None) -> Decimal | None:
     """Hours ÷ target (1 = 100 %); None without a target."""
     if not objectif:
         return None
@@ -377,6 +380,7 @@ def repartition_par(
         lignes = agregats.heures_par_modalite(debut, fin, portee)
         if lignes is not None:
             return _avec_parts([(code, libelles.get(code, code), valeur) for code, valeur in lignes])
+    agregat: Func
     if mesure == "heures":
         agregat = Coalesce(Sum("heures"), ZERO)
     elif mesure == "personnes":
@@ -522,13 +526,13 @@ def population_en_parcours(debut: dt.date, fin: dt.date, **portee) -> Population
         # the hours then answers without reading the table.
         .annotate(total=Sum("heures"), positives=Count("heures", filter=Q(heures__gt=0)))
     )
-    heures, participants, marches = ZERO, set(), set()
+    heures, personnes, marches = ZERO, set(), set()
     for participant, marche, total, positives in lignes:
         heures += total
         if positives:
-            participants.add(participant)
+            personnes.add(participant)
             marches.add(marche)
-    return Population(sorted(participants), Synthese(heures, len(participants), len(marches)))
+    return Population(sorted(personnes), Synthese(heures, len(personnes), len(marches)))
 
 
 def _personnes_en_parcours(debut: dt.date, fin: dt.date, portee: dict) -> QuerySet:
@@ -725,8 +729,7 @@ def contrats_et_sorties(debut: dt.date, fin: dt.date, **portee) -> tuple[list[Pa
         .annotate(contrats=Count("pk", filter=commence), sorties=Count("sortie_fin__pk"))
         .order_by()
     )
-    par_type: dict[str, int] = {}
-    par_categorie: dict[str, int] = {}
+    par_type, par_categorie = {}, {}
     for ligne in lignes:
         if ligne["contrats"]:
             par_type[ligne["type_contrat"]] = par_type.get(ligne["type_contrat"], 0) + ligne["contrats"]
@@ -1108,7 +1111,7 @@ class ChiffresCles:
 
     @property
     def nombre_contrats(self) -> int:
-        return sum(p.valeur for p in self.contrats)
+        return sum(int(p.valeur) for p in self.contrats)  # counts of contracts
 
     @property
     def taux(self) -> Decimal | None:
@@ -1179,7 +1182,7 @@ def _chiffres_cles(periodes: tuple[Periode, ...], jour: dt.date, portee: dict) -
         if en_cours[i]:
             fenetres[f"attendu_{i}"] = (periode.debut, fin_attendu)
     objectifs = objectifs_periodes(fenetres, **portee)
-    contrats = _contrats_par_type({i: (p.debut, p.fin) for i, p in enumerate(periodes)}, portee)
+    contrats = _contrats_par_type({f"periode_{i}": (p.debut, p.fin) for i, p in enumerate(periodes)}, portee)
     resultat = []
     for i, periode in enumerate(periodes):
         # One query per period: a single scan over both periods' hours, with its distinct counts, costs more.
@@ -1193,7 +1196,7 @@ def _chiffres_cles(periodes: tuple[Periode, ...], jour: dt.date, portee: dict) -
                 fin_attendu=fin_attendu if en_cours[i] else None,
                 personnes=synthese.personnes,
                 marches_avec_heures=synthese.marches,
-                contrats=contrats[i],
+                contrats=contrats[f"periode_{i}"],
             )
         )
     return resultat
