@@ -11,7 +11,8 @@ PORT ?= 8000
 help:
 	@echo "make run     installe, migre, charge la démo et lance web + worker + planificateur (http://$(HOST):$(PORT))"
 	@echo "make test    installe et lance les tests (DATABASE_URL et REDIS_URL utilisés s'ils sont définis)"
-	@echo "make lint    ruff check et ruff format --check"
+	@echo "make lint    ruff check, ruff format --check et make typecheck"
+	@echo "make typecheck  mypy (django-stubs) sur les modules typés : reporting/, clauses/importation/"
 	@echo "make seed    (re)charge les données de démonstration"
 	@echo "make bench   mesure les pages, PDF et imports aux tailles démo et nationale (var/bench/)"
 	@echo "make stop    arrête la base PostgreSQL locale (var/postgres), si DATABASE_URL n'est pas défini"
@@ -80,9 +81,14 @@ stop:
 test: install sysdeps-test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: install
+lint: install typecheck
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# mypy with django-stubs over the typed modules (the list and the settings are in pyproject.toml, [tool.mypy]).
+.PHONY: typecheck
+typecheck: install
+	$(VENV)/bin/mypy
 
 format: install
 	$(VENV)/bin/ruff format .

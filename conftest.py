@@ -76,6 +76,45 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"Test ignoré alors que CLAUSES_NO_SKIP=1 : {report.longrepr}"
 
 
+# --- The day of the run (CLAUSES_JOUR) ------------------------------------------------------------------
+# CLAUSES_JOUR=AAAA-MM-JJ runs the whole session as if it were that day (at noon, Paris time; or
+# AAAA-MM-JJTHH:MM for another hour), the clock ticking on from there, so that a test built on the real today
+# is tried on the awkward days (.ci/run does). A test that needs a given day pins it with time-machine's marker,
+# @pytest.mark.time_machine("2027-01-01T12:00+01:00"), which travels before the test's fixtures are built.
+# Only Python's clock moves: PostgreSQL's now() and the browser's clock do not, so the code must pass the day.
+JOUR = os.environ.get("CLAUSES_JOUR", "")
+_VOYAGE = pytest.StashKey()
+
+
+def _instant_du_jour(valeur: str):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    try:
+        instant = dt.datetime.fromisoformat(valeur if "T" in valeur else f"{valeur}T12:00")
+    except ValueError:
+        raise pytest.UsageError(f"CLAUSES_JOUR={valeur!r} : attendu AAAA-MM-JJ ou AAAA-MM-JJTHH:MM") from None
+    return instant if instant.tzinfo else instant.replace(tzinfo=ZoneInfo("Europe/Paris"))
+
+
+def pytest_configure(config):
+    if JOUR:
+        import time_machine
+
+        config.stash[_VOYAGE] = time_machine.travel(_instant_du_jour(JOUR), tick=True)
+        config.stash[_VOYAGE].start()
+
+
+def pytest_unconfigure(config):
+    if _VOYAGE in config.stash:
+        config.stash[_VOYAGE].stop()
+
+
+def pytest_report_header(config):
+    if JOUR:
+        return f"CLAUSES_JOUR={JOUR} : la session se déroule le {_instant_du_jour(JOUR):%d/%m/%Y à %H:%M %Z}"
+
+
 # --- Users and clients of each role ---------------------------------------------------------------
 
 

@@ -25,7 +25,7 @@ from auditlog.registry import auditlog
 from auditlog.signals import pre_log
 from django.apps import apps
 from django.contrib import admin
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
 from django.db import models
 from django.db.models import Count, Q, Subquery, Window
 from django.db.models.signals import m2m_changed
@@ -38,7 +38,8 @@ from config.securite import adresse_ip_client
 # Never recorded: bookkeeping dates (every save changes them) and secrets.
 CHAMPS_IGNORES = ["cree_le", "modifie_le", "password", "last_login", "token_hash"]
 
-# Models recorded, by label; a model that does not exist (yet) is skipped. Value: many-to-many fields to record.
+# Models recorded, by label; a label that names no model stops the start-up (a renamed model must not silently stop
+# being recorded). Value: many-to-many fields to record.
 MODELES_SUIVIS: dict[str, list[str]] = {
     "conventions.user": [],
     "conventions.donneurdordre": [],
@@ -82,14 +83,29 @@ LONGUEUR_MAX = 200
 _en_requete: ContextVar[bool] = ContextVar("clauses_audit_en_requete", default=False)
 
 
-def enregistrer_modeles() -> list[str]:
-    """Registers the audited models that exist (called once, from config's AppConfig.ready); returns them."""
-    enregistres = []
-    for label, m2m in MODELES_SUIVIS.items():
+def _modeles_suivis() -> dict[str, type[models.Model]]:
+    """The models of MODELES_SUIVIS and ENFANTS; ImproperlyConfigured for a label or a key that names nothing."""
+    modeles = {}
+    for label in MODELES_SUIVIS:
         try:
-            modele = apps.get_model(label)
+            modeles[label] = apps.get_model(label)
         except LookupError:
-            continue
+            raise ImproperlyConfigured(f"config.audit.MODELES_SUIVIS : aucun modèle « {label} ».") from None
+    for parent, enfants in ENFANTS.items():
+        for label, cle in [(parent, None), *enfants]:
+            if label not in modeles:
+                raise ImproperlyConfigured(f"config.audit.ENFANTS : « {label} » n'est pas dans MODELES_SUIVIS.")
+            if cle is not None and _champ(modeles[label], cle) is None:
+                raise ImproperlyConfigured(f"config.audit.ENFANTS : « {label} » n'a pas de champ « {cle} ».")
+    return modeles
+
+
+def enregistrer_modeles() -> list[str]:
+    """Registers the audited models (called once, from config's AppConfig.ready); returns their labels."""
+    enregistres = []
+    modeles = _modeles_suivis()
+    for label, m2m in MODELES_SUIVIS.items():
+        modele = modeles[label]
         noms = {f.name for f in modele._meta.get_fields()}
         auditlog.register(modele, exclude_fields=[nom for nom in CHAMPS_IGNORES if nom in noms])
         for champ in m2m:
@@ -218,10 +234,7 @@ def _filtre(objet: models.Model) -> tuple[Q, dict[str, str]]:
     filtre = _type(type(objet)) & Q(object_id=objet.pk)
     liens: dict[str, str] = {}
     for label, cle in ENFANTS.get(objet._meta.label_lower, []):
-        try:
-            modele = apps.get_model(label)
-        except LookupError:
-            continue
+        modele = apps.get_model(label)  # every label was checked at start-up
         liens[modele._meta.label_lower] = cle
         actuels = modele._base_manager.filter(**{cle: objet.pk}).values("pk")
         # A deleted row can no longer be found by its key, but its deletion entry names the parent: through

@@ -45,7 +45,7 @@ class Lecteur:
 
 class DefinitionListe:
     model: type[Model]
-    filterset_class = None
+    filterset_class: type | None = None  # a django_filters.FilterSet
     # {"key in the URL": "ORM ordering expression"}; "-key" in ?tri= sorts descending.
     tris: dict[str, str] = {}
     # {"key in the URL": aggregate over a join}: the same figure as the annotation the key sorts on in ``tris``,

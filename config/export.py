@@ -14,13 +14,15 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from openpyxl.utils.datetime import to_excel
 
-Colonne = tuple[str, Callable[[object], object]]  # (title, accessor)
+# (title, accessor); the accessor takes a row of the list's model.
+Colonne = tuple[str, Callable[[Any], object]]
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _TYPE_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

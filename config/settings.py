@@ -179,7 +179,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Audit log (django-auditlog) ---
-# The audited models are registered by config/audit.py (models that do not exist yet are skipped).
+# The audited models are registered by config/audit.py (a label naming no model stops the start-up).
 AUDITLOG_DISABLE_ON_RAW_SAVE = True  # fixtures (loaddata) are not changes made by someone
 
 LANGUAGE_CODE = "fr"

@@ -12,3 +12,7 @@ import tempfile
 os.environ.setdefault("CLAUSES_VAR_DIR", tempfile.mkdtemp(prefix="clauses-tests-"))
 
 from config.settings import *  # noqa: E402, F403
+
+# A task run in the test's process (``task.apply()``, or eager mode) raises its exception instead of returning
+# it in a result nobody reads: a test of a task that fails cannot pass by accident.
+CELERY_TASK_EAGER_PROPAGATES = True

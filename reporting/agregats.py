@@ -99,7 +99,7 @@ def heures_par_modalite(debut: dt.date, fin: dt.date, portee: dict) -> list[tupl
 
 # --- People and marchés, with the hours: one query each ------------------------------------------------------
 
-TERRITOIRE = ("", [])
+TERRITOIRE: tuple[str, list] = ("", [])
 
 
 def _portee_sql(portee: dict) -> tuple[str, list] | None:
@@ -157,13 +157,14 @@ def population(debut: dt.date, fin: dt.date, portee: dict) -> tuple[list[int] | 
     list of ids (a few thousand at most, read once for the breakdowns that follow), the territory's as a
     subquery (a list would hold most people)."""
     requete = _sql_synthese(debut, fin, portee)
-    if requete is None:
-        return None
     portee_sql = _portee_sql(portee)
+    if requete is None or portee_sql is None:
+        return None
     if portee_sql == TERRITOIRE:
-        return PersonneAnnuelle.objects.filter(annee=annee_entiere(debut, fin)).values("participant"), synthese(
-            debut, fin, portee
-        )
+        annee, chiffres = annee_entiere(debut, fin), synthese(debut, fin, portee)
+        if annee is None or chiffres is None:  # not on the territory: _sql_synthese answered
+            return None
+        return PersonneAnnuelle.objects.filter(annee=annee).values("participant"), chiffres
     sql, params = requete
     condition, params_portee = portee_sql
     with connection.cursor() as curseur:

@@ -325,6 +325,8 @@ def lots_en_retard(jour: dt.date, facilitateur_id: int | None = None) -> tuple[l
     alertes = []
     for pk, numero, intitule, objet, cible, debut, fin, realisees, _ in lignes:
         attendues = objectif.heures_attendues(cible, debut, fin, arrete)
+        if attendues is None:  # never: the query keeps lots with both dates
+            continue
         taux = (realisees / attendues * 100).quantize(Decimal(1))
         faites, dues = (format_heures(h.quantize(Decimal(1))) for h in (realisees, attendues))
         texte = (

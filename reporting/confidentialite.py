@@ -210,11 +210,15 @@ def statistiques_personnes(
     repartitions = indicateurs.repartitions_des_personnes(
         debut, fin, population=population, publics="public" in tableaux, **portee
     )
+    # Only the tables asked for are computed (and built, below).
+    contrats: list[indicateurs.Part] = []
+    sorties: list[indicateurs.Part] = []
     if "contrat" in tableaux and "sortie" in tableaux:
         contrats, sorties = indicateurs.contrats_et_sorties(debut, fin, **portee)
-    else:
-        contrats = indicateurs.contrats_par_type(debut, fin, **portee) if "contrat" in tableaux else None
-        sorties = indicateurs.sorties_par_categorie(debut, fin, **portee) if "sortie" in tableaux else None
+    elif "contrat" in tableaux:
+        contrats = indicateurs.contrats_par_type(debut, fin, **portee)
+    elif "sortie" in tableaux:
+        sorties = indicateurs.sorties_par_categorie(debut, fin, **portee)
     genre, age, qualification = repartitions.genre, repartitions.age, repartitions.qualification
     nombre = repartitions.nombre
 
@@ -246,7 +250,7 @@ def statistiques_personnes(
             "Personnes en parcours par public éligible",
             "Public éligible",
             "Personnes",
-            proteger(repartitions.publics, nombre, additive=False, total_connu=total_connu),
+            proteger(repartitions.publics or [], nombre, additive=False, total_connu=total_connu),
             note="Une personne peut relever de plusieurs publics : les lignes ne s'additionnent pas.",
         ),
         "contrat": lambda: Tableau(

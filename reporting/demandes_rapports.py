@@ -9,6 +9,7 @@ row's state through ``includes/rapport_etat.html``, by htmx polling.
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -245,7 +246,8 @@ class DemandeRapportForm(forms.Form):
         return debut, fin
 
     def clean(self):
-        donnees = super().clean()
+        super().clean()
+        donnees = self.cleaned_data
         type_ = donnees.get("type")
         if type_ is None or self.errors:
             # A field already refused (a date that is not one, a scope that does not exist) is said once, by
@@ -326,14 +328,19 @@ class DemandePortailForm(forms.Form):
         self.donneur, self.jour = donneur, jour or timezone.localdate()
         proposees = periodes_periodiques(donneur.periodicite_rapport, self.jour)
         self.periodes = {debut.isoformat(): (debut, fin) for debut, fin, _ in proposees}
-        self.fields["periode"].choices = [(debut.isoformat(), libelle) for debut, _, libelle in proposees]
+        cast(forms.ChoiceField, self.fields["periode"]).choices = [
+            (debut.isoformat(), libelle) for debut, _, libelle in proposees
+        ]
         self.conventions = {c.pk: c for c in Convention.objects.for_donneur(donneur).order_by("-date_effet", "pk")}
-        self.fields["annee_convention"].choices = periodes_de_bilan(self.conventions.values(), self.jour)
+        cast(forms.ChoiceField, self.fields["annee_convention"]).choices = periodes_de_bilan(
+            self.conventions.values(), self.jour
+        )
         for champ in ("periode", "annee_convention"):
             self.fields[champ].widget.attrs["class"] = "form-select"
 
     def clean(self):
-        donnees = super().clean()
+        super().clean()
+        donnees = self.cleaned_data
         type_ = donnees.get("type")
         if type_ == TypeRapport.RAPPORT_PERIODIQUE:
             if not donnees.get("periode"):

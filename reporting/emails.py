@@ -62,6 +62,8 @@ def _contexte_commun() -> dict:
 
 def rapport_periodique(rapport: Rapport, destinataires: list[str]) -> EmailMultiAlternatives:
     donneur = rapport.donneur_d_ordre
+    if donneur is None:
+        raise ValueError("Un rapport périodique s'adresse à un donneur d'ordre.")
     chiffres = indicateurs.chiffres_cles(
         indicateurs.Periode(rapport.periode_debut, rapport.periode_fin), rapport.periode_fin, donneur=donneur.pk
     )

@@ -30,7 +30,7 @@ from celery import current_app
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
-from django.db import InterfaceError, OperationalError, models, transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -209,7 +209,7 @@ def _document_pret(rapport: Rapport | None) -> Rapport | None:
 # --- Sending once ------------------------------------------------------------------------------------------
 
 
-def envoyer_une_fois(modele: type[models.Model], pk: int, message: EmailMessage, **conditions) -> bool:
+def envoyer_une_fois(modele: type[Rapport] | type[Tache], pk: int, message: EmailMessage, **conditions) -> bool:
     """Send ``message`` for the row ``pk`` unless a send was already started for it; True if it left now.
 
     The connection is opened first: a server that cannot be reached fails before anything is marked, and the
@@ -308,7 +308,9 @@ def _refleter(tache: Tache, rapport: Rapport, message: str = "") -> None:
 def envoyer_rapport(rapport_id: int) -> bool:
     """Mail a ready periodic report to its donneur d'ordre's référents, once; True if it left now."""
     rapport = Rapport.objects.select_related("donneur_d_ordre").filter(pk=rapport_id).first()
-    tache = _tache_d_envoi(rapport) if rapport else None
+    if rapport is None:
+        return False
+    tache = _tache_d_envoi(rapport)
     if tache is None:
         return False
     if rapport.statut != StatutRapport.PRET or rapport.envoye_le is not None:
@@ -383,7 +385,7 @@ def _jour(jour: str | dt.date | None) -> dt.date:
 def envoyer_rappel_echeance(tache_id: int, jour: str | dt.date | None = None) -> None:
     """Remind the référents and the facilitators of a notice deadline, with the courrier d'échéance."""
     tache, jeton = _prendre(tache_id)
-    if jeton is None:
+    if tache is None or jeton is None:
         return
     with _sous_reclamation(tache, jeton):
         jour = _jour(jour)
@@ -417,7 +419,7 @@ def preparer_bilan_annuel(tache_id: int, jour: str | dt.date | None = None) -> N
     addressed to no donneur d'ordre.
     """
     tache, jeton = _prendre(tache_id)
-    if jeton is None:
+    if tache is None or jeton is None:
         return
     with _sous_reclamation(tache, jeton):
         brouillon = Rapport.objects.select_related("convention__donneur_d_ordre").get(pk=tache.rapport_id)
@@ -442,7 +444,7 @@ def preparer_bilan_annuel(tache_id: int, jour: str | dt.date | None = None) -> N
 def envoyer_digest(tache_id: int, jour: str | dt.date | None = None) -> None:
     """Send a facilitator the week's alerts of the dashboard."""
     tache, jeton = _prendre(tache_id)
-    if jeton is None:
+    if tache is None or jeton is None:
         return
     with _sous_reclamation(tache, jeton):
         jour = _jour(jour)
@@ -531,7 +533,7 @@ def _a_lancer(tache: Tache) -> bool:
     if tache.code == planning.RapportPeriodique.code:
         rapport = tache.rapport
         return tache.statut not in (StatutTache.FAIT, StatutTache.ECHEC) and not (
-            rapport.statut == StatutRapport.PRET and rapport.envoye_le is not None
+            rapport is not None and rapport.statut == StatutRapport.PRET and rapport.envoye_le is not None
         )
     return tache.statut in (StatutTache.EN_ATTENTE, StatutTache.EN_COURS)
 
@@ -546,6 +548,7 @@ def planifier(jour: dt.date) -> tuple[list[Lancement], list[tuple[str, str]]]:
         if not _a_lancer(tache):
             deja_faits.append((travail.code, travail.cle))
             continue
+        args: tuple[int | str | None, ...]
         if isinstance(travail, planning.RapportPeriodique):
             args = (tache.rapport_id,)
         else:
@@ -609,6 +612,7 @@ def signaler_envois_interrompus(maintenant: dt.datetime | None = None) -> int:
             statut=statut_echec
         )
         for pk, debut in lignes.values_list("pk", "envoi_commence_le")[:LOT_DE_REPRISE]:
+            assert debut is not None  # envoi_commence_le__lt leaves NULL out
             interrompus += modele.objects.filter(pk=pk, envoye_le__isnull=True).update(
                 statut=statut_echec, message_erreur=_message_interrompu(debut), termine_le=maintenant
             )
@@ -618,6 +622,7 @@ def signaler_envois_interrompus(maintenant: dt.datetime | None = None) -> int:
         .exclude(statut=StatutTache.ECHEC)
     )
     for tache in rapports_en_echec[:LOT_DE_REPRISE]:
+        assert tache.rapport is not None  # rapport__statut leaves the rows without a report out
         _refleter(tache, tache.rapport)
     return interrompus
 
@@ -738,6 +743,7 @@ def abandonner(ligne: str, pk: int, exc: BaseException, tentatives: int) -> None
             statut=StatutRapport.ECHEC, message_erreur=message, termine_le=maintenant
         )
         for tache in Tache.objects.filter(rapport_id=pk, code=planning.RapportPeriodique.code):
+            assert tache.rapport is not None  # rapport_id=pk
             _refleter(tache, tache.rapport)
     else:
         Tache.objects.filter(pk=pk, statut__in=[StatutTache.EN_ATTENTE, StatutTache.EN_COURS]).update(

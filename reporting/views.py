@@ -1,4 +1,6 @@
+from collections.abc import Callable, Sequence
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.conf import settings
@@ -20,15 +22,16 @@ class ChoixAnneeForm(forms.Form):
 
     def __init__(self, *args, annee_courante: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["annee"].choices = [
-            (a, str(a)) for a in range(annee_courante, annee_courante - ANNEES_PROPOSEES, -1)
-        ]
+        self.annees = [(a, str(a)) for a in range(annee_courante, annee_courante - ANNEES_PROPOSEES, -1)]
+        cast(forms.TypedChoiceField, self.fields["annee"]).choices = self.annees
 
     def annee_choisie(self, par_defaut: int) -> int:
         return self.cleaned_data["annee"] if self.is_valid() else par_defaut
 
 
-def _lignes_graphique(parts, format_valeur) -> list[tuple[str, object, str]]:
+def _lignes_graphique(
+    parts: Sequence[indicateurs.Part], format_valeur: Callable[[indicateurs.Part], str]
+) -> list[tuple[str, Decimal | int, str]]:
     return [(p.libelle, p.valeur, format_valeur(p)) for p in parts]
 
 
@@ -90,7 +93,7 @@ def accueil(request):
     contexte = {
         "titre": "Tableau de bord",
         "jour": jour,
-        "annees": formulaire.fields["annee"].choices,
+        "annees": formulaire.annees,
         "annee": annee,
         "annee_precedente": annee - 1,
         "annee_suivante": annee + 1 if annee < jour.year else None,

@@ -58,12 +58,12 @@ def edition(request, pk: int, numero: int):
     convention = _convention(pk)
     periode = bilans.periode_commencee(convention, numero, timezone.localdate())
     bilan = convention.bilans.filter(numero_periode=numero).select_related("transmis_par", "commentaire_par").first()
-    if periode is None and bilan is None:
-        raise Http404("Cette période de la convention n'a pas commencé.")
     if bilan is not None:
         debut, fin = bilan.periode_debut, bilan.periode_fin
-    else:
+    elif periode is not None:
         debut, fin = periode.debut, periode.echeance
+    else:
+        raise Http404("Cette période de la convention n'a pas commencé.")
 
     if request.method == "POST":
         formulaire = BilanForm(request.POST)

@@ -61,9 +61,9 @@ class RapportFilter(django_filters.FilterSet):
 
 
 def _portee(rapport: Rapport) -> str:
-    if rapport.marche_id:
+    if rapport.marche is not None:
         return f"Marché « {rapport.marche.objet} »"
-    if rapport.convention_id:
+    if rapport.convention is not None:
         numero = f" n° {rapport.convention.numero}" if rapport.convention.numero else ""
         return f"Convention{numero}"
     return "Tout le territoire" if not rapport.donneur_d_ordre_id else ""

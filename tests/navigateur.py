@@ -13,7 +13,8 @@ def se_connecter(page, live_server_url: str, email: str, mot_de_passe: str) -> N
     page.get_by_label("Adresse e-mail").fill(email)
     page.get_by_label("Mot de passe").fill(mot_de_passe)
     page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_load_state()
+    # Logged in once the browser has left the login page (for the home page, the portal or ?next=).
+    page.wait_for_url(lambda url: "/connexion/" not in url)
 
 
 def violations_accessibilite(page) -> list[str]:

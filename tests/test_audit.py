@@ -9,6 +9,7 @@ import pytest
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponse
 from django.template import Context, Template
 from django.test import RequestFactory
@@ -138,9 +139,11 @@ def test_modeles_enregistres():
         "conventions.referent",
         "conventions.convention",
         "conventions.avenant",
+        "conventions.invitation",
         "marches.marche",
         "marches.lot",
         "marches.attribution",
+        "marches.propositionattribution",
         "clauses.clauseinsertion",
         "clauses.participant",
         "clauses.placement",
@@ -148,28 +151,38 @@ def test_modeles_enregistres():
         "clauses.sortie",
         "entreprises.entreprise",
         "entreprises.operateur",
-    }
-    suivis = {m._meta.label_lower for m in apps.get_models() if auditlog.contains(m)}
-    assert attendus <= suivis
-    # The models other parts of the project add are recorded as soon as they exist.
-    for label in (
-        "conventions.invitation",
-        "marches.propositionattribution",
         "reporting.bilanannuel",
         "reporting.rapport",
-    ):
-        app, nom = label.split(".")
-        try:
-            apps.get_model(app, nom)
-        except LookupError:
-            continue
-        assert label in suivis
-    assert {m._meta.label_lower for m in apps.get_models() if auditlog.contains(m)} <= set(audit.MODELES_SUIVIS)
+    }
+    assert (
+        {m._meta.label_lower for m in apps.get_models() if auditlog.contains(m)}
+        == attendus
+        == set(audit.MODELES_SUIVIS)
+    )
 
 
-def test_un_modele_absent_est_ignore(monkeypatch):
-    monkeypatch.setattr(audit, "MODELES_SUIVIS", {"conventions.inexistant": [], "entreprises.entreprise": []})
-    assert audit.enregistrer_modeles() == ["entreprises.entreprise"]
+@pytest.mark.parametrize(
+    ("suivis", "enfants", "message"),
+    [
+        # A model renamed or removed without its line here would silently stop being recorded.
+        ({"conventions.inexistant": [], "entreprises.entreprise": []}, {}, "aucun modèle « conventions.inexistant »"),
+        (
+            {"marches.marche": []},
+            {"marches.marche": [("marches.lot", "marche")]},
+            "« marches.lot » n'est pas dans MODELES_SUIVIS",
+        ),
+        (
+            {"marches.marche": [], "marches.lot": []},
+            {"marches.marche": [("marches.lot", "marche_renomme")]},
+            "« marches.lot » n'a pas de champ « marche_renomme »",
+        ),
+    ],
+)
+def test_un_modele_ou_un_lien_inconnu_arrete_le_demarrage(monkeypatch, suivis, enfants, message):
+    monkeypatch.setattr(audit, "MODELES_SUIVIS", suivis)
+    monkeypatch.setattr(audit, "ENFANTS", enfants)
+    with pytest.raises(ImproperlyConfigured, match=message):
+        audit.enregistrer_modeles()
 
 
 # --- Reading: the history on an object's page --------------------------------------------------------------

@@ -126,8 +126,11 @@ def test_aucune_violation_de_la_politique(browser, live_server):
     violations += surveillance.violations()
 
     # An htmx save in the hours grid: the request, the swap, the out-of-band totals.
-    violations += surveillance.visiter(base + reverse("clauses:heures_grille", args=[attribution.pk]))
+    # The grid of last month's year (in January, last year's).
     mois = mois_avant(1)
+    violations += surveillance.visiter(
+        f"{base}{reverse('clauses:heures_grille', args=[attribution.pk])}?annee={mois.year}"
+    )
     cellule = page.locator(f"#champ-c-{saisi.pk}-{mois:%Y-%m}")
     cellule.fill("35")
     cellule.press("Tab")

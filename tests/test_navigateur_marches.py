@@ -126,4 +126,4 @@ def test_a_long_donneur_filter_is_searched_then_removed(page, live_server, facil
     expect(page.get_by_text("1 résultat", exact=True)).to_be_visible()
     page.get_by_role("link", name="Retirer le filtre Donneur d'ordre").click()
     expect(page.get_by_text("3 résultats")).to_be_visible()
-    assert "statut=en_execution" in page.url
+    expect(page).to_have_url(re.compile(r"statut=en_execution"))

@@ -5,6 +5,7 @@ import re
 import pytest
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from clauses.factories import ParticipantFactory, PlacementFactory
 from clauses.models import (
@@ -24,8 +25,6 @@ from tests.navigateur import se_connecter, violations_accessibilite
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-CAPTURES = "/tmp/participants"
-
 
 def test_a_facilitator_records_a_participant_and_a_placement(page, live_server, facilitateur):
     aujourd_hui = timezone.localdate()
@@ -44,7 +43,7 @@ def test_a_facilitator_records_a_participant_and_a_placement(page, live_server, 
 
     # Recruitment: the Mission locale orients a young jobseeker from a QPV.
     page.goto(f"{live_server.url}/participants/")
-    assert page.get_by_role("heading", name="Participants").is_visible()
+    expect(page.get_by_role("heading", name="Participants")).to_be_visible()
     assert violations_accessibilite(page) == []
     page.get_by_role("link", name="Ajouter un participant").click()
     page.get_by_label(re.compile(r"^\s*Nom\*?\s*$")).fill("Benali")
@@ -60,23 +59,23 @@ def test_a_facilitator_records_a_participant_and_a_placement(page, live_server, 
     )
     page.get_by_label("Date d'orientation").fill((debut - relativedelta(months=1)).isoformat())
     page.get_by_role("button", name="Enregistrer").click()
-    assert page.get_by_text("Cochez au moins un critère d'éligibilité.").is_visible()
-    assert page.get_by_text("Indiquez le quartier prioritaire où réside la personne.").is_visible()
+    expect(page.get_by_text("Cochez au moins un critère d'éligibilité.")).to_be_visible()
+    expect(page.get_by_text("Indiquez le quartier prioritaire où réside la personne.")).to_be_visible()
     assert violations_accessibilite(page) == []
 
     page.get_by_role("textbox", name="Quartier prioritaire").fill("Griffeuille")
     page.get_by_label("Demandeur d'emploi de longue durée").check()
     page.get_by_label("Jeune de moins de 26 ans").check()
     page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("heading", name="Sofiane BENALI")).to_be_visible()
     participant = Participant.objects.get()
-    assert page.get_by_role("heading", name="Sofiane BENALI").is_visible()
-    assert page.title() == f"Participant {participant.reference} — Clauses"
-    assert page.get_by_text("Données confidentielles").is_visible()
+    expect(page).to_have_title(f"Participant {participant.reference} — Clauses")
+    expect(page.get_by_text("Données confidentielles")).to_be_visible()
     assert violations_accessibilite(page) == []
 
     # The placement through an ETTI, already over (the next test comes back six months later).
     page.get_by_role("link", name="Nouveau placement").click()
-    assert page.get_by_label("Participant").input_value() == str(participant.pk)
+    expect(page.get_by_label("Participant")).to_have_value(str(participant.pk))
     page.get_by_label("Attributaire").select_option(
         label="Peintures du Rhône — Lot 3 — Réhabilitation école Jules Ferry (Commune d'Arles)"
     )
@@ -87,21 +86,20 @@ def test_a_facilitator_records_a_participant_and_a_placement(page, live_server, 
     page.get_by_label("Fin effective").fill(fin.isoformat())
     page.get_by_label("Durée hebdomadaire (h)").fill("35")
     page.get_by_role("button", name="Enregistrer").click()
-    assert page.get_by_text("Indiquez l'opérateur").is_visible()
+    expect(page.get_by_text("Indiquez l'opérateur")).to_be_visible()
     assert violations_accessibilite(page) == []
 
     page.get_by_label("Opérateur").select_option(label="ETTI Solidarité Travail (ETTI)")
     page.get_by_role("button", name="Enregistrer").click()
-    assert page.get_by_role("heading", name="Placement chez Peintures du Rhône").is_visible()
+    expect(page.get_by_role("heading", name="Placement chez Peintures du Rhône")).to_be_visible()
     placement = Placement.objects.get()
     assert (placement.attribution, placement.type_contrat) == (attribution, TypeContrat.INTERIM)
-    assert page.get_by_role("link", name="Saisir les heures").is_visible()
+    expect(page.get_by_role("link", name="Saisir les heures")).to_be_visible()
     assert violations_accessibilite(page) == []
 
     page.goto(f"{live_server.url}/placements/")
-    assert page.get_by_role("link", name="Peintures du Rhône", exact=True).is_visible()
+    expect(page.get_by_role("link", name="Peintures du Rhône", exact=True)).to_be_visible()
     assert violations_accessibilite(page) == []
-    page.screenshot(path=f"{CAPTURES}-placements.png", full_page=True)
 
 
 def test_six_months_after_the_end_the_facilitator_records_the_outcome(page, live_server, facilitateur):
@@ -121,25 +119,22 @@ def test_six_months_after_the_end_the_facilitator_records_the_outcome(page, live
 
     # Six months after the end: the participant's page asks for the outcome.
     page.goto(f"{live_server.url}/participants/{participant.pk}/")
-    assert page.get_by_text("Sortie à 6 mois à saisir").is_visible()
+    expect(page.get_by_text("Sortie à 6 mois à saisir")).to_be_visible()
     assert violations_accessibilite(page) == []
-    page.screenshot(path=f"{CAPTURES}-fiche-avant.png", full_page=True)
     page.get_by_role("link", name="Saisir la sortie à 6 mois").click()
-    assert page.get_by_label("Six mois après").is_checked()
+    expect(page.get_by_label("Six mois après")).to_be_checked()
     assert violations_accessibilite(page) == []
     page.get_by_label("Constatée le").fill(aujourd_hui.isoformat())
     page.get_by_label("Situation").select_option(label="CDI")
     page.get_by_label("Employeur").fill("Peintures du Rhône")
     page.get_by_role("button", name="Enregistrer").click()
-    assert page.get_by_role("cell", name="Emploi durable").is_visible()
-    assert not page.get_by_text("Sortie à 6 mois à saisir").is_visible()
+    expect(page.get_by_role("cell", name="Emploi durable")).to_be_visible()
+    expect(page.get_by_text("Sortie à 6 mois à saisir")).not_to_be_visible()
     assert placement.sorties.get().moment == MomentSortie.SIX_MOIS
     assert placement.sorties.get().situation == Situation.CDI
     assert violations_accessibilite(page) == []
-    page.screenshot(path=f"{CAPTURES}-fiche.png", full_page=True)
 
     page.goto(f"{live_server.url}/participants/")
-    assert page.get_by_role("link", name=participant.reference).is_visible()
-    assert page.get_by_role("cell", name="BENALI Sofiane").is_visible()
+    expect(page.get_by_role("link", name=participant.reference)).to_be_visible()
+    expect(page.get_by_role("cell", name="BENALI Sofiane")).to_be_visible()
     assert violations_accessibilite(page) == []
-    page.screenshot(path=f"{CAPTURES}-liste.png", full_page=True)

@@ -43,8 +43,17 @@ class Sondages:
     """The answers to the page's polls of a row's state: 204 while unchanged, 200 when it changed."""
 
     def __init__(self, page, chemin: str):
+        self.page = page
+        self.chemin = chemin
         self.statuts: list[int] = []
-        page.on("response", lambda r: chemin in r.url and "connu=" in r.url and self.statuts.append(r.status))
+        page.on("response", lambda r: self.est_un_sondage(r) and self.statuts.append(r.status))
+
+    def est_un_sondage(self, reponse) -> bool:
+        return self.chemin in reponse.url and "connu=" in reponse.url
+
+    def attendre_un_sondage_sans_changement(self) -> None:
+        with self.page.expect_response(lambda r: self.est_un_sondage(r) and r.status == 204, timeout=10_000):
+            pass
 
 
 def test_the_facilitator_follows_a_rapport_de_marche_until_its_download(page, live_server, facilitateur):
@@ -69,7 +78,7 @@ def test_the_facilitator_follows_a_rapport_de_marche_until_its_download(page, li
     expect(etat.locator("[hx-trigger='every 2s']")).to_have_count(1)
     assert violations_accessibilite(page) == []
     capture(page, "1-marche-en-attente")
-    page.wait_for_timeout(2500)  # at least one poll while nothing changed
+    sondages.attendre_un_sondage_sans_changement()
     expect(etat).to_contain_text("En attente")
 
     # The worker's part: the PDF is written on the row.

@@ -215,7 +215,7 @@ def test_a_referent_is_invited_and_walks_the_portal(page, live_server, facilitat
     def se_deconnecter():
         menu.get_by_role("button", name=re.compile("^Compte : ")).click()
         menu.get_by_role("button", name="Se déconnecter").click()
-        page.wait_for_load_state()
+        page.wait_for_url(f"{url}{reverse('connexion')}")
 
     # 1. Camille invites Jeanne from the donneur d'ordre's page.
     se_connecter(page, url, facilitateur.email, MOT_DE_PASSE)
@@ -254,7 +254,7 @@ def test_a_referent_is_invited_and_walks_the_portal(page, live_server, facilitat
     expect(
         page.get_by_text("Bienvenue ! Votre compte est créé : vous êtes référent de Ville d'Arles.")
     ).to_be_visible()
-    assert page.url == f"{url}{reverse('portail:accueil')}"
+    expect(page).to_have_url(f"{url}{reverse('portail:accueil')}")
     referent = Referent.objects.select_related("user").get(user__email=EMAIL_REFERENTE)
     assert referent.donneur_d_ordre == donneur
     assert referent.user.check_password(MOT_DE_PASSE_REFERENTE)
@@ -341,7 +341,7 @@ def test_a_referent_is_invited_and_walks_the_portal(page, live_server, facilitat
     expect(page.get_by_role("heading", name=OBJET_DECLARE, level=1)).to_be_visible()
     expect(page.get_by_text(f"Votre marché « {OBJET_DECLARE} » a été transmis au facilitateur")).to_be_visible()
     declare = Marche.objects.get(objet=OBJET_DECLARE)
-    assert page.url == f"{url}{reverse('portail:marche', args=[declare.pk])}"
+    expect(page).to_have_url(f"{url}{reverse('portail:marche', args=[declare.pk])}")
     assert (declare.donneur_d_ordre, declare.statut, declare.origine) == (
         donneur,
         StatutMarche.EN_PREPARATION,

@@ -125,12 +125,12 @@ def fichier_modele(type_import: str, format_fichier: str) -> bytes:
     colonnes = COLONNES[type_import]
     exemple = [c.exemple for c in colonnes]
     if format_fichier == "csv":
-        sortie = io.StringIO(newline="")
-        ecrivain = csv.writer(sortie, delimiter=";", lineterminator="\r\n")
+        texte = io.StringIO(newline="")
+        ecrivain = csv.writer(texte, delimiter=";", lineterminator="\r\n")
         ecrivain.writerow([c.titre for c in colonnes])
         ecrivain.writerow(exemple)
         # With a BOM, Excel opens the accents right.
-        return sortie.getvalue().encode("utf-8-sig")
+        return texte.getvalue().encode("utf-8-sig")
     classeur = Workbook(write_only=True)
     feuille = classeur.create_sheet("Relevé d'heures" if type_import == RELEVE else "Participants")
     entetes = []

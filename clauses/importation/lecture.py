@@ -19,7 +19,10 @@ from decimal import Decimal, InvalidOperation
 from openpyxl import load_workbook
 from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.utils.datetime import from_excel
-from openpyxl.worksheet._reader import WorkSheetParser, _cast_number
+from openpyxl.worksheet._reader import (  # type: ignore[attr-defined]  # _cast_number is private: not in its stubs
+    WorkSheetParser,
+    _cast_number,
+)
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from clauses.heures import premier_du_mois
@@ -292,7 +295,7 @@ def _decoder(brut: bytes) -> str:
 def _separateur(texte: str) -> str:
     entete = next((ligne for ligne in texte.splitlines() if ligne.strip()), "")
     comptes = {sep: entete.count(sep) for sep in (";", ",", "\t")}
-    meilleur = max(comptes, key=comptes.get)
+    meilleur = max(comptes, key=lambda sep: comptes[sep])
     if comptes[meilleur]:
         return meilleur
     try:
@@ -337,7 +340,7 @@ def lire_tableau(fichier, nom: str, taille: int, colonnes: list[Colonne]) -> Tab
             )
     if entete is None:
         raise FichierInvalide("Le fichier est vide : il ne contient ni en-têtes ni lignes.")
-    par_nom = {}
+    par_nom: dict[str, str] = {}
     for colonne in colonnes:
         for nom_possible in colonne.noms():
             par_nom.setdefault(nom_possible, colonne.cle)

@@ -210,7 +210,7 @@ def _lire_participant(
         else:
             valeurs["prescripteur_id"] = trouves[0]
 
-    if len(rapport.erreurs) != erreurs_avant:
+    if naissance is None or len(rapport.erreurs) != erreurs_avant:  # a missing date was reported above
         return None
     return _LigneParticipant(numero, nom, prenom, naissance, valeurs, choisis)
 
@@ -237,8 +237,8 @@ def valider_participants(tableau: Tableau, aujourd_hui: dt.date | None = None) -
         prescripteurs[normaliser(nom)].append(pk)
 
     lignes = []
-    for numero, ligne in tableau.lignes:
-        lue = _lire_participant(tableau, numero, ligne, rapport, aujourd_hui, criteres, prescripteurs)
+    for numero, cellules in tableau.lignes:
+        lue = _lire_participant(tableau, numero, cellules, rapport, aujourd_hui, criteres, prescripteurs)
         if lue is not None:
             lignes.append(lue)
 
@@ -252,10 +252,10 @@ def valider_participants(tableau: Tableau, aujourd_hui: dt.date | None = None) -
     criteres_existants: dict[int, set[int]] = defaultdict(set)
     ids = [p["id"] for liste in existants.values() for p in liste]
     for lot in par_lots(ids):
-        for participant, critere in Participant.criteres.through.objects.filter(participant_id__in=lot).values_list(
+        for participant_id, critere in Participant.criteres.through.objects.filter(participant_id__in=lot).values_list(
             "participant_id", "critereeligibilite_id"
         ):
-            criteres_existants[participant].add(critere)
+            criteres_existants[participant_id].add(critere)
 
     vues: dict[tuple, int] = {}
     for ligne in lignes:
@@ -313,7 +313,7 @@ def appliquer_participants(rapport: Rapport, user) -> None:
     ]
     Participant.objects.bulk_create(nouveaux, batch_size=1000)
     # Ids from the references, whether or not the database returned them on insert.
-    ids = {}
+    ids: dict[str, int] = {}
     for lot in par_lots([p.reference for p in nouveaux]):
         ids.update(Participant.objects.filter(reference__in=lot).values_list("reference", "id"))
     liens = [

@@ -188,7 +188,9 @@ def _lignes_releve(tableau: Tableau, rapport: Rapport, aujourd_hui: dt.date) -> 
     valides = []
     mois_courant = premier_du_mois(aujourd_hui)
     colonne = tableau.colonnes.get
-    i_siret, i_reference, i_mois, i_heures = colonne("siret"), colonne("reference"), colonne("mois"), colonne("heures")
+    # The caller checked that these three are there (exiger_colonnes).
+    i_siret, i_mois, i_heures = tableau.colonnes["siret"], tableau.colonnes["mois"], tableau.colonnes["heures"]
+    i_reference = colonne("reference")
     i_nom, i_prenom, i_naissance, i_modalite = (
         colonne("nom"),
         colonne("prenom"),
@@ -229,7 +231,7 @@ def _lignes_releve(tableau: Tableau, rapport: Rapport, aujourd_hui: dt.date) -> 
         erreurs = [e for e in erreurs if e]
         for erreur in erreurs:
             rapport.erreur(numero, erreur)
-        if not erreurs:
+        if not erreurs and mois is not None and heures is not None:  # each came with its error otherwise
             valides.append(
                 _LigneReleve(
                     numero=numero,
@@ -320,7 +322,7 @@ def valider_releve(tableau: Tableau, aujourd_hui: dt.date | None = None) -> Rapp
             if participant is None:
                 rapport.erreur(ligne.numero, f"Référence participant {ligne.reference} inconnue.")
         else:
-            trouves = par_identite.get(ligne.identite, [])
+            trouves = par_identite.get(ligne.identite, []) if ligne.identite else []
             participant = trouves[0] if len(trouves) == 1 else None
             if not trouves:
                 rapport.erreur(
@@ -420,7 +422,11 @@ def _mettre_a_jour(modifications: list[tuple[int, Decimal]], saisi_par: int | No
     branch per row for each column, which costs seconds of Python for a few thousand rows."""
     meta = HeuresMensuelles._meta
     nom = connection.ops.quote_name
-    colonne = {champ: nom(meta.get_field(champ).column) for champ in ("heures", "source", "saisi_par", "modifie_le")}
+    colonne = {
+        champ.name: nom(champ.column)
+        for champ in meta.concrete_fields
+        if champ.name in ("heures", "source", "saisi_par", "modifie_le")
+    }
     with connection.cursor() as curseur:
         curseur.execute(
             f"UPDATE {nom(meta.db_table)} AS h SET {colonne['heures']} = v.heures, {colonne['source']} = %s, "

@@ -78,6 +78,9 @@ class TestAcces:
 
 
 class TestGrille:
+    # Five months back and two months back in the same year (from March to May they are not: the grid of the
+    # earlier year would not show the hours).
+    @pytest.mark.time_machine("2027-10-15T12:00+02:00")
     def test_title_rows_columns_and_disabled_months(self, client_facilitateur, placement):
         attribution = placement.attribution
         # An earlier placement opens the grid three months before the first one.

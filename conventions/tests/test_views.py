@@ -509,12 +509,13 @@ class TestConventionEnProjet:
 
 
 class TestFicheConvention:
+    # A period that begins on a 1st, written « 1er » (in force since 1 August 2026 on that day).
+    @pytest.mark.time_machine("2027-01-01T12:00+01:00")
     def test_calendar_block(self, client_facilitateur):
         convention = convention_limite_dans(120)
         reponse = client_facilitateur.get(reverse("conventions:convention", args=[convention.pk]))
         contenu = reponse.content.decode()
-        courante = convention.periode_courante()
-        assert f"Période n° 1, du {courante.debut.day} " in contenu
+        assert "Période n° 1, du 1er août 2026 au 31 juillet 2027" in contenu
         limite = convention.date_limite_denonciation()
         jours = (limite - aujourd_hui()).days
         assert f"dans {jours} jours" in contenu

@@ -12,6 +12,9 @@ so that none counted under the old link commits behind the move.
 
 from __future__ import annotations
 
+import pgtrigger
+from django.db.models import Model
+
 from clauses.models import MomentSortie, Placement, Sortie
 from marches.models import Attribution, Lot, Marche
 from reporting.cumuls.sql import Table, declencheur, valeurs_sql
@@ -206,8 +209,8 @@ def _tout_recompter(source: dict) -> str:
     return vidage + "\n    " + _appliquer(source["cumuls"], _toutes_les_lignes(source))
 
 
-def declencheurs() -> dict[type, list]:
-    triggers: dict[type, list] = {}
+def declencheurs() -> dict[type[Model], list[pgtrigger.Trigger]]:
+    triggers: dict[type[Model], list[pgtrigger.Trigger]] = {}
     for nom, source in _sources().items():
         propres = triggers.setdefault(source["modele"], [])
         for operation, delta in _deltas(source).items():
@@ -232,8 +235,8 @@ def declencheurs() -> dict[type, list]:
     return triggers
 
 
-def reconstructions() -> dict[type, tuple[list[str], str]]:
-    resultat = {}
+def reconstructions() -> dict[type[Model], tuple[list[str], str]]:
+    resultat: dict[type[Model], tuple[list[str], str]] = {}
     for source in _sources().values():
         for modele, cle, somme in source["cumuls"]:
             t = Table(modele)

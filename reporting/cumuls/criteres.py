@@ -13,6 +13,9 @@ commit, then reads what it committed.
 
 from __future__ import annotations
 
+import pgtrigger
+from django.db.models import Model
+
 from clauses.models import Participant
 from reporting.cumuls import heures
 from reporting.cumuls.sql import Table, declencheur
@@ -105,8 +108,8 @@ def _tout_recompter() -> str:
     INSERT INTO {CA} ({CA.annee}, {CA.critere}, {CA.personnes}) {_par_critere(f"SELECT * FROM {PT}")};"""
 
 
-def declencheurs() -> dict[type, list]:
-    triggers: dict[type, list] = {PersonneAnnuelle: [], CRITERES_DES_PARTICIPANTS: []}
+def declencheurs() -> dict[type[Model], list[pgtrigger.Trigger]]:
+    triggers: dict[type[Model], list[pgtrigger.Trigger]] = {PersonneAnnuelle: [], CRITERES_DES_PARTICIPANTS: []}
     for modele, deltas, lignes in (
         (PersonneAnnuelle, PERSONNES, _par_les_personnes),
         (CRITERES_DES_PARTICIPANTS, CRITERES, _par_les_criteres),
@@ -117,9 +120,9 @@ def declencheurs() -> dict[type, list]:
     return triggers
 
 
-def reconstructions() -> dict[type, tuple[list[str], str]]:
+def reconstructions() -> dict[type[Model], tuple[list[str], str]]:
     """From the hours themselves (the people of a year as the hours' totals recount them), not from the table
     they keep: a check then sees a wrong person of the year in both tables."""
-    colonnes, personnes = heures.reconstructions()[PersonneAnnuelle]
-    personnes = f"SELECT * FROM ({personnes}) AS p ({', '.join(colonnes)})"
+    colonnes, select = heures.reconstructions()[PersonneAnnuelle]
+    personnes = f"SELECT * FROM ({select}) AS p ({', '.join(colonnes)})"
     return {CritereAnnuel: ([CA.annee, CA.critere, CA.personnes], _par_critere(personnes))}

@@ -12,6 +12,9 @@ same totals queue rather than deadlock.
 
 from __future__ import annotations
 
+import pgtrigger
+from django.db.models import Model
+
 from clauses.models import HeuresMensuelles, Placement
 from marches.models import Attribution, Lot, Marche
 from reporting.cumuls.sql import Table, declencheur
@@ -197,8 +200,8 @@ def _vidage() -> str:
     return "\n    ".join(f"DELETE FROM {Table(modele)};" for modele, _, _ in CUMULS)
 
 
-def declencheurs() -> dict[type, list]:
-    triggers: dict[type, list] = {HeuresMensuelles: []}
+def declencheurs() -> dict[type[Model], list[pgtrigger.Trigger]]:
+    triggers: dict[type[Model], list[pgtrigger.Trigger]] = {HeuresMensuelles: []}
     for operation, delta in _deltas().items():
         corps = _appliquer(_lignes(_depuis_les_heures(delta)))
         triggers[HeuresMensuelles].append(declencheur(f"cumuls_{operation}", operation, corps))
@@ -218,9 +221,9 @@ def declencheurs() -> dict[type, list]:
     return triggers
 
 
-def reconstructions() -> dict[type, str]:
+def reconstructions() -> dict[type[Model], tuple[list[str], str]]:
     """For each total, the SELECT of its rows (its columns, in its model's order) computed from the hours."""
-    resultat = {}
+    resultat: dict[type[Model], tuple[list[str], str]] = {}
     for modele, cle, sommes in CUMULS:
         t = Table(modele)
         expressions = list(cle.values()) + list(sommes.values())

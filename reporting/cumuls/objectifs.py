@@ -9,6 +9,9 @@ committed, so the row never keeps a value that one of them did not see.
 
 from __future__ import annotations
 
+import pgtrigger
+from django.db.models import Model
+
 from clauses.models import ClauseInsertion
 from marches.models import STATUTS_AVEC_OBJECTIF, Lot, Marche
 from reporting.cumuls.sql import Table, declencheur, valeurs_sql
@@ -49,7 +52,7 @@ def _tout_reecrire() -> str:
     {_lots_qui_comptent("TRUE")};"""
 
 
-def declencheurs() -> dict[type, list]:
+def declencheurs() -> dict[type[Model], list[pgtrigger.Trigger]]:
     lots = [("lots", "bigint[]")]
     return {
         Lot: [
@@ -101,5 +104,5 @@ def declencheurs() -> dict[type, list]:
     }
 
 
-def reconstructions() -> dict[type, tuple[list[str], str]]:
+def reconstructions() -> dict[type[Model], tuple[list[str], str]]:
     return {ObjectifLot: (list(COLONNES), _lots_qui_comptent("TRUE"))}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import pgtrigger
 from django.db import connection, transaction
+from django.db.models import Model
 
 from reporting.cumuls import FAMILLES, contrats, heures, objectifs
 from reporting.cumuls.criteres import CRITERES_DES_PARTICIPANTS
@@ -33,7 +34,7 @@ SURVEILLEES = (
 )
 
 
-def _reconstructions() -> list[tuple[type, list[str], str]]:
+def _reconstructions() -> list[tuple[type[Model], list[str], str]]:
     return [
         (modele, colonnes, select)
         for famille in FAMILLES

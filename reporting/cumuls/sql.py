@@ -23,7 +23,10 @@ class Table:
     def __getattr__(self, champ: str) -> str:
         if champ.startswith("_"):
             raise AttributeError(champ)
-        return self._modele._meta.get_field(champ).column
+        colonne = getattr(self._modele._meta.get_field(champ), "column", None)
+        if not isinstance(colonne, str):  # a reverse relation has no column of this table
+            raise AttributeError(f"{self._modele.__name__}.{champ} n'est pas une colonne de {self}")
+        return colonne
 
 
 OPERATIONS = {

@@ -415,6 +415,7 @@ def rendre(periode: Periode, aujourd_hui: dt.date | None = None) -> bytes:
 def produire(rapport: Rapport) -> Document:
     periode = Periode(rapport.periode_debut, rapport.periode_fin)
     annee_civile = (periode.debut.month, periode.debut.day, periode.fin.month, periode.fin.day) == (1, 1, 12, 31)
+    parties: tuple[str | int, ...]
     if annee_civile and periode.debut.year == periode.fin.year:
         parties = ("Bilan territorial", periode.debut.year)
     else:

@@ -32,7 +32,7 @@ class ChiffresCles:
 
     @property
     def nombre_contrats(self) -> int:
-        return sum(p.valeur for p in self.contrats)
+        return sum(int(p.valeur) for p in self.contrats)  # counts of contracts
 
     @property
     def taux(self) -> Decimal | None:
@@ -103,7 +103,7 @@ def _chiffres_cles(periodes: tuple[Periode, ...], jour: dt.date, portee: dict) -
         if en_cours[i]:
             fenetres[f"attendu_{i}"] = (periode.debut, fin_attendu)
     objectifs = objectifs_periodes(fenetres, **portee)
-    contrats = _contrats_par_type({i: (p.debut, p.fin) for i, p in enumerate(periodes)}, portee)
+    contrats = _contrats_par_type({f"periode_{i}": (p.debut, p.fin) for i, p in enumerate(periodes)}, portee)
     resultat = []
     for i, periode in enumerate(periodes):
         # One query per period: a single scan over both periods' hours, with its distinct counts, costs more.
@@ -117,7 +117,7 @@ def _chiffres_cles(periodes: tuple[Periode, ...], jour: dt.date, portee: dict) -
                 fin_attendu=fin_attendu if en_cours[i] else None,
                 personnes=synthese.personnes,
                 marches_avec_heures=synthese.marches,
-                contrats=contrats[i],
+                contrats=contrats[f"periode_{i}"],
             )
         )
     return resultat

@@ -3,12 +3,8 @@
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import (
-    F,
-    FloatField,
-    Func,
-    Sum,
-)
+from django.db.models import F, FloatField, Func, QuerySet, Sum
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce
 
 from marches.models import (
@@ -46,7 +42,7 @@ class ObjectifAuProrata(Func):
         )
         return sql, (*p_objectif, *p_fin, *p_debut, *p_fin, *p_debut)
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(self, compiler, connection, function=None, template=None, arg_joiner=None, **extra_context):
         return self._sql(
             compiler, connection, "({} - DATE '1970-01-01')", "({})::double precision", "GREATEST", "LEAST"
         )
@@ -66,6 +62,8 @@ def objectifs_periodes(periodes: dict[str, tuple[dt.date, dt.date]], **portee) -
     _verifier(portee)
     if not periodes:
         return {}
+    lignes: QuerySet
+    objectif: Combinable
     if portee.get("attribution") is not None or portee.get("entreprise") is not None:
         lignes = Attribution.objects.filter(
             _portee("", portee), lot__clause__isnull=False, lot__marche__statut__in=STATUTS_AVEC_OBJECTIF
@@ -106,7 +104,7 @@ def objectif_periode(debut: dt.date, fin: dt.date, **portee) -> Decimal:
     return objectifs_periodes({"objectif": (debut, fin)}, **portee)["objectif"]
 
 
-def taux_realisation(heures: Decimal, objectif: Decimal) -> Decimal | None:
+def taux_realisation(heures: Decimal, objectif: Decimal | int | None) -> Decimal | None:
     """Hours ÷ target (1 = 100 %); None without a target."""
     if not objectif:
         return None

@@ -84,13 +84,13 @@ def population_en_parcours(debut: dt.date, fin: dt.date, **portee) -> Population
         # the hours then answers without reading the table.
         .annotate(total=Sum("heures"), positives=Count("heures", filter=Q(heures__gt=0)))
     )
-    heures, participants, marches = ZERO, set(), set()
+    heures, personnes, marches = ZERO, set(), set()
     for participant, marche, total, positives in lignes:
         heures += total
         if positives:
-            participants.add(participant)
+            personnes.add(participant)
             marches.add(marche)
-    return Population(sorted(participants), Synthese(heures, len(participants), len(marches)))
+    return Population(sorted(personnes), Synthese(heures, len(personnes), len(marches)))
 
 
 def _par_nomenclature(lignes, cle: str, nomenclature) -> list[Part]:
@@ -275,8 +275,7 @@ def contrats_et_sorties(debut: dt.date, fin: dt.date, **portee) -> tuple[list[Pa
         .annotate(contrats=Count("pk", filter=commence), sorties=Count("sortie_fin__pk"))
         .order_by()
     )
-    par_type: dict[str, int] = {}
-    par_categorie: dict[str, int] = {}
+    par_type, par_categorie = {}, {}
     for ligne in lignes:
         if ligne["contrats"]:
             par_type[ligne["type_contrat"]] = par_type.get(ligne["type_contrat"], 0) + ligne["contrats"]

@@ -4,11 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import (
-    Count,
-    Q,
-    Sum,
-)
+from django.db.models import Count, Func, Q, Sum
 from django.db.models.functions import Coalesce
 
 from clauses.models import (
@@ -61,6 +57,7 @@ def repartition_par(
         lignes = agregats.heures_par_modalite(debut, fin, portee)
         if lignes is not None:
             return _avec_parts([(code, libelles.get(code, code), valeur) for code, valeur in lignes])
+    agregat: Func
     if mesure == "heures":
         agregat = Coalesce(Sum("heures"), ZERO)
     elif mesure == "personnes":

@@ -39,10 +39,13 @@ class ClauseInsertionSuivie(ClauseInsertion):
         triggers = _declencheurs(ClauseInsertion)
 
 
-class CriteresDesParticipantsSuivis(Participant.criteres.through):
+CriteresDesParticipants = Participant.criteres.through
+
+
+class CriteresDesParticipantsSuivis(CriteresDesParticipants):  # type: ignore[valid-type,misc]
     class Meta:
         proxy = True
-        triggers = _declencheurs(Participant.criteres.through)
+        triggers = _declencheurs(CriteresDesParticipants)
 
 
 class AttributionSuivie(Attribution):

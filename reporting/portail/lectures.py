@@ -140,9 +140,11 @@ def lots_en_retard_par_marche(donneur, jour: dt.date) -> dict[int, int]:
 
 
 def _avenants_dates(avenants: list[Avenant], jour: dt.date) -> list[Avenant]:
+    # Two attributes for the templates, on the instances they already show (not fields of the model).
     for avenant in avenants:
-        avenant.prend_effet = prend_effet(avenant)
-        avenant.en_vigueur = avenant.prend_effet and avenant.date_effet <= jour
+        effet = prend_effet(avenant)
+        avenant.prend_effet = effet  # type: ignore[attr-defined]
+        avenant.en_vigueur = effet and avenant.date_effet <= jour  # type: ignore[attr-defined]
     return avenants
 
 

@@ -135,38 +135,38 @@ PAGES_OBJET = ["marche", "convention", "convention_document", "avenant_document"
 
 
 class TestAcces:
-    @pytest.mark.parametrize("page", PAGES)
-    def test_anonymous_is_sent_to_login(self, client, objets_a, page):
-        url = _urls(objets_a)[page]
+    @pytest.mark.parametrize("nom_page", PAGES)
+    def test_anonymous_is_sent_to_login(self, client, objets_a, nom_page):
+        url = _urls(objets_a)[nom_page]
         reponse = client.get(url)
         assert reponse.status_code == 302
         assert reponse["Location"].startswith("/connexion/")
 
-    @pytest.mark.parametrize("page", PAGES)
-    def test_a_user_without_membership_is_refused(self, client, objets_a, page):
+    @pytest.mark.parametrize("nom_page", PAGES)
+    def test_a_user_without_membership_is_refused(self, client, objets_a, nom_page):
         client.force_login(UserFactory())
-        assert client.get(_urls(objets_a)[page]).status_code == 403
+        assert client.get(_urls(objets_a)[nom_page]).status_code == 403
 
-    @pytest.mark.parametrize("page", PAGES)
-    def test_a_facilitator_without_membership_is_refused(self, client_facilitateur, objets_a, page):
-        assert client_facilitateur.get(_urls(objets_a)[page]).status_code == 403
+    @pytest.mark.parametrize("nom_page", PAGES)
+    def test_a_facilitator_without_membership_is_refused(self, client_facilitateur, objets_a, nom_page):
+        assert client_facilitateur.get(_urls(objets_a)[nom_page]).status_code == 403
 
-    @pytest.mark.parametrize("page", PAGES)
-    def test_the_referent_reads_their_organisation(self, client_a, objets_a, page):
-        reponse = client_a.get(_urls(objets_a)[page])
+    @pytest.mark.parametrize("nom_page", PAGES)
+    def test_the_referent_reads_their_organisation(self, client_a, objets_a, nom_page):
+        reponse = client_a.get(_urls(objets_a)[nom_page])
         assert reponse.status_code == 200
-        if page.endswith("_document"):
+        if nom_page.endswith("_document"):
             assert b"".join(reponse.streaming_content) == PDF
             assert reponse["Content-Type"] == "application/pdf"
             assert "attachment" in reponse["Content-Disposition"]
 
-    @pytest.mark.parametrize("page", [p for p in PAGES if p != "profil"])
-    def test_read_pages_refuse_post(self, client_a, objets_a, page):
-        assert client_a.post(_urls(objets_a)[page]).status_code == 405
+    @pytest.mark.parametrize("nom_page", [p for p in PAGES if p != "profil"])
+    def test_read_pages_refuse_post(self, client_a, objets_a, nom_page):
+        assert client_a.post(_urls(objets_a)[nom_page]).status_code == 405
 
-    @pytest.mark.parametrize("page", PAGES_OBJET)
-    def test_another_organisations_object_does_not_exist(self, client_a, objets_a, objets_b, page):
-        assert client_a.get(_urls(objets_b)[page]).status_code == 404
+    @pytest.mark.parametrize("nom_page", PAGES_OBJET)
+    def test_another_organisations_object_does_not_exist(self, client_a, objets_a, objets_b, nom_page):
+        assert client_a.get(_urls(objets_b)[nom_page]).status_code == 404
 
     def test_a_convention_without_document_has_nothing_to_download(self, client_a, donneur_a):
         convention = ConventionFactory(donneur_d_ordre=donneur_a)
@@ -451,10 +451,10 @@ class TestNombreDeRequetes:
             assert client.get(url).status_code == 200
         return len(requetes)
 
-    @pytest.mark.parametrize("page", ["accueil", "marches"])
-    def test_lists(self, client_a, donneur_a, django_assert_max_num_queries, page):
+    @pytest.mark.parametrize("nom_page", ["accueil", "marches"])
+    def test_lists(self, client_a, donneur_a, django_assert_max_num_queries, nom_page):
         ConventionFactory(donneur_d_ordre=donneur_a)
-        url = reverse(f"portail:{page}")
+        url = reverse(f"portail:{nom_page}")
         self._marches(donneur_a, 1)
         une = self._requetes(client_a, url)
         self._marches(donneur_a, 9)

@@ -73,6 +73,17 @@ def serveur_indisponible(settings):
 
 
 @pytest.fixture
+def reessais_sur_place(settings):
+    """Lets ``apply()`` run a task's retries in this process, as it does when exceptions do not propagate.
+
+    The test settings make a task's exception propagate out of ``apply()`` (``task_eager_propagates``); Celery
+    then raises its ``Retry`` at the first retry instead of running it. The tests of retries check the rows and
+    the state of the result instead.
+    """
+    settings.CELERY_TASK_EAGER_PROPAGATES = False
+
+
+@pytest.fixture
 def tache_digest(facilitateur) -> Tache:
     travail = DigestHebdomadaire(LUNDI_1ER_MARS, facilitateur.pk)
     return Tache.objects.create(code=travail.code, cle=travail.cle)
@@ -255,19 +266,22 @@ def test_le_passage_du_jour_signale_un_envoi_interrompu(tache_digest, settings):
 
 
 def test_un_serveur_indisponible_est_reessaye_puis_le_message_part_une_fois(
-    tache_digest, serveur_indisponible, mailoutbox
+    tache_digest, serveur_indisponible, reessais_sur_place, mailoutbox
 ):
     serveur_indisponible.echecs = 2
-    tasks.envoyer_digest.apply(args=(tache_digest.pk, "2027-03-01"))
+    assert tasks.envoyer_digest.apply(args=(tache_digest.pk, "2027-03-01")).successful()
     assert len(mailoutbox) == 1
     tache_digest.refresh_from_db()
     assert (tache_digest.statut, tache_digest.tentatives) == (StatutTache.FAIT, 3)
     assert tache_digest.envoye_le is not None
 
 
-def test_reessais_epuises_l_echec_est_enregistre_jamais_en_cours(tache_digest, serveur_indisponible, mailoutbox):
+def test_reessais_epuises_l_echec_est_enregistre_jamais_en_cours(
+    tache_digest, serveur_indisponible, reessais_sur_place, mailoutbox
+):
     serveur_indisponible.echecs = 100
-    tasks.envoyer_digest.apply(args=(tache_digest.pk, "2027-03-01"))
+    resultat = tasks.envoyer_digest.apply(args=(tache_digest.pk, "2027-03-01"))
+    assert resultat.failed() and isinstance(resultat.result, smtplib.SMTPServerDisconnected)
     assert mailoutbox == []
     tache_digest.refresh_from_db()
     assert tache_digest.statut == StatutTache.ECHEC
@@ -296,8 +310,12 @@ def test_un_document_impossible_a_produire_est_en_echec_avec_un_message_francais
     assert rapport.jeton and rapport.termine_le is not None
 
 
-def test_generer_un_rapport_absent_ne_fait_rien():
-    tasks.generer_rapport.apply(args=(987654,))
+def test_generer_un_rapport_absent_ne_fait_rien(mailoutbox):
+    """A row deleted after its task was queued: the task ends without error (an exception would propagate
+    here: task_eager_propagates), writes nothing and sends nothing."""
+    assert tasks.generer_rapport.apply(args=(987654,)).successful()
+    assert not Rapport.objects.exists() and not Tache.objects.exists()
+    assert mailoutbox == []
 
 
 # --- Recipients --------------------------------------------------------------------------------------------

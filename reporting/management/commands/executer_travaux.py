@@ -3,7 +3,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 
 from reporting import travaux
-from reporting.models import Rapport, Tache
+from reporting.models import Tache
 
 
 def _date(valeur: str) -> dt.date:
@@ -58,8 +58,8 @@ class Command(BaseCommand):
         tache = Tache.objects.select_related("rapport").filter(code=lancement.code, cle=lancement.cle).first()
         if tache is None:
             return "?"
-        if lancement.code == "rapport_periodique":
-            rapport: Rapport = tache.rapport
+        rapport = tache.rapport
+        if lancement.code == "rapport_periodique" and rapport is not None:
             etat = rapport.get_statut_display().lower()
             if rapport.envoye_le:
                 etat += f", envoyé à {rapport.destinataires.replace(chr(10), ', ')}"

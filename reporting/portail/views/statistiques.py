@@ -41,7 +41,7 @@ def statistiques(request):
     population = indicateurs.population_en_parcours(periode.debut, periode.fin, donneur=donneur)
     contexte = {
         "titre": f"Statistiques {annee} — {donneur.nom}",
-        "annees": formulaire.fields["annee"].choices,
+        "annees": formulaire.annees,
         "annee": annee,
         "periode": periode,
         "heures": population.synthese.heures,
