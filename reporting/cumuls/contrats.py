@@ -17,7 +17,7 @@ from django.db.models import Model
 
 from clauses.models import MomentSortie, Placement, Sortie
 from marches.models import Attribution, Lot, Marche
-from reporting.cumuls.sql import Table, declencheur, valeurs_sql
+from reporting.cumuls.sql import Table, ajouter_aux_cumuls, declencheur, valeurs_sql
 from reporting.models.cumuls import ContratJournalier, ContratTerritoire, SortieJournaliere
 
 P, S, A, L, M = Table(Placement), Table(Sortie), Table(Attribution), Table(Lot), Table(Marche)
@@ -170,25 +170,9 @@ def _lignes(depuis: str, signe: str, jour: str, valeur: str, donneur: str | None
     return f"SELECT {donneur} AS donneur, {jour} AS jour, {valeur} AS valeur, {signe} AS signe {depuis}"
 
 
-def _appliquer(cumuls: list, lignes: str) -> str:
-    """The statements adding the signed rows to each count, in key order, then dropping the counts at zero."""
-    ctes, menage = [f"lignes AS ({lignes})"], []
-    for i, (modele, cle, somme) in enumerate(cumuls):
-        t = Table(modele)
-        colonnes_cle = [getattr(t, champ) for champ in cle]
-        total = getattr(t, somme)
-        groupes = ", ".join(cle.values())
-        ctes.append(
-            f"""c{i} AS (
-        INSERT INTO {t} AS t ({", ".join(colonnes_cle)}, {total})
-        SELECT {groupes}, SUM(signe) FROM lignes GROUP BY {groupes} HAVING SUM(signe) <> 0 ORDER BY {groupes}
-        ON CONFLICT ({", ".join(colonnes_cle)}) DO UPDATE SET {total} = t.{total} + EXCLUDED.{total}
-    )"""
-        )
-        menage.append(f"DELETE FROM {t} WHERE {total} = 0;")
-    *ctes, derniere = ctes
-    derniere = derniere.split(" AS (\n", 1)[1].rsplit("\n    )", 1)[0]
-    return "WITH " + ",\n    ".join(ctes) + "\n" + derniere + ";\n    " + "\n    ".join(menage)
+def _sommes(cumuls: list) -> list:
+    """The counts as ``ajouter_aux_cumuls`` takes them: each one's column summing the signs."""
+    return [(modele, cle, {somme: "SUM(signe)"}) for modele, cle, somme in cumuls]
 
 
 def _deplaces(colonne: str) -> str:
@@ -206,7 +190,7 @@ def _toutes_les_lignes(source: dict) -> str:
 
 def _tout_recompter(source: dict) -> str:
     vidage = " ".join(f"DELETE FROM {Table(modele)};" for modele, _, _ in source["cumuls"])
-    return vidage + "\n    " + _appliquer(source["cumuls"], _toutes_les_lignes(source))
+    return vidage + "\n    " + ajouter_aux_cumuls(_sommes(source["cumuls"]), _toutes_les_lignes(source))
 
 
 def declencheurs() -> dict[type[Model], list[pgtrigger.Trigger]]:
@@ -215,7 +199,9 @@ def declencheurs() -> dict[type[Model], list[pgtrigger.Trigger]]:
         propres = triggers.setdefault(source["modele"], [])
         for operation, delta in _deltas(source).items():
             lignes = _lignes(source["depuis"](delta), "d.signe", "d.jour", "d.valeur")
-            propres.append(declencheur(f"{nom}_{operation}", operation, _appliquer(source["cumuls"], lignes)))
+            propres.append(
+                declencheur(f"{nom}_{operation}", operation, ajouter_aux_cumuls(_sommes(source["cumuls"]), lignes))
+            )
         jour, valeur = source["ligne_deplacee"]
         propres.append(declencheur(f"{nom}_vidage", "truncate", _tout_recompter(source)))
         for modele, (colonne, depuis, *donneur) in source["liens"].items():
@@ -224,7 +210,7 @@ def declencheurs() -> dict[type[Model], list[pgtrigger.Trigger]]:
         SELECT 1 FROM anciennes o JOIN nouvelles n ON n.id = o.id WHERE o.{colonne} IS DISTINCT FROM n.{colonne}
     ) THEN
     LOCK TABLE {Table(source["modele"])} IN SHARE MODE;
-    {_appliquer(source["cumuls"], lignes)}
+    {ajouter_aux_cumuls(_sommes(source["cumuls"]), lignes)}
     END IF;"""
             triggers.setdefault(modele, []).extend(
                 [

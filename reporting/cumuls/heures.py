@@ -17,7 +17,7 @@ from django.db.models import Model
 
 from clauses.models import HeuresMensuelles, Placement
 from marches.models import Attribution, Lot, Marche
-from reporting.cumuls.sql import Table, declencheur
+from reporting.cumuls.sql import Table, ajouter_aux_cumuls, declencheur
 from reporting.models.cumuls import (
     CumulLot,
     CumulMensuel,
@@ -163,34 +163,6 @@ def _liens() -> dict:
     }
 
 
-def _appliquer(lignes: str) -> str:
-    """The statements adding the signed rows to every total, in key order (two statements adding to the same
-    totals queue rather than deadlock), then dropping the totals that count nothing any more."""
-    ctes, menage = [f"lignes AS ({lignes})"], []
-    for i, (modele, cle, sommes) in enumerate(CUMULS):
-        t = Table(modele)
-        colonnes_cle = [getattr(t, champ) for champ in cle]
-        colonnes_sommes = [getattr(t, champ) for champ in sommes]
-        colonnes = colonnes_cle + colonnes_sommes
-        expressions = list(cle.values()) + list(sommes.values())
-        groupes = ", ".join(cle.values())
-        non_nul = " OR ".join(f"{e} <> 0" for e in sommes.values())
-        mises_a_jour = ", ".join(f"{c} = t.{c} + EXCLUDED.{c}" for c in colonnes_sommes)
-        ctes.append(
-            f"""c{i} AS (
-        INSERT INTO {t} AS t ({", ".join(colonnes)})
-        SELECT {", ".join(expressions)} FROM lignes GROUP BY {groupes} HAVING {non_nul} ORDER BY {groupes}
-        ON CONFLICT ({", ".join(colonnes_cle)}) DO UPDATE SET {mises_a_jour}
-    )"""
-        )
-        menage.append(f"DELETE FROM {t} WHERE {colonnes_sommes[-1]} = 0;")
-    # The last upsert is the statement itself (PL/pgSQL refuses a bare SELECT, and a WITH that writes must
-    # stay at the top level).
-    *ctes, derniere = ctes
-    derniere = derniere.split(" AS (\n", 1)[1].rsplit("\n    )", 1)[0]
-    return "WITH " + ",\n    ".join(ctes) + "\n" + derniere + ";\n    " + "\n    ".join(menage)
-
-
 def _toutes_les_heures() -> str:
     return _lignes(_depuis_les_heures(f"SELECT {H.placement}, {H.mois}, {H.heures}, 1 FROM {H}"))
 
@@ -203,7 +175,7 @@ def _vidage() -> str:
 def declencheurs() -> dict[type[Model], list[pgtrigger.Trigger]]:
     triggers: dict[type[Model], list[pgtrigger.Trigger]] = {HeuresMensuelles: []}
     for operation, delta in _deltas().items():
-        corps = _appliquer(_lignes(_depuis_les_heures(delta)))
+        corps = ajouter_aux_cumuls(CUMULS, _lignes(_depuis_les_heures(delta)))
         triggers[HeuresMensuelles].append(declencheur(f"cumuls_{operation}", operation, corps))
     for modele, (colonnes, depuis, propres) in _liens().items():
         lignes = _lignes(depuis(_deplaces(colonnes)), **{"signe": "x.signe", **propres})
@@ -213,7 +185,7 @@ def declencheurs() -> dict[type[Model], list[pgtrigger.Trigger]]:
         SELECT 1 FROM anciennes o JOIN nouvelles n ON n.id = o.id WHERE ({anciennes}) IS DISTINCT FROM ({nouvelles})
     ) THEN
     LOCK TABLE {H} IN SHARE MODE;
-    {_appliquer(lignes)}
+    {ajouter_aux_cumuls(CUMULS, lignes)}
     END IF;"""
         triggers.setdefault(modele, []).append(declencheur("cumuls_lien", "update", corps))
     for modele in triggers:

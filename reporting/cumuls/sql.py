@@ -59,3 +59,33 @@ def declencheur(nom: str, operation: str, corps: str, declare: list[tuple[str, s
 def valeurs_sql(valeurs) -> str:
     """``('a', 'b')``: a tuple of constants (enum values, never user input) for ``IN``."""
     return "(" + ", ".join("'" + str(valeur).replace("'", "''") + "'" for valeur in valeurs) + ")"
+
+
+def ajouter_aux_cumuls(cumuls: list, lignes: str) -> str:
+    """The statements adding the signed rows to every total, in key order (two statements adding to the same
+    totals queue rather than deadlock), then dropping the totals that count nothing any more. ``cumuls``: each
+    total's model, its key (field → expression over the signed rows) and its sums (field → expression); a row
+    whose last sum falls to 0 goes."""
+    ctes, menage = [f"lignes AS ({lignes})"], []
+    for i, (modele, cle, sommes) in enumerate(cumuls):
+        t = Table(modele)
+        colonnes_cle = [getattr(t, champ) for champ in cle]
+        colonnes_sommes = [getattr(t, champ) for champ in sommes]
+        colonnes = colonnes_cle + colonnes_sommes
+        expressions = list(cle.values()) + list(sommes.values())
+        groupes = ", ".join(cle.values())
+        non_nul = " OR ".join(f"{e} <> 0" for e in sommes.values())
+        mises_a_jour = ", ".join(f"{c} = t.{c} + EXCLUDED.{c}" for c in colonnes_sommes)
+        ctes.append(
+            f"""c{i} AS (
+        INSERT INTO {t} AS t ({", ".join(colonnes)})
+        SELECT {", ".join(expressions)} FROM lignes GROUP BY {groupes} HAVING {non_nul} ORDER BY {groupes}
+        ON CONFLICT ({", ".join(colonnes_cle)}) DO UPDATE SET {mises_a_jour}
+    )"""
+        )
+        menage.append(f"DELETE FROM {t} WHERE {colonnes_sommes[-1]} = 0;")
+    # The last upsert is the statement itself (PL/pgSQL refuses a bare SELECT, and a WITH that writes must
+    # stay at the top level).
+    *ctes, derniere = ctes
+    derniere = derniere.split(" AS (\n", 1)[1].rsplit("\n    )", 1)[0]
+    return "WITH " + ",\n    ".join(ctes) + "\n" + derniere + ";\n    " + "\n    ".join(menage)
