@@ -394,34 +394,46 @@ def _en_parallele(fonction, erreurs: list) -> threading.Thread:
     return threading.Thread(target=corps)
 
 
+def _course(premiere, seconde) -> tuple[bool, list]:
+    """Two real transactions: ``premiere`` writes and stays open until ``seconde``, started once the first has
+    written, is seen waiting for a lock (or has ended); then the first commits. Whether the second waited, and what
+    either raised."""
+    ecrite, fin, erreurs = threading.Event(), threading.Event(), []
+
+    def ecrire():
+        with transaction.atomic():
+            premiere()
+            ecrite.set()
+            fin.wait(10)
+
+    def suivre():
+        ecrite.wait(10)
+        with transaction.atomic():
+            seconde()
+
+    fils = [_en_parallele(ecrire, erreurs), _en_parallele(suivre, erreurs)]
+    for f in fils:
+        f.start()
+    ecrite.wait(10)
+    attend = _attendre(fils[1])
+    fin.set()
+    for f in fils:
+        f.join(10)
+    return attend, erreurs
+
+
 def test_two_transactions_changing_one_lot_leave_its_target_exact(transactional_db, lots_avec_objectif):
     """One changes the lot's clause and waits before committing; the other moves its marché meanwhile: the
     second rewrite waits for the first commit and starts from it (without the lock on the lot, it would start
     from the clause it saw before and write over or beside the first)."""
     lot = lots_avec_objectif[1]
     autre = DonneurDOrdreFactory()
-    ecrite, fin, erreurs = threading.Event(), threading.Event(), []
-
-    def clause():
-        with transaction.atomic():
-            ClauseInsertion.objects.filter(lot=lot).update(heures_forcees=4321)
-            ecrite.set()
-            fin.wait(10)
-
-    def marche():
-        ecrite.wait(10)
-        with transaction.atomic():
-            Marche.objects.filter(pk=lot.marche_id).update(donneur_d_ordre=autre)
-
-    fils = [_en_parallele(clause, erreurs), _en_parallele(marche, erreurs)]
-    for f in fils:
-        f.start()
-    ecrite.wait(10)
-    assert _attendre(fils[1]), "la mise à jour du marché doit attendre le lot"
-    fin.set()
-    for f in fils:
-        f.join(10)
+    attend, erreurs = _course(
+        lambda: ClauseInsertion.objects.filter(lot=lot).update(heures_forcees=4321),
+        lambda: Marche.objects.filter(pk=lot.marche_id).update(donneur_d_ordre=autre),
+    )
     assert not erreurs, erreurs
+    assert attend, "la mise à jour du marché doit attendre le lot"
     assert ObjectifLot.objects.filter(pk=lot.pk, cible=4321, donneur_d_ordre=autre).exists()
     exacts()
 
@@ -488,28 +500,12 @@ def test_a_criterion_added_while_a_person_enters_a_year_is_counted_once(transact
     them a criterion meanwhile: the second waits for the person, then counts the criterion in 2024 too."""
     personne = territoire["personnes"][2]
     placement = next(p for p in territoire["placements"] if p.participant_id == personne.pk)
-    ecrite, fin, erreurs = threading.Event(), threading.Event(), []
-
-    def heures():
-        with transaction.atomic():
-            HeuresMensuelles.objects.create(placement=placement, mois=D(2024, 3, 1), heures=Decimal("20"))
-            ecrite.set()
-            fin.wait(10)
-
-    def critere():
-        ecrite.wait(10)
-        with transaction.atomic():
-            personne.criteres.add(_critere("rsa"))
-
-    fils = [_en_parallele(heures, erreurs), _en_parallele(critere, erreurs)]
-    for f in fils:
-        f.start()
-    ecrite.wait(10)
-    assert _attendre(fils[1]), "le critère doit attendre la personne"
-    fin.set()
-    for f in fils:
-        f.join(10)
+    attend, erreurs = _course(
+        lambda: HeuresMensuelles.objects.create(placement=placement, mois=D(2024, 3, 1), heures=Decimal("20")),
+        lambda: personne.criteres.add(_critere("rsa")),
+    )
     assert not erreurs, erreurs
+    assert attend, "le critère doit attendre la personne"
     assert CritereAnnuel.objects.filter(annee=2024, critere=_critere("rsa").pk, personnes=1).exists()
     exacts()
 
@@ -631,27 +627,10 @@ def test_a_placement_moved_while_its_hours_are_written_takes_them_along(transact
     placement = territoire["placements"][0]
     ailleurs = territoire["attributions"][3]
     assert ailleurs.lot_id != placement.attribution.lot_id
-    ecrite, fin, erreurs = threading.Event(), threading.Event(), []
-
-    def heures():
-        with transaction.atomic():
-            HeuresMensuelles.objects.create(placement=placement, mois=D(2026, 5, 1), heures=Decimal("70"))
-            ecrite.set()
-            fin.wait(10)
-
-    def deplacement():
-        ecrite.wait(10)
-        with transaction.atomic():
-            Placement.objects.filter(pk=placement.pk).update(attribution=ailleurs)
-
-    fils = [_en_parallele(heures, erreurs), _en_parallele(deplacement, erreurs)]
-    for f in fils:
-        f.start()
-    ecrite.wait(10)
-    attend = _attendre(fils[1])
-    fin.set()
-    for f in fils:
-        f.join(10)
+    attend, erreurs = _course(
+        lambda: HeuresMensuelles.objects.create(placement=placement, mois=D(2026, 5, 1), heures=Decimal("70")),
+        lambda: Placement.objects.filter(pk=placement.pk).update(attribution=ailleurs),
+    )
     assert not erreurs, erreurs
     assert attend, "le déplacement du placement doit attendre les heures en cours d'écriture"
     assert (
@@ -668,27 +647,10 @@ def test_a_lot_moved_while_a_placement_starts_takes_its_contract_along(transacti
     autre_marche = territoire["attributions"][3].lot.marche
     assert autre_marche.donneur_d_ordre_id != attribution.lot.marche.donneur_d_ordre_id
     personne = territoire["personnes"][0]
-    ecrite, fin, erreurs = threading.Event(), threading.Event(), []
-
-    def placement():
-        with transaction.atomic():
-            PlacementFactory(attribution=attribution, participant=personne, date_debut=D(2026, 4, 2))
-            ecrite.set()
-            fin.wait(10)
-
-    def deplacement():
-        ecrite.wait(10)
-        with transaction.atomic():
-            Lot.objects.filter(pk=attribution.lot_id).update(marche=autre_marche)
-
-    fils = [_en_parallele(placement, erreurs), _en_parallele(deplacement, erreurs)]
-    for f in fils:
-        f.start()
-    ecrite.wait(10)
-    attend = _attendre(fils[1])
-    fin.set()
-    for f in fils:
-        f.join(10)
+    attend, erreurs = _course(
+        lambda: PlacementFactory(attribution=attribution, participant=personne, date_debut=D(2026, 4, 2)),
+        lambda: Lot.objects.filter(pk=attribution.lot_id).update(marche=autre_marche),
+    )
     assert not erreurs, erreurs
     assert attend, "le déplacement du lot doit attendre le placement en cours d'écriture"
     assert ContratJournalier.objects.filter(
