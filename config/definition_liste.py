@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 
-from django.db.models import Model, QuerySet
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import F, IntegerField, Lookup, Model, QuerySet, Value
 from django.http import QueryDict
 from django.utils.module_loading import import_string
 
@@ -29,6 +30,23 @@ TAILLE_PAQUET_EXPORT = 2000
 
 # The lists' FilterSets, by dotted path, for the filters' suggestions view (filled by DefinitionListe's subclasses).
 FILTRES_DES_LISTES: dict[str, type] = {}
+
+
+class _Parmi(Lookup):
+    """``lhs = ANY(rhs)``, rhs an array."""
+
+    lookup_name = "parmi"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = compiler.compile(self.rhs)
+        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
+
+
+def parmi_les_ids(queryset: QuerySet, ids: list[int]) -> QuerySet:
+    """``queryset`` restricted to ``ids``, as ``pk = ANY(array)``: one parameter however many ids, where ``pk__in``
+    prepares and sends one per id (milliseconds for the thousands of ids a list computed in Python)."""
+    return queryset.filter(_Parmi(F("pk"), Value(ids, output_field=ArrayField(IntegerField()))))
 
 
 def chemin(classe: type) -> str:
@@ -119,12 +137,19 @@ class DefinitionListe:
             )
         return queryset.values_list("pk", flat=True)
 
+    def lignes_des_ids(self, queryset: QuerySet) -> QuerySet:
+        """What a page's or an export batch's rows are loaded from, by their ids: the list's queryset, unless
+        ``ids`` answers a Python list, which already says which rows are in the list (a list may then load them
+        from a queryset that does not repeat thousands of ids)."""
+        return queryset
+
     def objets_a_exporter(self, queryset: QuerySet) -> Iterator:
         """Every row of the list in its order, loaded by batches of ids as the pages are, in bounded memory."""
         ids = self.ids(queryset)
+        lignes = self.lignes_des_ids(queryset)
         ids = iter(ids) if isinstance(ids, list) else ids.iterator(chunk_size=TAILLE_PAQUET_EXPORT)
         while paquet := list(islice(ids, TAILLE_PAQUET_EXPORT)):
-            par_id = {objet.pk: objet for objet in queryset.filter(pk__in=paquet).order_by()}
+            par_id = {objet.pk: objet for objet in lignes.filter(pk__in=paquet).order_by()}
             yield from (par_id[pk] for pk in paquet if pk in par_id)
 
 

@@ -42,21 +42,26 @@ COMPTE_MAX = 10_000
 class PaginateurParIds(Paginator):
     """A paginator whose page loads its rows in two queries: their ids, then the rows themselves.
 
-    ``ids`` is the list's queryset reduced to its primary keys in the list's order (see ``VueListe``); the
-    page's rows come from ``object_list`` filtered on those ids and put back in their order.
+    ``ids`` is the list's queryset reduced to its primary keys in the list's order (see ``VueListe``), or a Python
+    list of them when the list computed them outside the database (then their number is the count); the page's rows
+    come from ``lignes`` (by default ``object_list``) filtered on the page's ids and put back in their order.
     """
 
-    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, ids=None):
+    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, ids=None, lignes=None):
         super().__init__(object_list, per_page, orphans=orphans, allow_empty_first_page=allow_empty_first_page)
         self.ids = ids
+        self.lignes = lignes if lignes is not None else object_list
         self.depasse = False  # more rows than COMPTE_MAX: count says COMPTE_MAX
 
     @cached_property
     def count(self) -> int:
-        if not isinstance(self.object_list, QuerySet):
+        if isinstance(self.ids, list):
+            compte = len(self.ids)
+        elif not isinstance(self.object_list, QuerySet):
             return super().count
-        # COUNT over a subquery that stops after COMPTE_MAX + 1 rows.
-        compte = self.object_list.order_by().values("pk")[: COMPTE_MAX + 1].count()
+        else:
+            # COUNT over a subquery that stops after COMPTE_MAX + 1 rows.
+            compte = self.object_list.order_by().values("pk")[: COMPTE_MAX + 1].count()
         self.depasse = compte > COMPTE_MAX
         return min(compte, COMPTE_MAX)
 
@@ -69,7 +74,7 @@ class PaginateurParIds(Paginator):
         if haut + self.orphans >= self.count:
             haut = self.count
         ids = list(self.ids[bas:haut])
-        par_id = {objet.pk: objet for objet in self.object_list.filter(pk__in=ids).order_by()} if ids else {}
+        par_id = {objet.pk: objet for objet in self.lignes.filter(pk__in=ids).order_by()} if ids else {}
         return self._get_page([par_id[pk] for pk in ids if pk in par_id], number, self)
 
 
@@ -316,6 +321,7 @@ class VueListe(FacilitateurRequisMixin, ListView):
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
         if isinstance(queryset, QuerySet):
             kwargs.setdefault("ids", self.liste.ids(queryset))
+            kwargs.setdefault("lignes", self.liste.lignes_des_ids(queryset))
         return super().get_paginator(queryset, per_page, orphans, allow_empty_first_page, **kwargs)
 
     def get(self, request, *args, **kwargs):

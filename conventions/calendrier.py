@@ -257,8 +257,16 @@ def situations(conventions: QuerySet, jour: dt.date, *champs: str) -> Iterator[t
     """``(pk, Situation, *champs)`` for each convention of the queryset, in its order, in one query that reads the
     calendar's columns (and ``champs``) rather than whole rows: the lists' filters and sort on the état or the
     deadline, and the home page's alerts, over a national instance's thousands of conventions."""
-    for pk, *valeurs in conventions.values_list("pk", *champs, *CHAMPS):
-        yield (pk, _situation(Calendrier(*valeurs[len(champs) :]), jour), *valeurs[: len(champs)])
+    debut = 1 + len(champs)
+    for ligne in conventions.values_list("pk", *champs, *CHAMPS):
+        yield (ligne[0], _situation_des_colonnes(ligne[debut:], jour), *ligne[1:debut])
+
+
+# The same answers keyed on the columns' tuple as the database gives it: a list of thousands of conventions asks
+# them without building and hashing a Calendrier per row.
+@functools.lru_cache(maxsize=65536)
+def _situation_des_colonnes(colonnes: tuple, jour: dt.date) -> Situation:
+    return _situation(Calendrier(*colonnes), jour)
 
 
 @dataclass(frozen=True)

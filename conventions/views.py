@@ -26,7 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import CreateView, DetailView, FormView, TemplateView, UpdateView
 
-from config.definition_liste import DefinitionListe
+from config.definition_liste import DefinitionListe, parmi_les_ids
 from config.formats import date_longue
 from config.listes import VueListe
 from config.permissions import FacilitateurRequisMixin
@@ -516,12 +516,15 @@ class DefinitionConventions(DefinitionListe):
             )
             lignes = avec + [(pk, s) for pk, s in lignes if not s.date_limite]
         self.ids_calcules = [pk for pk, _ in lignes]
-        return queryset.filter(pk__in=self.ids_calcules)
+        return parmi_les_ids(queryset, self.ids_calcules)
 
     def ids(self, queryset):
         if self.ids_calcules is not None:
             return self.ids_calcules
         return super().ids(queryset)
+
+    def lignes_des_ids(self, queryset):
+        return self.lignes() if self.ids_calcules is not None else queryset
 
     def objets_a_exporter(self, queryset):
         return _avec_situations(super().objets_a_exporter(queryset), self.jour)
