@@ -18,8 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 
-from django.contrib.postgres.fields import ArrayField
-from django.db.models import F, IntegerField, Lookup, Model, QuerySet, Value
+from django.db.models import Model, QuerySet
 from django.http import QueryDict
 from django.utils.module_loading import import_string
 
@@ -30,23 +29,6 @@ TAILLE_PAQUET_EXPORT = 2000
 
 # The lists' FilterSets, by dotted path, for the filters' suggestions view (filled by DefinitionListe's subclasses).
 FILTRES_DES_LISTES: dict[str, type] = {}
-
-
-class _Parmi(Lookup):
-    """``lhs = ANY(rhs)``, rhs an array."""
-
-    lookup_name = "parmi"
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = compiler.compile(self.rhs)
-        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
-
-
-def parmi_les_ids(queryset: QuerySet, ids: list[int]) -> QuerySet:
-    """``queryset`` restricted to ``ids``, as ``pk = ANY(array)``: one parameter however many ids, where ``pk__in``
-    prepares and sends one per id (milliseconds for the thousands of ids a list computed in Python)."""
-    return queryset.filter(_Parmi(F("pk"), Value(ids, output_field=ArrayField(IntegerField()))))
 
 
 def chemin(classe: type) -> str:

@@ -26,10 +26,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import CreateView, DetailView, FormView, TemplateView, UpdateView
 
-from config.definition_liste import DefinitionListe, parmi_les_ids
+from config.definition_liste import DefinitionListe
 from config.formats import date_longue
 from config.listes import VueListe
 from config.permissions import FacilitateurRequisMixin
+from config.requetes import parmi
 from config.vues import VueCreation, VueModification
 from conventions import services
 from conventions.calendrier import Situation, periodes_affichees, situation, situations
@@ -516,7 +517,7 @@ class DefinitionConventions(DefinitionListe):
             )
             lignes = avec + [(pk, s) for pk, s in lignes if not s.date_limite]
         self.ids_calcules = [pk for pk, _ in lignes]
-        return parmi_les_ids(queryset, self.ids_calcules)
+        return queryset.filter(parmi("pk", self.ids_calcules))
 
     def ids(self, queryset):
         if self.ids_calcules is not None:

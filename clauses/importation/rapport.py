@@ -9,7 +9,9 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import F, Lookup, Q, QuerySet
+from django.db.models import QuerySet
+
+from config.requetes import parmi
 
 # The two kinds of import, as the views and the report name them.
 RELEVE = "releve"
@@ -24,23 +26,6 @@ def par_lots(valeurs: Iterable, taille: int = LOT_REQUETE) -> Iterator[list]:
     valeurs = list(valeurs)
     for i in range(0, len(valeurs), taille):
         yield valeurs[i : i + taille]
-
-
-class _Parmi(Lookup):
-    """``champ = ANY(%s)`` with the values as one PostgreSQL array: a single parameter, however many values,
-    where ``__in`` costs Django a placeholder (and a conversion) per value."""
-
-    lookup_name = "parmi"
-    prepare_rhs = False
-
-    def as_sql(self, compiler, connection):
-        lhs, params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", (*params, self.rhs)
-
-
-def parmi(champ: str, valeurs: Iterable) -> Q:
-    """The condition « ``champ`` is one of ``valeurs`` » as a single array parameter (PostgreSQL only)."""
-    return Q(_Parmi(F(champ), list(valeurs)))
 
 
 def lignes_parmi(queryset: QuerySet, champ: str, valeurs: Iterable, *colonnes: str) -> Iterator[tuple]:

@@ -29,7 +29,7 @@ from clauses.importation.lecture import (
     normaliser,
     texte_cellule,
 )
-from clauses.importation.rapport import RELEVE, Rapport, lignes_parmi, parmi
+from clauses.importation.rapport import RELEVE, Rapport, lignes_parmi
 from clauses.models import (
     HEURES_MAX_PAR_MOIS,
     HeuresMensuelles,
@@ -38,6 +38,7 @@ from clauses.models import (
     Placement,
     SourceHeures,
 )
+from config.requetes import parmi
 from entreprises.models import Entreprise
 from entreprises.validators import normaliser_siret, siret_valide
 
