@@ -40,9 +40,25 @@ class FichierInvalide(Exception):
 # --- Text helpers ------------------------------------------------------------------------------------
 
 
+# Letters and marks that NFKD does not take to ASCII, and that dropping would glue or cut words: « N’Diaye »
+# must read as « N'Diaye », « Cœur » as « Coeur », « Nombre d’heures » as « Nombre d'heures ».
+_TYPOGRAPHIE = str.maketrans(
+    {
+        **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u02bc\u02b9\u00b4\u0060\uff07", "'"),
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d", "-"),
+        **dict.fromkeys("\u00a0\u2007\u202f\u2009\u200a\u3000", " "),
+        **dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad", ""),
+        "œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L",
+        "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH", "ı": "i",
+    }
+)  # fmt: skip
+
+
 def normaliser(texte: object) -> str:
-    """« Référence  participant » → « reference participant »: no case, accents or punctuation."""
-    texte = unicodedata.normalize("NFKD", str(texte or "")).encode("ascii", "ignore").decode("ascii")
+    """« Référence  participant » → « reference participant »: no case, accents or punctuation; typographic
+    apostrophes, dashes and spaces count as the plain ones, and ligatures as their letters (« œ » → « oe »)."""
+    texte = str(texte or "").translate(_TYPOGRAPHIE)
+    texte = unicodedata.normalize("NFKD", texte).encode("ascii", "ignore").decode("ascii")
     return " ".join(re.sub(r"[^a-z0-9]+", " ", texte.lower()).split())
 
 

@@ -49,6 +49,10 @@ def importer(contenu: bytes, user, nom="releve.xlsx", type_import=importation.RE
 
 @pytest.fixture
 def donnees():
+    return creer_donnees()
+
+
+def creer_donnees() -> dict:
     entreprise = EntrepriseFactory(raison_sociale="Peintures du Rhône", siret=siret_n(1))
     attribution = AttributionFactory(entreprise=entreprise)
     ines = ParticipantFactory(nom="Durand", prenom="Inès", date_naissance=dt.date(1999, 5, 17))
