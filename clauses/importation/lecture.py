@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from openpyxl import load_workbook
-from openpyxl.utils.cell import coordinate_to_tuple
+from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet._reader import (  # type: ignore[attr-defined]  # _cast_number is private: not in its stubs
     WorkSheetParser,
@@ -356,16 +356,38 @@ def lire_tableau(fichier, nom: str, taille: int, colonnes: list[Colonne]) -> Tab
             )
     if entete is None:
         raise FichierInvalide("Le fichier est vide : il ne contient ni en-têtes ni lignes.")
-    par_nom: dict[str, str] = {}
+    return Tableau(colonnes=reperer_colonnes(entete, colonnes), lignes=corps)
+
+
+def reperer_colonnes(entete: tuple, colonnes: list[Colonne]) -> dict[str, int]:
+    """Key of each expected column → its index in the header. Two headers naming the same column (« Nombre
+    d'heures » and « Heures d'insertion ») refuse the file: taking either would import figures nobody chose."""
+    par_nom: dict[str, Colonne] = {}
     for colonne in colonnes:
         for nom_possible in colonne.noms():
-            par_nom.setdefault(nom_possible, colonne.cle)
+            par_nom.setdefault(nom_possible, colonne)
     indices: dict[str, int] = {}
+    doublons = []
     for index, titre in enumerate(entete):
-        cle = par_nom.get(normaliser(texte_cellule(titre)))
-        if cle is not None and cle not in indices:
-            indices[cle] = index
-    return Tableau(colonnes=indices, lignes=corps)
+        colonne = par_nom.get(normaliser(texte_cellule(titre)))
+        if colonne is None:
+            continue
+        if colonne.cle in indices:
+            premiere = indices[colonne.cle]
+            doublons.append(
+                f"« {texte_cellule(entete[premiere])} » (colonne {get_column_letter(premiere + 1)}) et "
+                f"« {texte_cellule(titre)} » (colonne {get_column_letter(index + 1)}) donnent toutes deux "
+                f"la colonne {colonne.titre}"
+            )
+            continue
+        indices[colonne.cle] = index
+    if doublons:
+        raise FichierInvalide(
+            "Colonnes en double : "
+            + " ; ".join(doublons)
+            + ". Gardez une seule de ces colonnes (supprimez ou renommez l'autre), puis importez de nouveau."
+        )
+    return indices
 
 
 def exiger_colonnes(tableau: Tableau, obligatoires: list[str], colonnes: list[Colonne], description: str) -> None:

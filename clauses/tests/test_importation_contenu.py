@@ -68,3 +68,26 @@ class TestTypographie:
         )
         assert rapport.erreurs == [] and rapport.ajoutees == 0
         assert list(Participant.objects.values_list("pk", flat=True)) == [existant.pk]
+
+
+class TestColonnes:
+    def test_a_column_named_twice_is_refused_naming_both(self, donnees):
+        entete = ["SIRET", "Référence participant", "Mois", "Nombre d'heures", "Heures d'insertion"]
+        valeurs = [donnees["entreprise"].siret, donnees["ines"].reference, "03/2026", "151,67", 35]
+        rapport = analyser(xlsx([entete, valeurs]))
+        assert rapport.erreur_fichier == (
+            "Colonnes en double : « Nombre d'heures » (colonne D) et « Heures d'insertion » (colonne E) donnent "
+            "toutes deux la colonne Heures. Gardez une seule de ces colonnes (supprimez ou renommez l'autre), puis "
+            "importez de nouveau."
+        )
+        assert not rapport.valide and not rapport.creations
+
+    def test_the_same_header_twice_is_refused_too(self):
+        entete = ["Nom", "Prénom", "Date de naissance", "Genre", "Niveau de qualification", "NOM"]
+        rapport = analyser(
+            xlsx([entete, ["Durand", "Inès", "17/05/1999", "F", "Niveau 3", "Dupont"]]),
+            type_import=importation.PARTICIPANTS,
+        )
+        assert "« Nom » (colonne A) et « NOM » (colonne F) donnent toutes deux la colonne Nom" in (
+            rapport.erreur_fichier
+        )
