@@ -26,12 +26,12 @@ from clauses.models import CritereEligibilite, Genre, NiveauQualification, Parti
 from entreprises.models import Operateur
 
 COLONNES_PARTICIPANTS = [
-    Colonne("nom", "Nom", ("Nom de naissance",), "Durand", "Obligatoire."),
-    Colonne("prenom", "Prénom", (), "Inès", "Obligatoire."),
+    Colonne("nom", "Nom", ("Nom de naissance", "Nom de famille"), "Durand", "Obligatoire."),
+    Colonne("prenom", "Prénom", ("Prénom(s)", "Prénoms"), "Inès", "Obligatoire."),
     Colonne(
         "date_naissance",
         "Date de naissance",
-        ("Né le", "Née le", "Naissance"),
+        ("Né le", "Née le", "Né(e) le", "Naissance", "Date naissance"),
         "17/05/1999",
         "Obligatoire. JJ/MM/AAAA. Avec le nom et le prénom, elle reconnaît une personne déjà enregistrée.",
     ),
