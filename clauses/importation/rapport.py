@@ -42,6 +42,7 @@ def lignes_parmi(queryset: QuerySet, champ: str, valeurs: Iterable, *colonnes: s
 AJOUT = "ajout"
 MODIFICATION = "modification"
 INCHANGE = "inchange"
+ETATS = {AJOUT: "Ajout", MODIFICATION: "Mise à jour", INCHANGE: "Inchangée"}
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,10 @@ class Changement:
     objet: str
     avant: str
     apres: str
+
+    @property
+    def libelle(self) -> str:
+        return ETATS[self.etat]
 
     @property
     def lignes_texte(self) -> str:

@@ -516,7 +516,7 @@ def valider_releve(tableau: Tableau, aujourd_hui: dt.date | None = None) -> Rapp
         if mois.total > HEURES_MAX_PAR_MOIS:
             continue
         existante = existantes.get(cle)
-        apres = formater_heures(mois.total)
+        apres = f"{formater_heures(mois.total)} h"
         if existante is None:
             rapport.ajoutees += 1
             rapport.creations.append((cle, mois.total))
@@ -528,7 +528,7 @@ def valider_releve(tableau: Tableau, aujourd_hui: dt.date | None = None) -> Rapp
             rapport.mises_a_jour += 1
             rapport.modifications.append((existante[0], mois.total))
             rapport.changements.append(
-                Changement(tuple(mois.lignes), MODIFICATION, mois.objet, formater_heures(existante[1]), apres)
+                Changement(tuple(mois.lignes), MODIFICATION, mois.objet, f"{formater_heures(existante[1])} h", apres)
             )
     return rapport
 
