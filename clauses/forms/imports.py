@@ -40,3 +40,8 @@ class ConfirmationForm(forms.Form):
 class ModeleForm(forms.Form):
     type = forms.ChoiceField(choices=[(importation.RELEVE, "relevé"), (importation.PARTICIPANTS, "participants")])
     format = forms.ChoiceField(choices=[("xlsx", "XLSX"), ("csv", "CSV")])
+
+
+class TelechargementRapportForm(forms.Form):
+    rapport = forms.RegexField(regex=JETON_RE)
+    format = forms.ChoiceField(choices=[("xlsx", "XLSX"), ("csv", "CSV")])

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from openpyxl import load_workbook
-from openpyxl.utils.cell import coordinate_to_tuple
+from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet._reader import (  # type: ignore[attr-defined]  # _cast_number is private: not in its stubs
     WorkSheetParser,
@@ -40,9 +40,25 @@ class FichierInvalide(Exception):
 # --- Text helpers ------------------------------------------------------------------------------------
 
 
+# Letters and marks that NFKD does not take to ASCII, and that dropping would glue or cut words: « N’Diaye »
+# must read as « N'Diaye », « Cœur » as « Coeur », « Nombre d’heures » as « Nombre d'heures ».
+_TYPOGRAPHIE = str.maketrans(
+    {
+        **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u02bc\u02b9\u00b4\u0060\uff07", "'"),
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d", "-"),
+        **dict.fromkeys("\u00a0\u2007\u202f\u2009\u200a\u3000", " "),
+        **dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad", ""),
+        "œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L",
+        "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH", "ı": "i",
+    }
+)  # fmt: skip
+
+
 def normaliser(texte: object) -> str:
-    """« Référence  participant » → « reference participant »: no case, accents or punctuation."""
-    texte = unicodedata.normalize("NFKD", str(texte or "")).encode("ascii", "ignore").decode("ascii")
+    """« Référence  participant » → « reference participant »: no case, accents or punctuation; typographic
+    apostrophes, dashes and spaces count as the plain ones, and ligatures as their letters (« œ » → « oe »)."""
+    texte = str(texte or "").translate(_TYPOGRAPHIE)
+    texte = unicodedata.normalize("NFKD", texte).encode("ascii", "ignore").decode("ascii")
     return " ".join(re.sub(r"[^a-z0-9]+", " ", texte.lower()).split())
 
 
@@ -89,29 +105,51 @@ def lire_date(valeur: object) -> dt.date | None:
     return None
 
 
+# French names and the abbreviations Excel writes (« sept-26 », « janv.-26 »), and the English ones of an Excel
+# set to English (« Sep-26 »).
 _MOIS_NOMS = {
-    "janvier": 1, "janv": 1, "fevrier": 2, "fevr": 2, "fev": 2, "mars": 3, "avril": 4, "avr": 4, "mai": 5,
-    "juin": 6, "juillet": 7, "juil": 7, "aout": 8, "septembre": 9, "sept": 9, "octobre": 10, "oct": 10,
+    "janvier": 1, "janv": 1, "jan": 1, "fevrier": 2, "fevr": 2, "fev": 2, "feb": 2, "mars": 3, "mar": 3,
+    "avril": 4, "avr": 4, "apr": 4, "mai": 5, "may": 5, "juin": 6, "jun": 6, "juillet": 7, "juil": 7, "jul": 7,
+    "aout": 8, "aou": 8, "aug": 8, "septembre": 9, "sept": 9, "sep": 9, "octobre": 10, "oct": 10,
     "novembre": 11, "nov": 11, "decembre": 12, "dec": 12,
 }  # fmt: skip
 _MOIS_MM_AAAA = re.compile(r"^(\d{1,2})[/.-](\d{4})$")
 _MOIS_AAAA_MM = re.compile(r"^(\d{4})[/.-](\d{1,2})$")
+# Two-digit years, for months only: the hours of a statement are this century's, a birth date may not be.
+_MOIS_MM_AA = re.compile(r"^(\d{1,2})/(\d{2})$")
+_MOIS_JJ_MM_AA = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2})$")
+
+
+def _annee(texte: str) -> int | None:
+    if texte.isdigit() and len(texte) == 4:
+        return int(texte)
+    if texte.isdigit() and len(texte) == 2:
+        return 2000 + int(texte)
+    return None
 
 
 def lire_mois(valeur: object) -> dt.date | None:
-    """MM/AAAA, AAAA-MM, « mars 2026 », a full date or a date cell → first day of the month."""
+    """MM/AAAA, AAAA-MM, MM/AA, JJ/MM/AA, « mars 2026 », « sept-26 », a full date or a date cell → first day of
+    the month."""
     date = lire_date(valeur)
     if date is not None:
         return premier_du_mois(date)
     texte = texte_cellule(valeur)
-    for motif, i_annee, i_mois in ((_MOIS_MM_AAAA, 2, 1), (_MOIS_AAAA_MM, 1, 2)):
+    for motif, i_annee, i_mois in ((_MOIS_MM_AAAA, 2, 1), (_MOIS_AAAA_MM, 1, 2), (_MOIS_MM_AA, 2, 1)):
         correspondance = motif.match(texte)
         if correspondance:
-            annee, mois = int(correspondance[i_annee]), int(correspondance[i_mois])
-            return dt.date(annee, mois, 1) if 1 <= mois <= 12 and annee >= 1900 else None
+            annee, mois = _annee(correspondance[i_annee]), int(correspondance[i_mois])
+            return dt.date(annee, mois, 1) if annee and 1 <= mois <= 12 and annee >= 1900 else None
+    if correspondance := _MOIS_JJ_MM_AA.match(texte):
+        try:
+            return dt.date(2000 + int(correspondance[3]), int(correspondance[2]), int(correspondance[1])).replace(
+                day=1
+            )
+        except ValueError:
+            return None
     mots = normaliser(texte).split()
-    if len(mots) == 2 and mots[0] in _MOIS_NOMS and mots[1].isdigit() and len(mots[1]) == 4:
-        return dt.date(int(mots[1]), _MOIS_NOMS[mots[0]], 1)
+    if len(mots) == 2 and mots[0] in _MOIS_NOMS and (annee := _annee(mots[1])):
+        return dt.date(annee, _MOIS_NOMS[mots[0]], 1)
     return None
 
 
@@ -129,6 +167,35 @@ def lire_nombre(valeur: object) -> Decimal | None:
     except InvalidOperation:
         return None
     return nombre if nombre.is_finite() else None
+
+
+_DUREE = re.compile(r"^(\d{1,4})\s*(?:h|:)\s*(\d{1,2})(?:\s*(?:min|mn|m)|:(\d{1,2}))?$")
+# Before this day, an Excel date is a duration that a time format wrapped at 24 hours (serial 1.479 = 35:30).
+_EPOQUE_DUREES = dt.datetime(1899, 12, 31)
+
+
+def lire_nombre_heures(valeur: object) -> Decimal | None:
+    """A number of hours as ``lire_nombre`` reads it, or a duration: « 35h30 », « 35:30 », an Excel duration cell
+    (``[h]:mm``, read as a timedelta; ``h:mm``, read as a time or, past 24 hours, as a datetime of January 1900).
+    None when it is neither."""
+    secondes = None
+    if isinstance(valeur, dt.timedelta):
+        secondes = valeur.total_seconds()
+    elif isinstance(valeur, dt.datetime):
+        if valeur < dt.datetime(1900, 2, 1):
+            secondes = (valeur - _EPOQUE_DUREES).total_seconds()
+    elif isinstance(valeur, dt.time):
+        secondes = valeur.hour * 3600 + valeur.minute * 60 + valeur.second
+    elif not isinstance(valeur, dt.date) and (correspondance := _DUREE.match(texte_cellule(valeur).lower())):
+        heures, minutes, sec = int(correspondance[1]), int(correspondance[2]), int(correspondance[3] or 0)
+        if minutes >= 60 or sec >= 60:
+            return None
+        secondes = heures * 3600 + minutes * 60 + sec
+    if secondes is not None:
+        return Decimal(round(secondes)) / Decimal(3600)
+    if isinstance(valeur, (dt.date, dt.time)):
+        return None
+    return lire_nombre(valeur)
 
 
 # --- Columns -----------------------------------------------------------------------------------------
@@ -340,16 +407,38 @@ def lire_tableau(fichier, nom: str, taille: int, colonnes: list[Colonne]) -> Tab
             )
     if entete is None:
         raise FichierInvalide("Le fichier est vide : il ne contient ni en-têtes ni lignes.")
-    par_nom: dict[str, str] = {}
+    return Tableau(colonnes=reperer_colonnes(entete, colonnes), lignes=corps)
+
+
+def reperer_colonnes(entete: tuple, colonnes: list[Colonne]) -> dict[str, int]:
+    """Key of each expected column → its index in the header. Two headers naming the same column (« Nombre
+    d'heures » and « Heures d'insertion ») refuse the file: taking either would import figures nobody chose."""
+    par_nom: dict[str, Colonne] = {}
     for colonne in colonnes:
         for nom_possible in colonne.noms():
-            par_nom.setdefault(nom_possible, colonne.cle)
+            par_nom.setdefault(nom_possible, colonne)
     indices: dict[str, int] = {}
+    doublons = []
     for index, titre in enumerate(entete):
-        cle = par_nom.get(normaliser(texte_cellule(titre)))
-        if cle is not None and cle not in indices:
-            indices[cle] = index
-    return Tableau(colonnes=indices, lignes=corps)
+        colonne = par_nom.get(normaliser(texte_cellule(titre)))
+        if colonne is None:
+            continue
+        if colonne.cle in indices:
+            premiere = indices[colonne.cle]
+            doublons.append(
+                f"« {texte_cellule(entete[premiere])} » (colonne {get_column_letter(premiere + 1)}) et "
+                f"« {texte_cellule(titre)} » (colonne {get_column_letter(index + 1)}) donnent toutes deux "
+                f"la colonne {colonne.titre}"
+            )
+            continue
+        indices[colonne.cle] = index
+    if doublons:
+        raise FichierInvalide(
+            "Colonnes en double : "
+            + " ; ".join(doublons)
+            + ". Gardez une seule de ces colonnes (supprimez ou renommez l'autre), puis importez de nouveau."
+        )
+    return indices
 
 
 def exiger_colonnes(tableau: Tableau, obligatoires: list[str], colonnes: list[Colonne], description: str) -> None:

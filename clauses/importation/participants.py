@@ -21,17 +21,17 @@ from clauses.importation.lecture import (
     normaliser,
     texte_cellule,
 )
-from clauses.importation.rapport import PARTICIPANTS, Rapport, par_lots
+from clauses.importation.rapport import AJOUT, INCHANGE, MODIFICATION, PARTICIPANTS, Changement, Rapport, par_lots
 from clauses.models import CritereEligibilite, Genre, NiveauQualification, Participant
 from entreprises.models import Operateur
 
 COLONNES_PARTICIPANTS = [
-    Colonne("nom", "Nom", ("Nom de naissance",), "Durand", "Obligatoire."),
-    Colonne("prenom", "Prénom", (), "Inès", "Obligatoire."),
+    Colonne("nom", "Nom", ("Nom de naissance", "Nom de famille"), "Durand", "Obligatoire."),
+    Colonne("prenom", "Prénom", ("Prénom(s)", "Prénoms"), "Inès", "Obligatoire."),
     Colonne(
         "date_naissance",
         "Date de naissance",
-        ("Né le", "Née le", "Naissance"),
+        ("Né le", "Née le", "Né(e) le", "Naissance", "Date naissance"),
         "17/05/1999",
         "Obligatoire. JJ/MM/AAAA. Avec le nom et le prénom, elle reconnaît une personne déjà enregistrée.",
     ),
@@ -229,12 +229,16 @@ def valider_participants(tableau: Tableau, aujourd_hui: dt.date | None = None) -
         raise FichierInvalide("Le fichier ne contient aucune ligne de participant sous les en-têtes.")
     aujourd_hui = aujourd_hui or timezone.localdate()
     criteres = {}
+    codes_criteres: dict[int, str] = {}
     for pk, code, libelle in CritereEligibilite.objects.values_list("id", "code", "libelle"):
         criteres[normaliser(code)] = pk
         criteres[normaliser(libelle)] = pk
+        codes_criteres[pk] = code
     prescripteurs: dict[str, list[int]] = defaultdict(list)
+    noms_prescripteurs: dict[int, str] = {}
     for pk, nom in Operateur.objects.prescripteurs().values_list("id", "nom"):
         prescripteurs[normaliser(nom)].append(pk)
+        noms_prescripteurs[pk] = nom
 
     lignes = []
     for numero, cellules in tableau.lignes:
@@ -277,24 +281,72 @@ def valider_participants(tableau: Tableau, aujourd_hui: dt.date | None = None) -
                 f"{ligne.date_naissance:%d/%m/%Y} (fiches {references}) : corrigez-les d'abord.",
             )
             continue
+        personne = f"{ligne.prenom} {ligne.nom} (né(e) le {ligne.date_naissance:%d/%m/%Y})"
         if not trouves:
             if "reside_qpv" not in ligne.valeurs:
                 ligne.valeurs["reside_qpv"] = False
             rapport.creations.append(ligne)
+            rapport.changements.append(Changement((ligne.numero,), AJOUT, personne, "", "nouvelle fiche"))
             continue
         existant = trouves[0]
+        personne = f"{existant['reference']} {personne}"
         changements = {k: v for k, v in ligne.valeurs.items() if existant[k] != v}
-        criteres_changes = ligne.criteres is not None and ligne.criteres != criteres_existants.get(
-            existant["id"], set()
-        )
+        avant_criteres = criteres_existants.get(existant["id"], set())
+        criteres_changes = ligne.criteres is not None and ligne.criteres != avant_criteres
         if changements or criteres_changes:
             rapport.modifications.append((existant["id"], changements, ligne.criteres if criteres_changes else None))
+            avant = {k: existant[k] for k in changements}
+            apres = dict(changements)
+            if criteres_changes:
+                avant["criteres"], apres["criteres"] = avant_criteres, ligne.criteres
+            rapport.changements.append(
+                Changement(
+                    (ligne.numero,),
+                    MODIFICATION,
+                    personne,
+                    _decrire(avant, codes_criteres, noms_prescripteurs),
+                    _decrire(apres, codes_criteres, noms_prescripteurs),
+                )
+            )
         else:
             rapport.inchangees += 1
+            rapport.changements.append(Changement((ligne.numero,), INCHANGE, personne, "", ""))
     rapport.trier_erreurs()
     rapport.ajoutees = len(rapport.creations)
     rapport.mises_a_jour = len(rapport.modifications)
     return rapport
+
+
+_LIBELLES = {
+    "genre": "Genre",
+    "commune": "Commune",
+    "code_postal": "Code postal",
+    "reside_qpv": "QPV",
+    "qpv": "Quartier",
+    "niveau_qualification": "Niveau de qualification",
+    "prescripteur_id": "Prescripteur",
+    "criteres": "Critères",
+}
+
+
+def _decrire(valeurs: dict, codes_criteres: dict[int, str], noms_prescripteurs: dict[int, str]) -> str:
+    """« Commune : Arles ; QPV : non », as the preview shows a participant's fields before and after."""
+    parties = []
+    for cle, valeur in valeurs.items():
+        if cle == "criteres":
+            texte = "; ".join(sorted(codes_criteres.get(c, "?") for c in valeur))
+        elif cle == "prescripteur_id":
+            texte = noms_prescripteurs.get(valeur, "")
+        elif cle == "genre":
+            texte = Genre(valeur).label if valeur else ""
+        elif cle == "niveau_qualification":
+            texte = NiveauQualification(valeur).label if valeur else ""
+        elif isinstance(valeur, bool):
+            texte = "oui" if valeur else "non"
+        else:
+            texte = str(valeur or "")
+        parties.append(f"{_LIBELLES[cle]} : {texte or '—'}")
+    return " ; ".join(parties)
 
 
 def appliquer_participants(rapport: Rapport, user) -> None:

@@ -38,6 +38,33 @@ def lignes_parmi(queryset: QuerySet, champ: str, valeurs: Iterable, *colonnes: s
     yield from queryset.order_by().filter(parmi(champ, valeurs)).values_list(*colonnes)
 
 
+# What a row of the preview does once confirmed.
+AJOUT = "ajout"
+MODIFICATION = "modification"
+INCHANGE = "inchange"
+ETATS = {AJOUT: "Ajout", MODIFICATION: "Mise à jour", INCHANGE: "Inchangée"}
+
+
+@dataclass(frozen=True)
+class Changement:
+    """One line of « what will change »: for a statement a person's month at a company, for participants a
+    person; ``avant`` is empty for an addition."""
+
+    lignes: tuple[int, ...]
+    etat: str
+    objet: str
+    avant: str
+    apres: str
+
+    @property
+    def libelle(self) -> str:
+        return ETATS[self.etat]
+
+    @property
+    def lignes_texte(self) -> str:
+        return ", ".join(str(n) for n in self.lignes)
+
+
 @dataclass
 class Rapport:
     type: str
@@ -47,6 +74,9 @@ class Rapport:
     inchangees: int = 0
     erreurs: list[str] = field(default_factory=list)
     erreur_fichier: str = ""
+    # What the preview shows: each row's outcome, and the notes that are not errors (rows added together…).
+    changements: list[Changement] = field(default_factory=list, repr=False)
+    remarques: list[str] = field(default_factory=list)
     # What confirmation writes; filled by validation.
     creations: list = field(default_factory=list, repr=False)
     modifications: list = field(default_factory=list, repr=False)
@@ -76,6 +106,14 @@ class Rapport:
 
     def erreur(self, ligne: int, message: str) -> None:
         self.erreurs.append(f"Ligne {ligne} : {message}")
+
+    @property
+    def changements_a_ecrire(self) -> list[Changement]:
+        return [c for c in self.changements if c.etat != INCHANGE]
+
+    @property
+    def changements_inchanges(self) -> list[Changement]:
+        return [c for c in self.changements if c.etat == INCHANGE]
 
     def trier_erreurs(self) -> None:
         """Row checks and file-wide lookups report in two passes; the facilitator reads them in file order."""

@@ -8,7 +8,7 @@ placement running that month, the hours already stored. Confirmation writes new 
 import datetime as dt
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache, reduce
 from operator import or_
@@ -25,11 +25,12 @@ from clauses.importation.lecture import (
     exiger_colonnes,
     lire_date,
     lire_mois,
-    lire_nombre,
+    lire_nombre_heures,
     normaliser,
     texte_cellule,
 )
-from clauses.importation.rapport import RELEVE, Rapport, lignes_parmi
+from clauses.importation.rapport import AJOUT, INCHANGE, MODIFICATION, RELEVE, Changement, Rapport, lignes_parmi
+from clauses.importation.suggestions import suggerer
 from clauses.models import (
     HEURES_MAX_PAR_MOIS,
     HeuresMensuelles,
@@ -46,39 +47,99 @@ COLONNES_RELEVE = [
     Colonne(
         "siret",
         "SIRET",
-        ("SIRET attributaire", "SIRET de l'attributaire", "SIRET entreprise"),
+        (
+            "SIRET attributaire",
+            "SIRET de l'attributaire",
+            "SIRET entreprise",
+            "SIRET de l'entreprise",
+            "SIRET titulaire",
+            "SIRET du titulaire",
+            "SIRET employeur",
+            "SIRET de l'employeur",
+            "N° SIRET",
+            "Nº SIRET",
+            "No SIRET",
+            "N° de SIRET",
+            "Numéro SIRET",
+            "Numéro de SIRET",
+        ),
         "73282932000074",
         "Obligatoire. SIRET de l'entreprise attributaire, 14 chiffres (espaces acceptés).",
     ),
     Colonne(
         "reference",
         "Référence participant",
-        ("Référence", "Référence du participant", "Réf participant", "Réf. participant"),
+        (
+            "Référence",
+            "Référence du participant",
+            "Réf participant",
+            "Réf. participant",
+            "Réf",
+            "N° participant",
+            "Numéro participant",
+            "Identifiant participant",
+        ),
         "P-000012",
         "Référence du participant (P-000012). À défaut : Nom, Prénom et Date de naissance.",
     ),
-    Colonne("nom", "Nom", ("Nom du participant", "Nom de naissance"), "", "Si la référence n'est pas connue."),
-    Colonne("prenom", "Prénom", ("Prénom du participant",), "", "Si la référence n'est pas connue."),
+    Colonne(
+        "nom",
+        "Nom",
+        ("Nom du participant", "Nom de naissance", "Nom de famille", "Nom du salarié", "Nom salarié"),
+        "",
+        "Si la référence n'est pas connue.",
+    ),
+    Colonne(
+        "prenom",
+        "Prénom",
+        ("Prénom du participant", "Prénom(s)", "Prénoms", "Prénom du salarié", "Prénom salarié"),
+        "",
+        "Si la référence n'est pas connue.",
+    ),
     Colonne(
         "date_naissance",
         "Date de naissance",
-        ("Né le", "Née le", "Naissance"),
+        ("Né le", "Née le", "Né(e) le", "Naissance", "Date naissance"),
         "",
         "Si la référence n'est pas connue. JJ/MM/AAAA.",
     ),
     Colonne(
         "mois",
         "Mois",
-        ("Période", "Mois concerné", "Mois travaillé"),
+        (
+            "Période",
+            "Mois concerné",
+            "Mois travaillé",
+            "Mois de réalisation",
+            "Mois d'activité",
+            "Période de réalisation",
+            "Période concernée",
+        ),
         "03/2026",
-        "Obligatoire. MM/AAAA, ou une date (le mois est retenu). Pas de mois à venir.",
+        "Obligatoire. MM/AAAA, « mars 2026 », « mars-26 », ou une date (le mois est retenu). Pas de mois à venir.",
     ),
     Colonne(
         "heures",
         "Heures",
-        ("Nombre d'heures", "Heures réalisées", "Heures d'insertion", "Nb heures", "Nombre heures"),
+        (
+            "Nombre d'heures",
+            "Heures réalisées",
+            "Heures d'insertion",
+            "Nb heures",
+            "Nb d'heures",
+            "Nombre heures",
+            "Heures effectuées",
+            "Heures travaillées",
+            "Nombre d'heures effectuées",
+            "Nombre d'heures réalisées",
+            "Nombre d'heures travaillées",
+            "Total heures",
+            "Total des heures",
+            "Heures du mois",
+        ),
         "35,5",
-        "Obligatoire. Heures du mois, de 0 à 220 ; virgule ou point décimal.",
+        "Obligatoire. Heures du mois, de 0 à 220 ; virgule ou point décimal, ou une durée (35h30, 35:30). "
+        "Plusieurs lignes d'une personne pour un même mois (relevés à la semaine) sont additionnées.",
     ),
     Colonne(
         "modalite",
@@ -125,17 +186,51 @@ def _lire_siret(valeur: object) -> str:
     return normaliser_siret(texte_cellule(valeur))
 
 
+# A SIRET column Excel took for numbers, then wrote as text (a CSV export, a copy and paste): « 40641302100022.0 »,
+# « 4,06413E+13 ». The first is exact; the second has lost its last digits, and only the company can give them back.
+_SIRET_DECIMALES = re.compile(r"^(\d{1,14})[.,]0+$")
+_SIRET_SCIENTIFIQUE = re.compile(r"^(\d)(?:[.,](\d*))?e\+?(\d{1,2})$", re.IGNORECASE)
+CONSEIL_SIRET_EXCEL = (
+    "Excel a converti la colonne SIRET en nombres : dans le fichier d'origine, mettez cette colonne au format "
+    "Texte (clic droit, Format de cellule, Texte), saisissez de nouveau les SIRET, puis enregistrez le fichier"
+)
+
+
+def _siret_converti_par_excel(valeur: object) -> tuple[str, str]:
+    """(SIRET, "") when the cell is a SIRET Excel wrote as a number without losing digits, ("", message) when it
+    lost some, ("", "") when the cell does not look like one of Excel's numbers."""
+    if isinstance(valeur, float) and not valeur.is_integer():
+        return "", f"SIRET « {texte_cellule(valeur)} » invalide : il doit compter 14 chiffres ; {CONSEIL_SIRET_EXCEL}."
+    texte = re.sub(r"[\s\u00a0\u202f]", "", texte_cellule(valeur))
+    if correspondance := _SIRET_DECIMALES.match(texte):
+        return correspondance[1].zfill(14), ""
+    if correspondance := _SIRET_SCIENTIFIQUE.match(texte):
+        chiffres = correspondance[1] + (correspondance[2] or "")
+        exposant = int(correspondance[3])
+        if exposant <= 13 and len(chiffres) == exposant + 1:
+            # Every digit is there (« 4,0641302100022E+13 »): the number is the SIRET. With fewer, the last one
+            # may have been rounded away or may be a zero Excel left out: no way to tell.
+            return chiffres.zfill(14), ""
+        perdus = f"SIRET « {texte_cellule(valeur)} » illisible : ses derniers chiffres ont été perdus."
+        return "", f"{perdus} {CONSEIL_SIRET_EXCEL}."
+    return "", ""
+
+
 # Checks of one cell, cached by value: a statement repeats the same SIRETs, months and hours thousands of
 # times. ``typed`` keeps True apart from 1.
 
 
 @lru_cache(maxsize=65536, typed=True)
 def _controle_siret(valeur: object) -> tuple[str, str]:
-    siret = _lire_siret(valeur)
+    siret, erreur = _siret_converti_par_excel(valeur)
+    if erreur:
+        return "", erreur
+    siret = siret or _lire_siret(valeur)
     if not siret:
         return "", "SIRET manquant."
     if len(siret) != 14 or not siret.isdigit():
-        return "", f"SIRET « {texte_cellule(valeur)} » invalide : il doit compter 14 chiffres."
+        conseil = f" ; {CONSEIL_SIRET_EXCEL}" if len(siret) == 13 and siret.isdigit() else ""
+        return "", f"SIRET « {texte_cellule(valeur)} » invalide : il doit compter 14 chiffres{conseil}."
     if not siret_valide(siret):
         return "", f"SIRET {siret} invalide : sa clé de contrôle ne correspond pas."
     return siret, ""
@@ -164,11 +259,13 @@ def _controle_mois(valeur: object, mois_courant: dt.date) -> tuple[dt.date | Non
 
 @lru_cache(maxsize=65536, typed=True)
 def _controle_heures(valeur: object) -> tuple[Decimal | None, str]:
-    heures = lire_nombre(valeur)
+    heures = lire_nombre_heures(valeur)
     if not texte_cellule(valeur):
         return None, "Heures manquantes."
+    if heures is None and isinstance(valeur, dt.date):
+        return None, f"Heures « {valeur:%d/%m/%Y} » : c'est une date, pas un nombre d'heures."
     if heures is None:
-        return None, f"Heures « {texte_cellule(valeur)} » : ce n'est pas un nombre."
+        return None, f"Heures « {texte_cellule(valeur)} » : ce n'est ni un nombre ni une durée (35,5 ou 35h30)."
     if heures < 0:
         return None, f"{formater_heures(heures)} heures : le nombre d'heures ne peut pas être négatif."
     if heures > HEURES_MAX_PAR_MOIS:
@@ -292,28 +389,36 @@ def valider_releve(tableau: Tableau, aujourd_hui: dt.date | None = None) -> Rapp
             Entreprise.objects.all(), "siret", {ligne.siret for ligne in lignes}, "siret", "id", "raison_sociale"
         )
     }
-    par_reference = dict(
-        lignes_parmi(
-            Participant.objects.all(),
-            "reference",
-            {ligne.reference for ligne in lignes if ligne.reference},
-            "reference",
-            "id",
-        )
-    )
+    # Participant id → how the preview names them; facilitators alone reach the imports, and see every participant.
+    noms: dict[int, str] = {}
+    par_reference: dict[str, int] = {}
+    for reference, pk, nom, prenom in lignes_parmi(
+        Participant.objects.all(),
+        "reference",
+        {ligne.reference for ligne in lignes if ligne.reference},
+        "reference",
+        "id",
+        "nom",
+        "prenom",
+    ):
+        par_reference[reference] = pk
+        noms[pk] = f"{reference} {prenom} {nom}"
     par_identite: dict[tuple, list[int]] = defaultdict(list)
-    for pk, nom, prenom, naissance in lignes_parmi(
+    for pk, reference, nom, prenom, naissance in lignes_parmi(
         Participant.objects.all(),
         "date_naissance",
         {ligne.identite[2] for ligne in lignes if ligne.identite},
         "id",
+        "reference",
         "nom",
         "prenom",
         "date_naissance",
     ):
         par_identite[(normaliser(nom), normaliser(prenom), naissance)].append(pk)
+        noms[pk] = f"{reference} {prenom} {nom}"
 
     resolues = []
+    inconnues: list[tuple[_LigneReleve, int, str]] = []  # rows whose person is unknown, for the hints
     for ligne in lignes:
         entreprise = entreprises.get(ligne.siret)
         if entreprise is None:
@@ -321,14 +426,20 @@ def valider_releve(tableau: Tableau, aujourd_hui: dt.date | None = None) -> Rapp
         if ligne.reference:
             participant = par_reference.get(ligne.reference)
             if participant is None:
-                rapport.erreur(ligne.numero, f"Référence participant {ligne.reference} inconnue.")
+                message = f"Référence participant {ligne.reference} inconnue."
+                if entreprise is not None:
+                    inconnues.append((ligne, entreprise[0], message))
+                else:
+                    rapport.erreur(ligne.numero, message)
         else:
             trouves = par_identite.get(ligne.identite, []) if ligne.identite else []
             participant = trouves[0] if len(trouves) == 1 else None
             if not trouves:
-                rapport.erreur(
-                    ligne.numero, f"participant {ligne.libelle_personne} inconnu (Nom, Prénom, Date de naissance)."
-                )
+                message = f"participant {ligne.libelle_personne} inconnu (Nom, Prénom, Date de naissance)."
+                if entreprise is not None:
+                    inconnues.append((ligne, entreprise[0], message))
+                else:
+                    rapport.erreur(ligne.numero, message)
             elif len(trouves) > 1:
                 rapport.erreur(
                     ligne.numero,
@@ -337,6 +448,8 @@ def valider_releve(tableau: Tableau, aujourd_hui: dt.date | None = None) -> Rapp
                 )
         if entreprise is not None and participant is not None:
             resolues.append((ligne, entreprise, participant))
+    if inconnues:
+        suggerer(inconnues, rapport)
 
     # Every placement of these participants: those at companies the file does not name are never looked up,
     # and filtering them out in SQL would send the companies' ids with each query.
@@ -354,15 +467,16 @@ def valider_releve(tableau: Tableau, aujourd_hui: dt.date | None = None) -> Rapp
     ):
         placements[(participant, entreprise)].append((pk, debut, fin, modalite))
 
-    vues: dict[tuple[int, dt.date], int] = {}
-    retenues = []
+    # (placement, month) → the rows that give its hours: several rows (weekly statements) are added up.
+    retenues: dict[tuple[int, dt.date], _Mois] = {}
     for ligne, (id_entreprise, raison_sociale), participant in resolues:
-        candidats = _placement_du_mois(placements.get((participant, id_entreprise), []), ligne.mois, ligne.modalite)
+        du_participant = placements.get((participant, id_entreprise), [])
+        candidats = _placement_du_mois(du_participant, ligne.mois, ligne.modalite)
         if not candidats:
             rapport.erreur(
                 ligne.numero,
                 f"aucun placement de {ligne.libelle_personne} chez {raison_sociale} (SIRET {ligne.siret}) "
-                f"en cours en {_mois_texte(ligne.mois)} (Mois).",
+                f"en cours en {_mois_texte(ligne.mois)} (Mois){_dates_placements(du_participant)}.",
             )
             continue
         if len(candidats) > 1:
@@ -373,30 +487,80 @@ def valider_releve(tableau: Tableau, aujourd_hui: dt.date | None = None) -> Rapp
             )
             continue
         cle = (candidats[0][0], ligne.mois)
-        if cle in vues:
-            rapport.erreur(
-                ligne.numero,
-                f"même placement et même mois que la ligne {vues[cle]} ({ligne.libelle_personne}, "
-                f"{_mois_texte(ligne.mois)}) : gardez une seule de ces deux lignes.",
-            )
-            continue
-        vues[cle] = ligne.numero
-        retenues.append((cle, ligne.heures))
+        if cle not in retenues:
+            retenues[cle] = _Mois(f"{noms[participant]}, {raison_sociale}, {_mois_texte(ligne.mois)}")
+        retenues[cle].lignes.append(ligne.numero)
+        retenues[cle].heures.append(ligne.heures)
 
-    existantes = _heures_existantes([cle for cle, _ in retenues])
+    for mois in retenues.values():
+        if len(mois.lignes) == 1:
+            continue
+        lignes_texte = _enumeration([str(n) for n in mois.lignes])
+        detail = " + ".join(formater_heures(h) for h in mois.heures)
+        if mois.total > HEURES_MAX_PAR_MOIS:
+            rapport.erreur(
+                mois.lignes[-1],
+                f"les lignes {lignes_texte} ({mois.objet}) additionnées font {detail} = "
+                f"{formater_heures(mois.total)} heures, plus que le maximum de "
+                f"{formater_heures(HEURES_MAX_PAR_MOIS)} en un mois.",
+            )
+        else:
+            rapport.remarques.append(
+                f"Lignes {lignes_texte} additionnées ({mois.objet}) : {detail} = {formater_heures(mois.total)} heures."
+            )
+
+    existantes = _heures_existantes(list(retenues))
 
     rapport.trier_erreurs()
-    for cle, heures in retenues:
+    for cle, mois in retenues.items():
+        if mois.total > HEURES_MAX_PAR_MOIS:
+            continue
         existante = existantes.get(cle)
+        apres = f"{formater_heures(mois.total)} h"
         if existante is None:
             rapport.ajoutees += 1
-            rapport.creations.append((cle, heures))
-        elif existante[1] == heures:
+            rapport.creations.append((cle, mois.total))
+            rapport.changements.append(Changement(tuple(mois.lignes), AJOUT, mois.objet, "", apres))
+        elif existante[1] == mois.total:
             rapport.inchangees += 1
+            rapport.changements.append(Changement(tuple(mois.lignes), INCHANGE, mois.objet, apres, apres))
         else:
             rapport.mises_a_jour += 1
-            rapport.modifications.append((existante[0], heures))
+            rapport.modifications.append((existante[0], mois.total))
+            rapport.changements.append(
+                Changement(tuple(mois.lignes), MODIFICATION, mois.objet, f"{formater_heures(existante[1])} h", apres)
+            )
     return rapport
+
+
+@dataclass
+class _Mois:
+    """The hours a file gives for one placement and month, and the rows they come from."""
+
+    objet: str
+    lignes: list[int] = field(default_factory=list)
+    heures: list[Decimal] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.heures, Decimal(0))
+
+
+def _enumeration(mots: list[str]) -> str:
+    return mots[0] if len(mots) == 1 else f"{', '.join(mots[:-1])} et {mots[-1]}"
+
+
+def _dates_placements(placements: list[tuple]) -> str:
+    """« : son placement va du 05/01/2026 au 30/04/2026 », so the facilitator sees which month would fit."""
+    if not placements:
+        return " : aucun placement de cette personne chez cette entreprise"
+    periodes = [
+        f"du {debut:%d/%m/%Y} au {fin:%d/%m/%Y}" if fin else f"depuis le {debut:%d/%m/%Y}"
+        for _, debut, fin, _ in sorted(placements, key=lambda p: p[1])
+    ]
+    if len(periodes) == 1:
+        return f" : son placement court {periodes[0]}"
+    return f" : ses placements courent {_enumeration(periodes)}"
 
 
 def appliquer_releve(rapport: Rapport, user) -> None:

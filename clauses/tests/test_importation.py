@@ -49,6 +49,10 @@ def importer(contenu: bytes, user, nom="releve.xlsx", type_import=importation.RE
 
 @pytest.fixture
 def donnees():
+    return creer_donnees()
+
+
+def creer_donnees() -> dict:
     entreprise = EntrepriseFactory(raison_sociale="Peintures du Rhône", siret=siret_n(1))
     attribution = AttributionFactory(entreprise=entreprise)
     ines = ParticipantFactory(nom="Durand", prenom="Inès", date_naissance=dt.date(1999, 5, 17))
@@ -231,7 +235,7 @@ class TestReleveApercu:
                 [donnees["entreprise"].siret, "P-999999", "", "", "", "03/2026", 1, ""],  # 12
                 [donnees["entreprise"].siret, "", "Inconnue", "Zoé", "01/01/2000", "03/2026", 1, ""],  # 13
                 [donnees["entreprise"].siret, "", "Durand", "", "", "03/2026", 1, ""],  # 14
-                ligne(donnees, mois="02/2026", heures=3),  # 15: same placement and month as line 2
+                ligne(donnees, mois="02/2026", heures=3),  # 15: same placement and month as line 2: added up
                 ligne(donnees, mois=""),  # 16
             ]
         )
@@ -244,20 +248,22 @@ class TestReleveApercu:
             "Ligne 5 : SIRET « 1234 » invalide : il doit compter 14 chiffres.",
             "Ligne 6 : 260 heures en un mois dépasse le maximum de 220.",
             "Ligne 7 : -3 heures : le nombre d'heures ne peut pas être négatif.",
-            "Ligne 8 : Heures « beaucoup » : ce n'est pas un nombre.",
+            "Ligne 8 : Heures « beaucoup » : ce n'est ni un nombre ni une durée (35,5 ou 35h30).",
             "Ligne 9 : Mois « 13/2026 » invalide : MM/AAAA attendu, par exemple 03/2026.",
             "Ligne 10 : Mois 07/2026 dans le futur : ses heures ne sont pas encore faites.",
             f"Ligne 11 : aucun placement de {donnees['sam'].reference} chez Peintures du Rhône "
-            f"(SIRET {donnees['entreprise'].siret}) en cours en 05/2026 (Mois).",
+            f"(SIRET {donnees['entreprise'].siret}) en cours en 05/2026 (Mois) : son placement court du 01/03/2026 "
+            "au 30/04/2026.",
             "Ligne 12 : Référence participant P-999999 inconnue.",
             "Ligne 13 : participant Zoé Inconnue (né(e) le 01/01/2000) inconnu (Nom, Prénom, Date de naissance).",
             "Ligne 14 : participant non identifié : renseignez la Référence participant, ou le Nom, le Prénom et "
             "la Date de naissance.",
-            f"Ligne 15 : même placement et même mois que la ligne 2 ({ref}, 02/2026) : gardez une seule de ces "
-            "deux lignes.",
             "Ligne 16 : Mois manquant (MM/AAAA attendu).",
         ]
-        assert rapport.ajoutees == 1
+        assert rapport.ajoutees == 1 and rapport.creations[0][1] == Decimal("38.5")
+        assert rapport.remarques == [
+            f"Lignes 2 et 15 additionnées ({ref} Inès Durand, Peintures du Rhône, 02/2026) : 35,5 + 3 = 38,5 heures."
+        ]
 
     def test_missing_column_lists_the_expected_ones(self, donnees):
         rapport = analyser(

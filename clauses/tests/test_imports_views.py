@@ -40,10 +40,19 @@ def jeton_de(reponse) -> str:
     return reponse.context["jeton"]
 
 
-def fichiers_stockes() -> list[str]:
+def stockes() -> list[str]:
     if not default_storage.exists("imports"):
         return []
     return default_storage.listdir("imports")[1]
+
+
+def fichiers_stockes() -> list[str]:
+    """The uploads kept for confirmation (the previews' reports are kept beside them)."""
+    return [nom for nom in stockes() if not nom.endswith(".rapport.json")]
+
+
+def rapports_stockes() -> list[str]:
+    return [nom for nom in stockes() if nom.endswith(".rapport.json")]
 
 
 @pytest.fixture
@@ -121,7 +130,7 @@ class TestImportReleve:
         assert "terminé : 2 lignes ajoutées, 0 mise à jour, 0 inchangée." in reponse.content.decode()
         assert HeuresMensuelles.objects.count() == 2
         assert set(HeuresMensuelles.objects.values_list("saisi_par", flat=True)) == {facilitateur.pk}
-        assert fichiers_stockes() == []
+        assert stockes() == []
         # The token is spent.
         assert client_facilitateur.post(url, {"jeton": jeton}).status_code == 400
         # The same file again: nothing to do.
@@ -139,6 +148,12 @@ class TestImportReleve:
         assert "Ligne 3 : 260 heures en un mois dépasse le maximum de 220." in contenu
         assert "Rien ne sera enregistré" in contenu and "Confirmer" not in contenu
         assert fichiers_stockes() == [] and not HeuresMensuelles.objects.exists()
+        # Only the report is kept, for its download: its token cannot confirm anything.
+        assert rapports_stockes() == [f"{reponse.context['jeton_rapport']}.rapport.json"]
+        reponse = client_facilitateur.post(
+            reverse("clauses:import_releve"), {"jeton": reponse.context["jeton_rapport"]}
+        )
+        assert reponse.status_code == 400 and not HeuresMensuelles.objects.exists()
 
     def test_file_level_errors(self, client_facilitateur):
         url = reverse("clauses:import_releve")
@@ -210,7 +225,7 @@ class TestImportReleve:
         reponse = client_facilitateur.post(url, {"fichier": releve(placement, (f"{mois_avant(1):%m/%Y}", 10))})
         reponse = client_facilitateur.post(url, {"jeton": jeton_de(reponse), "annuler": ""})
         assert reponse.status_code == 302
-        assert fichiers_stockes() == [] and not HeuresMensuelles.objects.exists()
+        assert stockes() == [] and not HeuresMensuelles.objects.exists()
 
     def test_revalidated_at_confirmation(self, client_facilitateur, placement):
         url = reverse("clauses:import_releve")
