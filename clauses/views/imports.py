@@ -2,12 +2,15 @@
 
 The uploaded file is kept between preview and confirmation in the default storage under
 imports/<uuid4>.<ext>; the session remembers which user uploaded which token, so nobody else can
-confirm it. Confirmation reads and checks the file again before writing, then deletes it.
+confirm it. Confirmation reads and checks the file again before writing, then deletes it. The preview's report
+(errors, each row's outcome) is kept next to it as imports/<uuid4>.rapport.json, also for a file with errors
+(whose upload is not kept), so that the facilitator can download it whole (GET ?rapport=<uuid4>&format=csv|xlsx).
 """
 
 import uuid
 
 from django.contrib import messages
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -15,7 +18,9 @@ from django.urls import reverse
 from django.views import View
 
 from clauses import importation
-from clauses.forms.imports import ConfirmationForm, ImportForm, ModeleForm
+from clauses.forms.imports import ConfirmationForm, ImportForm, ModeleForm, TelechargementRapportForm
+from clauses.importation import compte_rendu
+from config.export import reponse_xlsx
 from config.permissions import FacilitateurRequisMixin, facilitateur_requis
 
 CLE_SESSION = "imports_en_attente"
@@ -43,8 +48,17 @@ IMPORTS = {
 }
 
 
+# How many rows of each part the preview page shows; the downloadable report has them all.
+ERREURS_AFFICHEES = 1000
+CHANGEMENTS_AFFICHES = 500
+
+
 def chemin_stocke(jeton: str, ext: str) -> str:
     return f"imports/{jeton}.{ext}"
+
+
+def chemin_rapport(jeton: str) -> str:
+    return f"imports/{jeton}.rapport.json"
 
 
 def _en_attente(request) -> dict:
@@ -56,6 +70,7 @@ def _oublier(request, jeton: str) -> None:
     infos = attente.pop(jeton, None)
     if infos is not None:
         default_storage.delete(chemin_stocke(jeton, infos["ext"]))
+        default_storage.delete(chemin_rapport(jeton))
     request.session[CLE_SESSION] = attente
 
 
@@ -82,7 +97,7 @@ class VueImport(FacilitateurRequisMixin, View):
     type_import: str = ""
     template_name = "clauses/imports/import.html"
 
-    def rendre(self, form=None, rapport=None, jeton="", nom_fichier="", status=200):
+    def rendre(self, form=None, rapport=None, jeton="", nom_fichier="", status=200, jeton_rapport=""):
         config = IMPORTS[self.type_import]
         contexte = {
             "titre": config["titre"],
@@ -90,11 +105,16 @@ class VueImport(FacilitateurRequisMixin, View):
             "form": form or ImportForm(),
             "rapport": rapport,
             "jeton": jeton,
+            "jeton_rapport": jeton_rapport,
             "nom_fichier": nom_fichier,
+            "erreurs_affichees": ERREURS_AFFICHEES,
+            "changements_affiches": CHANGEMENTS_AFFICHES,
         }
         return render(self.request, self.template_name, contexte, status=status)
 
     def get(self, request):
+        if "rapport" in request.GET:
+            return self.telecharger_rapport()
         return self.rendre()
 
     def post(self, request):
@@ -105,23 +125,60 @@ class VueImport(FacilitateurRequisMixin, View):
             return self.rendre(form=form)
         fichier = form.cleaned_data["fichier"]
         rapport = importation.analyser(self.type_import, fichier, fichier.name, fichier.size)
-        jeton = self.stocker(fichier) if rapport.valide and rapport.a_ecrire else ""
-        return self.rendre(rapport=rapport, jeton=jeton, nom_fichier=fichier.name)
+        a_confirmer = rapport.valide and rapport.a_ecrire
+        jeton = ""
+        if a_confirmer or rapport.erreurs or rapport.changements:
+            jeton = self.stocker(fichier if a_confirmer else None, rapport)
+        return self.rendre(
+            rapport=rapport, jeton=jeton if a_confirmer else "", jeton_rapport=jeton, nom_fichier=fichier.name
+        )
 
-    def stocker(self, fichier) -> str:
+    def stocker(self, fichier, rapport) -> str:
+        """Keeps the report of the preview and, when it may be confirmed, the file; returns their token."""
         # A new upload replaces the one this user left unconfirmed for the same import.
         for ancien, infos in _en_attente(self.request).items():
             if infos["type"] == self.type_import:
                 _oublier(self.request, ancien)
         jeton = str(uuid.uuid4())
-        ext = importation.extension(fichier.name)
-        fichier.seek(0)
-        nom = default_storage.save(chemin_stocke(jeton, ext), fichier)
+        ext = importation.extension(self.request.FILES["fichier"].name)
+        if fichier is not None:
+            fichier.seek(0)
+            nom = default_storage.save(chemin_stocke(jeton, ext), fichier)
+            assert nom == chemin_stocke(jeton, ext), "a fresh UUID cannot collide"
+        default_storage.save(chemin_rapport(jeton), ContentFile(compte_rendu.contenu(rapport)))
         attente = _en_attente(self.request)
-        attente[jeton] = {"user": self.request.user.pk, "type": self.type_import, "ext": ext, "nom": fichier.name}
+        attente[jeton] = {
+            "user": self.request.user.pk,
+            "type": self.type_import,
+            "ext": ext,
+            "nom": self.request.FILES["fichier"].name,
+            "fichier": fichier is not None,
+        }
         self.request.session[CLE_SESSION] = attente
-        assert nom == chemin_stocke(jeton, ext), "a fresh UUID cannot collide"
         return jeton
+
+    def telecharger_rapport(self):
+        """The whole report of this user's last preview, as CSV or XLSX; anyone else's token answers 404."""
+        form = TelechargementRapportForm(self.request.GET)
+        if not form.is_valid():
+            raise Http404("Rapport inconnu.")
+        jeton, format_fichier = form.cleaned_data["rapport"], form.cleaned_data["format"]
+        infos = _en_attente(self.request).get(jeton)
+        if (
+            infos is None
+            or infos["user"] != self.request.user.pk
+            or infos["type"] != self.type_import
+            or not default_storage.exists(chemin_rapport(jeton))
+        ):
+            raise Http404("Ce rapport n'est plus disponible : importez le fichier de nouveau.")
+        with default_storage.open(chemin_rapport(jeton), "rb") as stocke:
+            donnees = stocke.read()
+        nom = "rapport-import-" + ("releve" if self.type_import == importation.RELEVE else "participants")
+        if format_fichier == "xlsx":
+            return reponse_xlsx(nom, "Rapport d'import", compte_rendu.colonnes_xlsx(), compte_rendu.lignes(donnees))
+        reponse = HttpResponse(compte_rendu.csv_(donnees), content_type=importation.CONTENT_TYPES["csv"])
+        reponse["Content-Disposition"] = f'attachment; filename="{nom}.csv"'
+        return reponse
 
     def confirmer(self):
         form = ConfirmationForm(self.request.POST)
@@ -133,6 +190,7 @@ class VueImport(FacilitateurRequisMixin, View):
             infos is None
             or infos["user"] != self.request.user.pk
             or infos["type"] != self.type_import
+            or not infos.get("fichier", True)
             or not default_storage.exists(chemin_stocke(jeton, infos["ext"]))
         ):
             messages.error(self.request, "Ce fichier n'est plus disponible : importez-le de nouveau.")
