@@ -187,9 +187,11 @@ class Defaut:
 
 
 def mesurer(page, url: str) -> dict:
+    # A download, a POST-only view or an htmx fragment is no page to look at: name it in PAS_UNE_PAGE.
     reponse = page.goto(url)
-    assert reponse is not None and reponse.status == 200, f"{url} : {reponse and reponse.status}"
-    assert reponse.headers.get("content-type", "").startswith("text/html"), url
+    assert reponse is not None and reponse.status == 200, f"{url} : {reponse and reponse.status} (PAS_UNE_PAGE ?)"
+    type_ = reponse.headers.get("content-type", "")
+    assert type_.startswith("text/html"), f"{url} : {type_} (PAS_UNE_PAGE ?)"
     page.wait_for_load_state("networkidle")
     return page.evaluate(MESURE)
 
