@@ -124,3 +124,101 @@ def test_hours_grid_then_statement_import(page, live_server, facilitateur):
     expect(page.get_by_text("terminé : 2 lignes ajoutées")).to_be_visible()
     assert violations_accessibilite(page) == []
     assert HeuresMensuelles.objects.count() == 3
+
+
+def grille_pleine():
+    """An attribution whose 2026 grid has four placements, the longest labels and « 151,67 » in every month."""
+    attribution = AttributionFactory(
+        entreprise=EntrepriseFactory(raison_sociale="Société Méditerranéenne de Bâtiment et de Travaux Publics"),
+        heures_objectif=8000,
+    )
+    placements = [
+        PlacementFactory(
+            attribution=attribution,
+            date_debut=dt.date(2025, 11, 17),
+            date_fin_prevue=dt.date(2027, 9, 30),
+            modalite=modalite,
+            type_contrat=contrat,
+            participant=ParticipantFactory(nom=nom, prenom=prenom),
+        )
+        for nom, prenom, modalite, contrat in [
+            ("Quillebœuf-Delacroix-Fontaine", "Marie-Françoise", "sous_traitance_siae", "cddi"),
+            ("N'Diaye", "Aminata", "mad_etti", "interim"),
+            ("Durand", "Inès", "embauche_directe", "cdi_chantier"),
+            ("Abdi", "Sam", "mad_geiq", "professionnalisation"),
+        ]
+    ]
+    for placement in placements:
+        for mois in range(1, 13):
+            HeuresMensuelles.objects.create(placement=placement, mois=dt.date(2026, mois, 1), heures="151.67")
+    return attribution, placements
+
+
+BOITES = """
+() => {
+  const boite = (el) => { const b = el.getBoundingClientRect(); return {gauche: b.left, droite: b.right}; };
+  const conteneur = document.querySelector(".grille-heures").parentElement;
+  return {
+    fenetre: document.documentElement.clientWidth,
+    defile: conteneur.scrollWidth > conteneur.clientWidth,
+    largeurs: `${conteneur.scrollWidth} px de grille pour ${conteneur.clientWidth} px`,
+    participant: boite(document.querySelector(".grille-heures thead th:first-child")),
+    total: boite(document.querySelector("#total-annee")),
+    actif: document.activeElement.id,
+    champ: boite(document.activeElement),
+  };
+}
+"""
+
+
+# The whole year and its total at 1366×768, the participant and the total always in view on a phone, with the
+# keyboard, the htmx saving and the fields' labels as they were.
+@pytest.mark.time_machine("2026-12-15T12:00+01:00")
+@pytest.mark.parametrize("largeur, hauteur", [(1366, 768), (390, 844)])
+def test_the_hours_grid_fits_the_window(browser, live_server, facilitateur, largeur, hauteur):
+    attribution, placements = grille_pleine()
+    contexte = browser.new_context(locale="fr-FR", viewport={"width": largeur, "height": hauteur})
+    try:
+        _verifier_la_grille(contexte, live_server, facilitateur, attribution, placements, largeur)
+    finally:
+        contexte.close()
+
+
+def _verifier_la_grille(contexte, live_server, facilitateur, attribution, placements, largeur):
+    page = contexte.new_page()
+    se_connecter(page, live_server.url, facilitateur.email, MOT_DE_PASSE)
+    page.goto(f"{live_server.url}/attributions/{attribution.pk}/heures/?annee=2026")
+    premier = placements[0]
+    janvier = page.get_by_label(f"Heures de {premier.participant.reference} en janvier 2026", exact=True)
+    janvier.focus()
+    capture(page, f"grille-pleine-{largeur}")
+    mesure = page.evaluate(BOITES)
+    assert page.evaluate("document.documentElement.scrollWidth") <= mesure["fenetre"]
+    decembre = page.locator(f"#champ-c-{premier.pk}-2026-12")
+    if largeur == 1366:
+        # Nothing to scroll: December and the year's total are on the screen.
+        assert not mesure["defile"], f"La grille défile : {mesure['largeurs']}"
+        assert mesure["total"]["droite"] <= mesure["fenetre"]
+        boite = decembre.bounding_box()
+        assert boite is not None and boite["x"] + boite["width"] <= mesure["fenetre"]
+    else:
+        # The months scroll; the participant and the total stay at the window's edges.
+        assert mesure["defile"]
+        assert mesure["participant"]["gauche"] >= 0, "la colonne des participants est sortie de l'écran"
+        assert mesure["total"]["droite"] <= mesure["fenetre"], "le total de l'année est hors de l'écran"
+
+    # Typed and saved with the keyboard, month after month up to December, each field in view when reached.
+    janvier.fill("35")
+    for mois in range(1, 12):
+        page.keyboard.press("Tab")
+        mesure = page.evaluate(BOITES)
+        assert mesure["actif"] == f"champ-c-{premier.pk}-2026-{mois + 1:02d}", f"Tab mène à {mesure['actif']}"
+        assert mesure["champ"]["gauche"] >= mesure["participant"]["droite"] - 1, f"mois {mois + 1} caché"
+        assert mesure["champ"]["droite"] <= mesure["total"]["gauche"] + 1, f"mois {mois + 1} caché"
+    decembre.fill("20")
+    page.keyboard.press("Tab")
+    expect(page.locator(f"#total-p{premier.pk}")).to_have_text(re.compile(r"^1\s571,7\sh$"))
+    expect(page.locator("#total-annee")).to_have_text(re.compile(r"^7\s031,8\sh$"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= mesure["fenetre"]
+    assert violations_accessibilite(page) == []
+    capture(page, f"grille-pleine-{largeur}-saisie")
