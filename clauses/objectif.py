@@ -9,6 +9,8 @@ Facilitators announce a whole number of hours, so the result is rounded to the n
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import TextChoices
+
 
 class ObjectifInvalide(ValueError):
     pass
@@ -76,3 +78,37 @@ def en_retard(realisees: Decimal, attendues: Decimal | None, seuil: Decimal = SE
     if attendues is None or attendues <= 0:
         return False
     return Decimal(realisees) < attendues * seuil
+
+
+class SituationAvancement(TextChoices):
+    """Where a lot or an attributaire stands against its target: the one vocabulary of progress and lateness.
+
+    Every page, PDF and e-mail that says whether a lot is late says it with these labels (``situation_avancement``
+    decides which), so that the same lot reads the same everywhere: the lot's page, the portal, the marché report,
+    the bilans and the periodic reports.
+    """
+
+    SANS_OBJECTIF = "sans_objectif", "Pas d'objectif"
+    NON_EVALUE = "non_evalue", "Non évalué"
+    RIEN_ATTENDU = "rien_attendu", "Rien d'attendu à ce jour"
+    EN_RETARD = "en_retard", "En retard"
+    DANS_LES_TEMPS = "dans_les_temps", "Dans les temps"
+
+
+def situation_avancement(
+    objectif: int | Decimal | None, realisees: Decimal, attendues: Decimal | None
+) -> SituationAvancement:
+    """Where hours ``realisees`` stand against a target ``objectif`` of which ``attendues`` are expected by now.
+
+    No expectation (``attendues`` None) means the marché is not awarded or the dates are unknown: nothing can be
+    judged. An expectation of zero (the execution has not started) cannot be missed.
+    """
+    if not objectif:
+        return SituationAvancement.SANS_OBJECTIF
+    if attendues is None:
+        return SituationAvancement.NON_EVALUE
+    if en_retard(realisees, attendues):
+        return SituationAvancement.EN_RETARD
+    if attendues <= 0:
+        return SituationAvancement.RIEN_ATTENDU
+    return SituationAvancement.DANS_LES_TEMPS

@@ -74,6 +74,10 @@ class Avancement:
     def en_retard(self) -> bool:
         return objectif.en_retard(self.realisees, self.attendues)
 
+    @property
+    def situation(self) -> objectif.SituationAvancement:
+        return objectif.situation_avancement(self.objectif, self.realisees, self.attendues)
+
 
 def heures_realisees_lot(lot: Lot, jusqu_au: dt.date | None = None) -> Decimal:
     heures = HeuresMensuelles.objects.filter(placement__attribution__lot=lot)

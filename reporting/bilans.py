@@ -3,8 +3,16 @@
 Shared by the facilitator's pages (``views_bilans``) and the portal (``portail.views.statistiques``), so that both
 show the same figures. A bilan covers one period of the convention (``Convention.periode_numero``), whose
 scope is the convention's donneur d'ordre: a convention covers all of its marchés.
+
+Hours are stored by month, and a convention's year need not start on the 1st: a bilan counts the months that
+end within its year (``mois_du_bilan``), for its hours, its people, its contracts and its target alike. The months
+of consecutive bilans then follow one another without overlap or gap, and the hours and the target cover the same
+days. Why the month's last day rather than its first or the most of its days: a bilan is drawn up once its year
+is over, and by then every month it counts is over too, so it is complete when written (by the first-day or
+most-days rule, a year starting after the 16th would count the month under way at its échéance).
 """
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass
 
@@ -14,7 +22,7 @@ from django.utils import timezone
 from conventions import calendrier
 from conventions.models import Convention
 from reporting import confidentialite, indicateurs
-from reporting.indicateurs import Periode
+from reporting.indicateurs import Periode, premier_du_mois
 from reporting.models import BilanAnnuel
 
 
@@ -60,17 +68,53 @@ def periode_commencee(convention: Convention, numero: int, jour: dt.date) -> cal
     return convention.periode_numero(numero)
 
 
+def mois_du_bilan(debut: dt.date, fin: dt.date) -> Periode:
+    """The days whose figures the bilan of the convention year [debut, fin] counts: the months that end within it.
+
+    From the first day of ``debut``'s month to the day before the first of the month holding the day after ``fin``:
+    a year from 15 March 2025 to 14 March 2026 counts March 2025 to February 2026, and the next one March 2026
+    to February 2027. A year starting on the 1st counts its own days. A period shorter than a month (only a
+    bilan's stored dates could be) keeps its months, so that it counts something.
+    """
+    premier = premier_du_mois(debut)
+    dernier = premier_du_mois(fin + dt.timedelta(days=1)) - dt.timedelta(days=1)
+    if dernier < premier:
+        dernier = fin.replace(day=calendar.monthrange(fin.year, fin.month)[1])
+    return Periode(premier, dernier)
+
+
+MOIS_DE_L_ANNEE = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+                   "novembre", "décembre")  # fmt: skip
+
+
+def _mois(jour: dt.date) -> str:
+    return f"{MOIS_DE_L_ANNEE[jour.month - 1]} {jour.year}"
+
+
+def regle_des_mois(debut: dt.date, fin: dt.date) -> str:
+    """The sentence printed on the bilan (pages and PDF) saying which months it counts, and why."""
+    mois = mois_du_bilan(debut, fin)
+    return (
+        f"Les heures sont relevées par mois et chaque mois compte dans le bilan de l'année où il s'achève : "
+        f"ce bilan compte les mois de {_mois(mois.debut)} à {_mois(mois.fin)}, pour les heures comme pour "
+        f"l'objectif et les personnes."
+    )
+
+
 def chiffres_du_bilan(donneur_id: int, debut: dt.date, fin: dt.date) -> dict:
     """The figures of a bilan's period, as both the portal and the facilitator show them (five queries).
 
+    ``debut`` and ``fin`` are the convention year's; the figures are those of its months (``mois_du_bilan``).
     Only hours and targets leave as numbers; people only through ``confidentialite``. The scope's hours are
     walked once (``population_en_parcours``): their sum, the marchés with hours and the people all come from it.
     """
+    debut, fin = (mois := mois_du_bilan(debut, fin)).debut, mois.fin
     population = indicateurs.population_en_parcours(debut, fin, donneur=donneur_id)
     chiffres = indicateurs.heures_et_objectif(
         Periode(debut, fin), timezone.localdate(), heures=population.synthese.heures, donneur=donneur_id
     )
     return {
+        "regle_des_mois": regle_des_mois(debut, fin),
         "heures": {
             "realisees": chiffres.heures,
             "objectif": chiffres.objectif,

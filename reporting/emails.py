@@ -137,7 +137,10 @@ def digest_hebdomadaire(facilitateur: User, groupes: list[GroupeAlertes], jour: 
             "total": groupe.total,
             "non_affichees": groupe.total - len(groupe.premieres),
             "alertes": [
-                {"texte": a.texte, "url": _absolu(a.url), "retard": a.en_depassement} for a in groupe.premieres
+                # An alert whose day has passed says since when, as the dashboard's badge does: « en retard » is the
+                # word of a lot behind its hours (clauses.objectif.SituationAvancement), not of an overdue task.
+                {"texte": a.texte, "url": _absolu(a.url), "depuis": a.echeance if a.en_depassement else None}
+                for a in groupe.premieres
             ],
         }
         for groupe in groupes

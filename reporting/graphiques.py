@@ -100,7 +100,8 @@ def histogramme_mensuel(
         )
         graduation += pas
     colonne = zone_l / max(1, len(mois))
-    barre = colonne * 0.62
+    # A few months (a year just begun) keep bars of a year's width rather than one bar across the chart.
+    barre = min(colonne * 0.62, 48)
     for index, (jour, valeur) in enumerate(mois):
         v = float(valeur)
         h = v / plafond * zone_h if plafond else 0

@@ -94,3 +94,9 @@ def nombre(valeur):
     if isinstance(valeur, bool) or not isinstance(valeur, int):
         return valeur
     return formats.nombre(valeur)
+
+
+@register.filter
+def insecable(valeur) -> str:
+    """Spaces as no-break spaces, so that a short label (« Dans les temps ») stays on one line of a narrow column."""
+    return str(valeur).replace(" ", "\u00a0")

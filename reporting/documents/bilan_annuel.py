@@ -2,7 +2,8 @@
 
 A convention covers every marché of its donneur d'ordre, so the figures are the donneur's over the period
 (``convention=`` scope of ``reporting.indicateurs``), the same as the bilan's page on the portal
-(``reporting.bilans.chiffres_du_bilan``). Addressed to the donneur d'ordre: people appear only as protected
+(``reporting.bilans.chiffres_du_bilan``), over the months that end within the year (``bilans.mois_du_bilan``), for the
+hours and the target alike. Addressed to the donneur d'ordre: people appear only as protected
 counts, never by name.
 """
 
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from conventions import calendrier
 from marches.models import StatutMarche
-from reporting import confidentialite, indicateurs
+from reporting import bilans, confidentialite, indicateurs
 from reporting.documents.commun import (
     aujourd_hui,
     graphique_mensuel,
@@ -20,7 +21,6 @@ from reporting.documents.commun import (
     tableau_qpv,
 )
 from reporting.documents.rendu import Document, nom_de_fichier, rendre_pdf
-from reporting.indicateurs import Periode
 from reporting.models import BilanAnnuel, Rapport
 
 GABARIT = "reporting/pdf/bilan_annuel.html"
@@ -42,13 +42,19 @@ def contexte(rapport: Rapport) -> dict:
     # listed on its portal) prints it, and the donneur's comment, only once it is.
     if bilan is not None and rapport.donneur_d_ordre_id is not None and not bilan.est_transmis:
         bilan = None
-    chiffres = indicateurs.chiffres_cles(Periode(debut, fin), jour, convention=convention)
-    statistiques = confidentialite.statistiques_personnes(debut, fin, convention=convention)
+    # Every figure below is the months' (m_debut – m_fin): the hours are stored by month, and consecutive bilans
+    # must add up (``bilans.mois_du_bilan``). The dates printed as the year's stay the convention's.
+    mois = bilans.mois_du_bilan(debut, fin)
+    m_debut, m_fin = mois.debut, mois.fin
+    chiffres = indicateurs.chiffres_cles(mois, jour, convention=convention)
+    statistiques = confidentialite.statistiques_personnes(m_debut, m_fin, convention=convention)
     contrats = next(t for t in statistiques.tableaux if t.cle == "contrat")
-    qpv = tableau_qpv(debut, fin, statistiques, convention=convention)
+    qpv = tableau_qpv(m_debut, m_fin, statistiques, convention=convention)
     tableaux = list(statistiques.tableaux) + ([qpv] if qpv else [])
     # Every status: the table's hours then add up to the year's, whatever became of a marché since.
-    marches = indicateurs.avancement_des_marches(debut, fin, jour, statuts=StatutMarche.values, convention=convention)
+    marches = indicateurs.avancement_des_marches(
+        m_debut, m_fin, jour, statuts=StatutMarche.values, convention=convention
+    )
     par_marche = tableau_par_marche(marches)
     return {
         "convention": convention,
@@ -60,8 +66,9 @@ def contexte(rapport: Rapport) -> dict:
         "chiffres": chiffres,
         # For a year that is over, the pro-rata expectation is the year's whole target.
         "attendu": chiffres.attendu_a_date if chiffres.attendu_a_date is not None else chiffres.objectif,
-        "attendu_au": chiffres.fin_attendu or fin,
-        "modalites": indicateurs.heures_par_modalite(debut, fin, convention=convention),
+        "attendu_au": chiffres.fin_attendu or m_fin,
+        "regle_des_mois": bilans.regle_des_mois(debut, fin),
+        "modalites": indicateurs.heures_par_modalite(m_debut, m_fin, convention=convention),
         "marches": marches,
         # Hundreds of marchés: one row each, by status (``commun.LIGNES_MAX_DETAILLEES``).
         "par_marche": par_marche,
@@ -69,9 +76,9 @@ def contexte(rapport: Rapport) -> dict:
         "lots_suivis": sum(len(m.lots) for m in marches),
         "lots_en_retard": sum(m.lots_en_retard for m in marches),
         "graphique": graphique_mensuel(
-            "heures-mensuelles", "Heures d'insertion réalisées par mois", debut, fin, convention=convention
+            "heures-mensuelles", "Heures d'insertion réalisées par mois", m_debut, m_fin, convention=convention
         ),
-        "arrete_au": indicateurs.arrete_de_la_periode(fin, jour),
+        "arrete_au": indicateurs.arrete_de_la_periode(m_fin, jour),
         "statistiques": statistiques,
         "tableaux": tableaux,
         "qpv_non_publie": qpv is None,

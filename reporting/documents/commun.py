@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
+from clauses import objectif
 from marches.models import StatutMarche
 from reporting import confidentialite, graphiques, indicateurs
 from reporting.confidentialite import StatistiquesProtegees, Tableau
@@ -29,7 +30,13 @@ def nombre_de_mois(debut: dt.date, fin: dt.date) -> int:
 
 
 def graphique_mensuel(identifiant: str, titre: str, debut: dt.date, fin: dt.date, **portee) -> dict:
-    """The hours of each month of [debut, fin] (at most 24, the last ones), as an SVG chart and its figures."""
+    """The hours of each month of [debut, fin] (at most 24, the last ones), as an SVG chart and its figures.
+
+    A period under way stops at the last complete month, as the marché report and the territorial bilan do
+    (``objectif.date_d_arrete``): the months to come have no hours, and their bars at zero would read as a
+    collapse. A period whose first month is the one under way shows that month alone.
+    """
+    fin = max(min(fin, objectif.date_d_arrete(aujourd_hui())), indicateurs.premier_du_mois(debut))
     mois = indicateurs.heures_par_mois(fin, min(MOIS_MAX_GRAPHIQUE, max(1, nombre_de_mois(debut, fin))), **portee)
     svg: SafeString = graphiques.histogramme_mensuel(identifiant, titre, [(m.mois, m.heures) for m in mois])
     return {"svg": svg, "mois": mois, "titre": titre}

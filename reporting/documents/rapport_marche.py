@@ -62,13 +62,6 @@ class Ligne:
     libelle: str
     avancement: indicateurs.Avancement
 
-    @property
-    def situation(self) -> str:
-        """« en_retard », « a_jour », or empty when nothing can be expected (no target, no dates, not awarded)."""
-        if self.avancement.attendues is None:
-            return ""
-        return "en_retard" if self.avancement.en_retard else "a_jour"
-
 
 @dataclass(frozen=True)
 class LotDuRapport:

@@ -1,7 +1,7 @@
 """The periodic report of a donneur d'ordre: a month or a quarter (``rapport.periode_debut`` – ``periode_fin``),
 sent to its référents.
 
-The period's figures, the year's up to the end of the period, and each active marché with its lots and
+The period's figures, the year's up to the end of the period, and each marché of the period with its lots and
 attributaires: target against hours and the « en retard » flag of the lot's page (cumulated hours under 80 % of
 the pro-rata expectation at the end of the last complete month, ``clauses.objectif``). Addressed to the donneur
 d'ordre: people appear only as protected counts.
@@ -15,7 +15,7 @@ from django.conf import settings
 
 from config.formats import date_longue
 from conventions.calendrier import add_months
-from marches.models import STATUTS_ACTIFS
+from marches.models import StatutMarche
 from reporting import indicateurs
 from reporting.confidentialite import masquer
 from reporting.documents.commun import aujourd_hui, graphique_mensuel, marches_par_statut, tableau_par_marche
@@ -52,7 +52,9 @@ def contexte(rapport: Rapport) -> dict:
     nature, libelle = nature_de_la_periode(debut, fin)
     periode = indicateurs.chiffres_cles(Periode(debut, fin), jour, donneur=donneur)
     annee = indicateurs.chiffres_cles(Periode(dt.date(fin.year, 1, 1), fin), jour, donneur=donneur)
-    marches = indicateurs.avancement_des_marches(debut, fin, jour, statuts=STATUTS_ACTIFS, donneur=donneur)
+    # A report describes its period: every status, so that a marché completed or closed since keeps the lots that
+    # had hours or a target then, and the table adds up to the key figures whatever became of it.
+    marches = indicateurs.avancement_des_marches(debut, fin, jour, statuts=StatutMarche.values, donneur=donneur)
     par_marche = tableau_par_marche(marches)
     total_objectif = sum((m.objectif_periode for m in marches), Decimal(0))
     total_heures = sum((m.heures_periode for m in marches), Decimal(0))

@@ -69,6 +69,10 @@ class Avancement:
     def en_retard(self) -> bool:
         return regles_objectif.en_retard(self.heures_cumulees, self.attendues)
 
+    @property
+    def situation(self) -> regles_objectif.SituationAvancement:
+        return regles_objectif.situation_avancement(self.objectif, self.heures_cumulees, self.attendues)
+
 
 @dataclass(frozen=True)
 class AvancementAttributaire:

@@ -82,7 +82,7 @@ def test_late_lots_are_flagged_as_on_the_lot_page(donnees):
     assert "35,5 h 1 190,1 h En retard" in texte
     # Lot 2 has no hours at all: late too.
     assert "2 lots en retard au 30 juin 2025" in texte
-    # Only active marchés: the finished one is not listed.
+    # A marché over before the period, with no hours in it, is not listed (it counted nothing then).
     assert "Marché achevé de voirie" not in texte
 
 
