@@ -2,8 +2,8 @@
 
 A convention covers every marché of its donneur d'ordre, so the figures are the donneur's over the period
 (``convention=`` scope of ``reporting.indicateurs``), the same as the bilan's page on the portal
-(``reporting.bilans.chiffres_du_bilan``). Addressed to the donneur d'ordre: people appear only as protected
-counts, never by name.
+(``reporting.bilans.chiffres_du_bilan``). Addressed to the donneur d'ordre: people appear only as the disclosure
+policy publishes them (``reporting.diffusion``), never by name.
 """
 
 from django.conf import settings
@@ -11,13 +11,12 @@ from django.utils import timezone
 
 from conventions import calendrier
 from marches.models import StatutMarche
-from reporting import confidentialite, indicateurs
+from reporting import diffusion, indicateurs
 from reporting.documents.commun import (
     aujourd_hui,
     graphique_mensuel,
     marches_par_statut,
     tableau_par_marche,
-    tableau_qpv,
 )
 from reporting.documents.rendu import Document, nom_de_fichier, rendre_pdf
 from reporting.indicateurs import Periode
@@ -43,10 +42,11 @@ def contexte(rapport: Rapport) -> dict:
     if bilan is not None and rapport.donneur_d_ordre_id is not None and not bilan.est_transmis:
         bilan = None
     chiffres = indicateurs.chiffres_cles(Periode(debut, fin), jour, convention=convention)
-    statistiques = confidentialite.statistiques_personnes(debut, fin, convention=convention)
-    contrats = next(t for t in statistiques.tableaux if t.cle == "contrat")
-    qpv = tableau_qpv(debut, fin, statistiques, convention=convention)
-    tableaux = list(statistiques.tableaux) + ([qpv] if qpv else [])
+    statistiques = diffusion.statistiques_personnes(
+        debut, fin, tableaux=diffusion.TABLEAUX_POSSIBLES, convention=convention
+    )
+    contrats = statistiques.tableau("contrat")
+    tableaux = statistiques.tableaux
     # Every status: the table's hours then add up to the year's, whatever became of a marché since.
     marches = indicateurs.avancement_des_marches(debut, fin, jour, statuts=StatutMarche.values, convention=convention)
     par_marche = tableau_par_marche(marches)
@@ -74,13 +74,14 @@ def contexte(rapport: Rapport) -> dict:
         "arrete_au": indicateurs.arrete_de_la_periode(fin, jour),
         "statistiques": statistiques,
         "tableaux": tableaux,
-        "qpv_non_publie": qpv is None,
+        "qpv_non_publie": False,
         "contrats": contrats.repartition,
         "tableau_contrats": contrats,
         "heures_par_etp": settings.CLAUSES_HEURES_PAR_ETP,
         "transmis_le": timezone.localdate(bilan.transmis_le) if bilan and bilan.transmis_le else None,
         "commentaire_le": timezone.localdate(bilan.commentaire_le) if bilan and bilan.commentaire_le else None,
-        "seuil": confidentialite.SEUIL,
+        "seuil": diffusion.SEUIL,
+        "regle_de_diffusion": diffusion.PHRASE,
         "bilan": bilan,
     }
 
