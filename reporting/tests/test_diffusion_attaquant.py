@@ -158,12 +158,18 @@ def _rapport(fuites) -> str:
 def test_no_masked_figure_of_the_demo_can_be_worked_out(client):
     jour = timezone.localdate()
     charger_demo()
-    toutes = {}
+    toutes, publiees, masquees = {}, 0, 0
     for donneur in DonneurDOrdre.objects.order_by("nom"):
-        fuites = recueillir(donneur, client, jour).fuites()
+        attaquant = recueillir(donneur, client, jour)
+        publiees += len(attaquant.publications)
+        masquees += sum(lire(p.texte)[0] in ("petit", "secret") for p in attaquant.publications)
+        fuites = attaquant.fuites()
         if fuites:
             toutes[donneur.nom] = fuites
     assert not toutes, "\n".join(f"{nom} :\n{_rapport(f)}" for nom, f in toutes.items())
+    # The attacker had figures to work on, masked ones among them: else this test could not fail.
+    print(f"démo : {publiees} chiffres publiés, dont {masquees} masqués")
+    assert publiees > 500 and masquees > 20, (publiees, masquees)
 
 
 # --- Generated small populations -----------------------------------------------------------------------------
