@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from conventions import calendrier
 from conventions.models import Convention
-from reporting import confidentialite, indicateurs
+from reporting import diffusion, indicateurs
 from reporting.indicateurs import Periode, premier_du_mois
 from reporting.models import BilanAnnuel
 
@@ -105,7 +105,7 @@ def chiffres_du_bilan(donneur_id: int, debut: dt.date, fin: dt.date) -> dict:
     """The figures of a bilan's period, as both the portal and the facilitator show them (five queries).
 
     ``debut`` and ``fin`` are the convention year's; the figures are those of its months (``mois_du_bilan``).
-    Only hours and targets leave as numbers; people only through ``confidentialite``. The scope's hours are
+    Only hours and targets leave as numbers; people only through ``diffusion``. The scope's hours are
     walked once (``population_en_parcours``): their sum, the marchés with hours and the people all come from it.
     """
     debut, fin = (mois := mois_du_bilan(debut, fin)).debut, mois.fin
@@ -124,8 +124,9 @@ def chiffres_du_bilan(donneur_id: int, debut: dt.date, fin: dt.date) -> dict:
             "fin_attendu": chiffres.fin_attendu,
             "marches": population.synthese.marches,
         },
-        "statistiques": confidentialite.statistiques_personnes(debut, fin, population=population, donneur=donneur_id),
-        "seuil": confidentialite.SEUIL,
+        "statistiques": diffusion.statistiques_personnes(debut, fin, population=population, donneur=donneur_id),
+        "seuil": diffusion.SEUIL,
+        "regle_de_diffusion": diffusion.PHRASE,
     }
 
 

@@ -71,6 +71,7 @@ class RepartitionProtegee:
     total: str
     total_masque: bool
     parts_affichees: bool
+    raison: str = ""  # the templates shared with reporting.diffusion read it: a table here is always published
 
 
 def _retrouvable(primaires: int, secondaires: int, somme_min: int, somme_max: int | None) -> bool:

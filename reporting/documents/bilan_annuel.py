@@ -3,8 +3,8 @@
 A convention covers every marché of its donneur d'ordre, so the figures are the donneur's over the period
 (``convention=`` scope of ``reporting.indicateurs``), the same as the bilan's page on the portal
 (``reporting.bilans.chiffres_du_bilan``), over the months that end within the year (``bilans.mois_du_bilan``), for the
-hours and the target alike. Addressed to the donneur d'ordre: people appear only as protected
-counts, never by name.
+hours and the target alike. Addressed to the donneur d'ordre: people appear only as the disclosure policy
+publishes them (``reporting.diffusion``), never by name.
 """
 
 from django.conf import settings
@@ -12,13 +12,12 @@ from django.utils import timezone
 
 from conventions import calendrier
 from marches.models import StatutMarche
-from reporting import bilans, confidentialite, indicateurs
+from reporting import bilans, diffusion, indicateurs
 from reporting.documents.commun import (
     aujourd_hui,
     graphique_mensuel,
     marches_par_statut,
     tableau_par_marche,
-    tableau_qpv,
 )
 from reporting.documents.rendu import Document, nom_de_fichier, rendre_pdf
 from reporting.models import BilanAnnuel, Rapport
@@ -47,10 +46,11 @@ def contexte(rapport: Rapport) -> dict:
     mois = bilans.mois_du_bilan(debut, fin)
     m_debut, m_fin = mois.debut, mois.fin
     chiffres = indicateurs.chiffres_cles(mois, jour, convention=convention)
-    statistiques = confidentialite.statistiques_personnes(m_debut, m_fin, convention=convention)
-    contrats = next(t for t in statistiques.tableaux if t.cle == "contrat")
-    qpv = tableau_qpv(m_debut, m_fin, statistiques, convention=convention)
-    tableaux = list(statistiques.tableaux) + ([qpv] if qpv else [])
+    statistiques = diffusion.statistiques_personnes(
+        m_debut, m_fin, tableaux=diffusion.TABLEAUX_POSSIBLES, convention=convention
+    )
+    contrats = statistiques.tableau("contrat")
+    tableaux = statistiques.tableaux
     # Every status: the table's hours then add up to the year's, whatever became of a marché since.
     marches = indicateurs.avancement_des_marches(
         m_debut, m_fin, jour, statuts=StatutMarche.values, convention=convention
@@ -81,13 +81,14 @@ def contexte(rapport: Rapport) -> dict:
         "arrete_au": indicateurs.arrete_de_la_periode(m_fin, jour),
         "statistiques": statistiques,
         "tableaux": tableaux,
-        "qpv_non_publie": qpv is None,
+        "qpv_non_publie": False,
         "contrats": contrats.repartition,
         "tableau_contrats": contrats,
         "heures_par_etp": settings.CLAUSES_HEURES_PAR_ETP,
         "transmis_le": timezone.localdate(bilan.transmis_le) if bilan and bilan.transmis_le else None,
         "commentaire_le": timezone.localdate(bilan.commentaire_le) if bilan and bilan.commentaire_le else None,
-        "seuil": confidentialite.SEUIL,
+        "seuil": diffusion.SEUIL,
+        "regle_de_diffusion": diffusion.PHRASE,
         "bilan": bilan,
     }
 

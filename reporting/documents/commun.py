@@ -1,7 +1,7 @@
 """Pieces several documents share: the monthly chart, the QPV table, the day figures are judged on.
 
-Figures about people leave only through ``reporting.confidentialite`` (« < 3 », « masqué »): the documents are
-addressed to donneurs d'ordre and never name anyone.
+Figures about people leave only through ``reporting.diffusion`` (the disclosure policy) in the documents addressed
+to donneurs d'ordre, and through ``reporting.confidentialite`` in the territorial bilan; none names anyone.
 """
 
 import datetime as dt

@@ -11,9 +11,10 @@ Two copies:
 - the facilitator's **nominative** copy (``rapport.nominatif``) lists the placements with the participant's
   reference and name;
 - the copy for the **donneur d'ordre** lists no placement at all, not even as « Personne 1 »: a row with a
-  company, a job, a contract type and dates points to one person for anyone who knows the site. It shows
-  counts instead, per lot and by type of contract, with small counts suppressed (``reporting.confidentialite``),
-  as the portal does. Hours, which describe the work and not a person, are shown in both.
+  company, a job, a contract type and dates points to one person for anyone who knows the site. Nor does it count
+  people or contracts (``reporting.diffusion``: those are published per year and per donneur d'ordre only; a
+  marché's period is any period, and two reports' counts would give their difference). Hours, which describe
+  the work and not a person, are shown in both.
 
 Every figure is a database aggregate: a fixed number of queries whatever the number of lots or placements.
 """
@@ -30,7 +31,7 @@ from django.utils.formats import number_format
 from clauses import objectif
 from clauses.models import Placement
 from marches.models import Marche, StatutMarche
-from reporting import confidentialite, indicateurs
+from reporting import confidentialite, diffusion, indicateurs
 from reporting.documents.commun import histogramme_des_mois
 from reporting.documents.rendu import Document, nom_de_fichier, rendre_pdf
 from reporting.indicateurs import Part, Periode
@@ -67,9 +68,10 @@ class Ligne:
 class LotDuRapport:
     ligne: Ligne
     attributaires: list[Ligne]
-    personnes: str  # distinct people with hours in the period, as the copy shows them
-    contrats_en_cours: str  # placements running at some point of the period, as shown
-    contrats_commences: str  # placements started in the period, as shown
+    # None in the donneur's copy, which counts no people nor contracts.
+    personnes: str | None  # distinct people with hours in the period
+    contrats_en_cours: str | None  # placements running at some point of the period
+    contrats_commences: str | None  # placements started in the period
 
 
 def _contrats_par_lot(marche: Marche, periode: Periode) -> dict[int, dict]:
@@ -89,7 +91,7 @@ def lots_du_rapport(marche: Marche, periode: Periode, aujourd_hui: dt.date, comp
     """Each lot of ``marche`` and its attributaires with their progress (``indicateurs.avancement_des_marches``,
     whatever the marché's status: a report may be asked before award), and the lot's contracts: five queries.
 
-    ``compter`` turns a count of people or contracts into text (masked or not, depending on the copy).
+    ``compter`` turns a count of people or contracts into text, or None when the copy does not show it.
     """
     avancements = indicateurs.avancement_des_marches(
         periode.debut, periode.fin, aujourd_hui, statuts=StatutMarche.values, marche=marche
@@ -138,16 +140,18 @@ def placements_nominatifs(marche: Marche, periode: Periode) -> list[Placement]:
 
 
 def _compteur(nominatif: bool):
-    """Counts of people as the copy shows them: exact in the facilitator's copy, « < 3 » below 3 otherwise."""
-    return _nombre if nominatif else confidentialite.masquer
+    """Counts of people as the copy shows them: exact in the facilitator's copy, none in the donneur's."""
+    return _nombre if nominatif else _rien
 
 
-def _contrats(parts: list[Part], nominatif: bool) -> tuple[list[confidentialite.Ligne], str]:
-    """Contracts by type as table rows and their total as shown: exact for the facilitator, protected for the
-    donneur d'ordre (the total too, since the key figures show it: a masked total stays masked there)."""
+def _rien(n) -> None:
+    return None
+
+
+def _contrats(parts: list[Part], nominatif: bool) -> tuple[list[confidentialite.Ligne], str | None]:
+    """Contracts by type as table rows and their total: the facilitator's copy only."""
     if not nominatif:
-        protegee = confidentialite.proteger(parts)
-        return protegee.lignes, protegee.total
+        return [], None
     lignes = [confidentialite.Ligne(p.code, p.libelle, _nombre(p.valeur), p.part, False) for p in parts]
     return lignes, _nombre(sum(int(p.valeur) for p in parts))
 
@@ -165,8 +169,8 @@ class ContenuRapportMarche:
     nominatif: bool
     arrete_au: dt.date
     chiffres: indicateurs.ChiffresCles
-    personnes: str
-    nombre_contrats: str
+    personnes: str | None  # None in the donneur's copy
+    nombre_contrats: str | None
     lots: list[LotDuRapport]
     contrats: list[confidentialite.Ligne]
     modalites: list[Part]
@@ -229,6 +233,8 @@ def produire(rapport: Rapport) -> Document:
         "rapport": donnees,
         "graphique_tronque": mois_du_graphique_tronques(periode.debut, donnees.mois_graphique),
         "seuil": confidentialite.SEUIL,
+        "regle_periode": diffusion.PHRASE_PERIODE,
+        "regle_de_diffusion": diffusion.PHRASE,
     }
     nom = nom_de_fichier(
         "Rapport de marché",

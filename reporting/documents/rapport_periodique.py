@@ -4,7 +4,8 @@ sent to its référents.
 The period's figures, the year's up to the end of the period, and each marché of the period with its lots and
 attributaires: target against hours and the « en retard » flag of the lot's page (cumulated hours under 80 % of
 the pro-rata expectation at the end of the last complete month, ``clauses.objectif``). Addressed to the donneur
-d'ordre: people appear only as protected counts.
+d'ordre: it counts no people, contracts nor exits (``reporting.diffusion``: those are published per year only, since
+a référent can ask for every month and quarter, and two overlapping periods' counts give their difference).
 """
 
 import calendar
@@ -16,8 +17,7 @@ from django.conf import settings
 from config.formats import date_longue
 from conventions.calendrier import add_months
 from marches.models import StatutMarche
-from reporting import indicateurs
-from reporting.confidentialite import masquer
+from reporting import diffusion, indicateurs
 from reporting.documents.commun import aujourd_hui, graphique_mensuel, marches_par_statut, tableau_par_marche
 from reporting.documents.rendu import Document, nom_de_fichier, rendre_pdf
 from reporting.indicateurs import Periode
@@ -66,12 +66,9 @@ def contexte(rapport: Rapport) -> dict:
         "libelle_periode": libelle,
         "periode": periode,
         "annee": annee,
-        # Counts of people leave masked under 3 (reporting.confidentialite); no breakdown here, so no total to
-        # subtract from.
-        "personnes_periode": masquer(periode.personnes),
-        "personnes_annee": masquer(annee.personnes),
-        "contrats_periode": masquer(periode.nombre_contrats),
-        "contrats_annee": masquer(annee.nombre_contrats),
+        # No count of people, contracts or exits: the policy publishes them per year only.
+        "regle_de_diffusion": diffusion.PHRASE,
+        "regle_periode": diffusion.PHRASE_PERIODE,
         "marches": marches,
         # Hundreds of marchés: one row each, by status (``commun.LIGNES_MAX_DETAILLEES``).
         "par_marche": par_marche,

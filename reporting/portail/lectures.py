@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 
 from clauses import objectif
 from clauses.models import HeuresMensuelles
@@ -17,12 +17,6 @@ from conventions.services import prend_effet
 from marches.models import STATUTS_ACTIFS, STATUTS_AVEC_OBJECTIF, Attribution, Lot, Marche
 from marches.services import OBJECTIF_LOT
 from reporting import agregats
-from reporting.confidentialite import masquer
-
-
-def _personnes(n: int) -> str:
-    return f"{masquer(n)} personne{'s' if n else ''}"
-
 
 # --- Progress of lots and attributaires --------------------------------------------------------------
 
@@ -34,15 +28,9 @@ def _avancement(cible: int, realisees: Decimal, debut, fin, statut: str, arrete:
 
 
 def _heures_par(champ: str, heures: QuerySet) -> dict[int, dict]:
-    """Hours and distinct people with hours, grouped by ``champ`` (one query)."""
-    lignes = (
-        heures.order_by()
-        .values(champ)
-        .annotate(
-            total=Sum("heures"),
-            personnes=Count("placement__participant", distinct=True, filter=Q(heures__gt=0)),
-        )
-    )
+    """Hours grouped by ``champ`` (one query). No count of people: a lot's people since its start are not a figure
+    the disclosure policy publishes (``reporting.diffusion``: per year and per donneur d'ordre only)."""
+    lignes = heures.order_by().values(champ).annotate(total=Sum("heures"))
     return {ligne[champ]: ligne for ligne in lignes}
 
 
@@ -58,7 +46,6 @@ class LigneAttributaire:
 class LigneLot:
     lot: Lot
     avancement: Avancement
-    personnes: str
     attributaires: list[LigneAttributaire]
 
 
@@ -112,7 +99,6 @@ def lignes_du_marche(donneur, marche: Marche, jour: dt.date) -> list[LigneLot]:
                 avancement=_avancement(
                     lot.cible, chiffres.get("total") or Decimal(0), lot.date_debut, lot.date_fin, marche.statut, arrete
                 ),
-                personnes=_personnes(chiffres.get("personnes", 0)),
                 attributaires=attributaires,
             )
         )

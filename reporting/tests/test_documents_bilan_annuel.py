@@ -12,7 +12,7 @@ from config.templatetags.ui import heures, pourcent
 from entreprises.factories import EntrepriseFactory
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
 from marches.models import StatutMarche
-from reporting import confidentialite, indicateurs
+from reporting import diffusion, indicateurs
 from reporting.documents import bilan_annuel, commun, produire
 from reporting.indicateurs import Periode
 from reporting.models import BilanAnnuel, Rapport, TypeRapport
@@ -68,7 +68,7 @@ def test_the_figures_printed_are_the_indicators(donnees):
     ):
         assert normaliser(attendu) in texte, attendu
     assert "1 680 h" in texte and "2 400 h" in texte and "70 %" in texte
-    statistiques = confidentialite.statistiques_personnes(DEBUT, FIN, convention=convention)
+    statistiques = diffusion.statistiques_personnes(DEBUT, FIN, convention=convention)
     assert statistiques.personnes == "4"
     assert "4 personnes en parcours" in texte
     assert "Personnes ayant effectué des heures dans l'année : 4." in texte
@@ -86,11 +86,15 @@ def test_it_names_no_participant(donnees):
 
 def test_small_counts_are_suppressed(donnees):
     texte = texte_pdf(produire(_rapport(donnees["convention"])).contenu)
-    # Contracts: 2 CDD, 1 interim, 1 CDI → all three under 3.
-    assert "CDD < 3" in texte and "CDI < 3" in texte
-    # QPV: 1 of 4 people, and the 4 are shown: the table would give the 1 away, so it is left out.
-    assert "Personnes en parcours par résidence en quartier prioritaire" not in texte
-    assert "La répartition par résidence en quartier prioritaire n'est pas publiée" in texte
+    # Four people and four contracts: the totals are printed, never « masqué », and no breakdown under 10
+    # (reporting.diffusion): genre, âge, qualification, public and QPV say so, and so do the contracts.
+    assert "4 personnes en parcours" in texte
+    assert "Personnes ayant effectué des heures dans l'année : 4." in texte
+    assert "4 contrats commencés" in texte
+    assert texte.count("Répartition non publiée : moins de 10 personnes.") == 5
+    assert "Répartition non publiée : moins de 10 contrats." in texte
+    assert "CDD < 3" not in texte
+    assert normaliser(diffusion.PHRASE) in texte
 
 
 def test_the_texts_of_the_bilan_and_the_layout(donnees):

@@ -264,8 +264,11 @@ class TestAccueil:
         assert indicateurs.personnes_en_parcours(annee.debut, annee.fin, donneur=donneur_a) == 1
         assert reponse.context["personnes"] == "< 3"
         assert reponse.context["contrats"].total == "< 3"
-        assert [ligne.effectif for ligne in reponse.context["contrats"].lignes] == ["< 3"]
-        assert '<p class="fs-3 fw-semibold mb-1">&lt; 3</p>' in reponse.content.decode()
+        # Under 10 contracts, no breakdown by type (reporting.diffusion), and the card says so.
+        assert reponse.context["contrats"].lignes == []
+        contenu = reponse.content.decode()
+        assert '<p class="fs-3 fw-semibold mb-1">&lt; 3</p>' in contenu
+        assert "Répartition non publiée : moins de 10 contrats." in contenu
 
 
 class TestMarche:
@@ -294,7 +297,8 @@ class TestMarche:
         assert ">17 %</progress>" in contenu
         assert contenu.count('<span class="badge text-bg-danger">En retard</span>') == 1
         assert "45 % de l'objectif réalisé" in contenu
-        assert "3 personnes ayant travaillé sur le lot" in contenu
+        # People are published per year for the whole donneur d'ordre, not per lot (reporting.diffusion).
+        assert "ayant travaillé sur le lot" not in contenu
 
     def test_a_sole_attributaire_without_share_carries_the_lots_target(self, client_a, objets_a):
         AttributionFactory(lot=objets_a["lot"])
@@ -330,11 +334,13 @@ class TestMarche:
         assert "Rien d'attendu à ce jour" in contenu
         assert "Dans les temps" not in contenu
 
-    def test_people_counts_under_three_are_suppressed(self, client_a, objets_a):
+    def test_no_count_of_people_per_lot(self, client_a, objets_a):
         _heures(AttributionFactory(lot=objets_a["lot"]), 70)
         reponse = client_a.get(reverse("portail:marche", args=[objets_a["marche"].pk]))
-        assert reponse.context["lignes"][0].personnes == "< 3 personnes"
-        assert "&lt; 3 personnes ayant travaillé sur le lot" in reponse.content.decode()
+        assert not hasattr(reponse.context["lignes"][0], "personnes")
+        contenu = reponse.content.decode()
+        assert "ayant travaillé sur le lot" not in contenu
+        assert "Les effectifs de personnes sont publiés par année" in contenu
 
 
 class TestConvention:
@@ -515,6 +521,6 @@ class TestConfidentialite:
             contenu = client_a.get(url).content.decode()
             presents = [i for i in interdits if i in contenu]
             assert not presents, f"{page} montre {presents}"
-        # The figures about them are there, as aggregates.
-        contenu = client_a.get(_urls(objets_a)["marche"]).content.decode()
-        assert "4 personnes ayant travaillé sur le lot" in contenu
+        # The figures about them are there, as aggregates of the year.
+        contenu = client_a.get(reverse("portail:statistiques")).content.decode()
+        assert "Personnes en parcours" in contenu

@@ -122,9 +122,9 @@ class TestStatistiques:
     def test_tables_with_suppression_and_no_identity(self, client_a, donneur):
         attribution = attribution_de(donneur)
         participants = [
-            # Three women and one man: masking the 3 as well would not do (a « masqué » holds at least 3, so
-            # 4 = 1 + 3 still gives both away): the total goes instead, in every table of these people.
-            *(personne(attribution, genre=Genre.FEMME) for _ in range(3)),
+            # Nine women and one man: the man reads « < 3 », and since Femme = 10 - Homme would give him back, the
+            # 9 goes too; the total of 10 stays (reporting.diffusion: protect the cells, never the total).
+            *(personne(attribution, genre=Genre.FEMME) for _ in range(9)),
             personne(attribution, genre=Genre.HOMME, nom=NOMS[2], prenom=NOMS[3]),
         ]
         # Another organisation's people are not counted.
@@ -135,15 +135,15 @@ class TestStatistiques:
         assert reponse.status_code == 200
         contenu = texte(reponse)
         assert "Statistiques des participants — 2026" in contenu
-        assert "les effectifs inférieurs à 3 sont masqués" in contenu
-        assert "< 3" in contenu
-        assert cellule(reponse, "genre", "Femme") == "3"
+        assert "Règle de diffusion : les totaux sont toujours publiés" in contenu
+        assert cellule(reponse, "genre", "Femme") == "masqué"
         assert cellule(reponse, "genre", "Homme") == "< 3"
-        assert 'Personnes en parcours</dt>\n    <dd class="col-sm-7 col-lg-9">masqué</dd>' in contenu
-        # Born in 1987: 39 on 31 December 2026.
-        assert cellule(reponse, "age", "26 à 49 ans") == "4"
-        assert cellule(reponse, "age", "Moins de 26 ans") == "0"
-        assert cellule(reponse, "contrat", "CDD") == "4"
+        assert 'Personnes en parcours</dt>\n    <dd class="col-sm-7 col-lg-9">10</dd>' in contenu
+        # Born in 1987: 39 on 31 December 2026; an empty row reads « < 3 » like 1 or 2.
+        assert cellule(reponse, "age", "26 à 49 ans") == "masqué"
+        assert cellule(reponse, "age", "Moins de 26 ans") == "< 3"
+        assert cellule(reponse, "contrat", "CDD") == "masqué"
+        assert cellule(reponse, "contrat", "CDI") == "< 3"
         assert '<th scope="col">Genre</th>' in contenu
         assert "<caption" in contenu
         assert_sans_identite(reponse, participants + autres)
@@ -152,22 +152,33 @@ class TestStatistiques:
         attribution = attribution_de(donneur)
         for _ in range(3):
             personne(attribution, genre=Genre.HOMME)
-        for _ in range(5):
+        for _ in range(7):
             personne(attribution, genre=Genre.FEMME)
         reponse = client_a.get(STATISTIQUES, {"annee": 2026})
         assert cellule(reponse, "genre", "Homme") == "3"
-        assert cellule(reponse, "genre", "Femme") == "5"
+        assert cellule(reponse, "genre", "Femme") == "7"
+
+    def test_under_ten_people_no_breakdown_but_the_total(self, client_a, donneur):
+        attribution = attribution_de(donneur)
+        for _ in range(9):
+            personne(attribution, genre=Genre.FEMME)
+        reponse = client_a.get(STATISTIQUES, {"annee": 2026})
+        contenu = texte(reponse)
+        assert 'Personnes en parcours</dt>\n    <dd class="col-sm-7 col-lg-9">9</dd>' in contenu
+        assert contenu.count("Répartition non publiée : moins de 10 personnes.") == 4  # genre, âge, niveau, public
+        assert "Répartition non publiée : moins de 10 contrats." in contenu
+        assert ">Femme</th>" not in contenu
 
     def test_outcomes(self, client_a, donneur):
         attribution = attribution_de(donneur)
         for situation in (Situation.CDI,) * 4 + (Situation.CDD_COURT,) + (Situation.FORMATION_QUALIFIANTE,) * 5:
             SortieFactory(placement=PlacementFactory(attribution=attribution), situation=situation)
         reponse = client_a.get(STATISTIQUES, {"annee": 2026})
-        # The « < 3 » could be worked out from the total of 10: the smallest other row goes with it.
-        assert cellule(reponse, "sortie", "Emploi durable") == "masqué"
+        # The two « < 3 » (1 and 0) add up to 10 - 4 - 5 = 1: each may be 0 or 1, so nothing else is masked.
+        assert cellule(reponse, "sortie", "Emploi durable") == "4"
         assert cellule(reponse, "sortie", "Emploi de transition") == "< 3"
         assert cellule(reponse, "sortie", "Sortie positive") == "5"
-        assert cellule(reponse, "sortie", "Autre sortie") == "0"
+        assert cellule(reponse, "sortie", "Autre sortie") == "< 3"
         assert cellule(reponse, "sortie", "Total") == "10"
 
     def test_the_year_is_chosen_and_bad_input_falls_back_to_this_year(self, client_a, donneur):
@@ -184,12 +195,12 @@ class TestStatistiques:
         autre = DonneurDOrdreFactory(nom="Zzz Métropole")
         user = ReferentFactory(donneur_d_ordre=donneur).user
         ReferentFactory(user=user, donneur_d_ordre=autre)
-        for _ in range(4):
-            personne(attribution_de(autre), genre=Genre.HOMME)
+        for i in range(10):
+            personne(attribution_de(autre), genre=Genre.HOMME if i < 7 else Genre.FEMME)
         client.force_login(user)
-        assert cellule(client.get(STATISTIQUES, {"annee": 2026}), "genre", "Homme") == "0"
+        assert ">Homme</th>" not in texte(client.get(STATISTIQUES, {"annee": 2026}))
         client.post(reverse("portail:changer_donneur"), {"donneur": autre.pk})
-        assert cellule(client.get(STATISTIQUES, {"annee": 2026}), "genre", "Homme") == "4"
+        assert cellule(client.get(STATISTIQUES, {"annee": 2026}), "genre", "Homme") == "7"
 
     def test_queries_do_not_grow_with_people(self, client_a, donneur, django_assert_max_num_queries):
         attribution = attribution_de(donneur)
@@ -329,9 +340,10 @@ class TestBilan:
         assert "Bilan du 1er juillet 2025 au 30 juin 2026" in contenu
         assert "<p>Trois chantiers ont ouvert.</p>" in contenu
         assert "720 h" in contenu  # 6 people × 120 h in March 2026
-        assert cellule(reponse, "genre", "Homme") == "< 3"
-        assert cellule(reponse, "genre", "Femme") == "masqué"
-        assert "les effectifs inférieurs à 3 sont masqués" in contenu
+        # Six people in the year: the total, no breakdown.
+        assert "Personnes en parcours sur la période : <strong>6</strong>" in contenu
+        assert "Répartition non publiée : moins de 10 personnes." in contenu
+        assert "Règle de diffusion : les totaux sont toujours publiés" in contenu
         assert_sans_identite(reponse, participants)
 
     def test_not_transmitted_does_not_exist(self, client_a, donneur):

@@ -8,7 +8,7 @@ and a lot is late under 80 % of it (``clauses.objectif.en_retard``). Hours are s
 one grouped query per level, so each page runs a fixed number of queries whatever the number of rows.
 
 People are never listed: a lot shows how many distinct people worked on it, and the home page the year's
-people and contracts as the statistics page protects them (``reporting.confidentialite``).
+people and contracts as the statistics page publishes them (``reporting.diffusion``).
 """
 
 from django.conf import settings
@@ -27,7 +27,7 @@ from conventions.models import Avenant, Convention, EtatConvention
 from conventions.portail import choisir_donneur, portail_requis
 from marches.models import STATUTS_ACTIFS, Marche, StatutMarche
 from marches.services import marches_avec_chiffres
-from reporting import agregats, confidentialite, indicateurs
+from reporting import agregats, diffusion, indicateurs
 from reporting.indicateurs import Periode
 from reporting.portail.forms import CoordonneesForm
 from reporting.portail.lectures import (
@@ -54,15 +54,9 @@ def accueil(request):
     population = indicateurs.population_en_parcours(periode.debut, periode.fin, donneur=donneur)
     # The page shows the year's hours against its target; people and contracts come from the statistics below.
     chiffres = indicateurs.heures_et_objectif(periode, jour, heures=population.synthese.heures, donneur=donneur)
-    # People and contracts as the statistics page shows them for the same year: one protected total, never
-    # a raw count that would undo the statistics page's secondary suppression. The total depends on the gender,
-    # age and qualification tables only: the others are not counted.
-    statistiques = confidentialite.statistiques_personnes(
-        periode.debut,
-        periode.fin,
-        population=population,
-        tableaux=("genre", "age", "qualification", "contrat"),
-        donneur=donneur,
+    # People and contracts as the statistics page publishes them for the same year (``reporting.diffusion``).
+    statistiques = diffusion.statistiques_personnes(
+        periode.debut, periode.fin, population=population, tableaux=("contrat",), donneur=donneur
     )
     retards = lots_en_retard_par_marche(donneur, jour)
     actifs = list(
@@ -85,10 +79,11 @@ def accueil(request):
             "chiffres": chiffres,
             "chiffres_en_retard": objectif.en_retard(chiffres.heures, chiffres.attendu_a_date),
             "personnes": statistiques.personnes,
-            "contrats": next(t.repartition for t in statistiques.tableaux if t.cle == "contrat"),
+            "contrats": statistiques.tableau("contrat").repartition,
             "marches_actifs": actifs[:MARCHES_SUR_L_ACCUEIL],
             "nb_marches_actifs": len(actifs),
             "heures_par_etp": settings.CLAUSES_HEURES_PAR_ETP,
+            "regle_de_diffusion": diffusion.PHRASE,
         },
     )
 

@@ -1,6 +1,6 @@
 """Participant statistics (small counts suppressed), reports and annual bilans of the current organisation.
 
-Every figure about people goes through ``reporting.confidentialite``; every lookup starts from
+Every figure about people goes through ``reporting.diffusion``; every lookup starts from
 ``request.donneur``. The référent may ask for their organisation's rapport périodique or bilan annuel
 (``reporting.demandes_rapports``) and follow its production; they follow only what is addressed to their
 organisation and is ready, or what they asked for themselves. Nothing here reads a participant's row: the
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from config.formats import date_longue
 from conventions.portail import portail_requis
-from reporting import bilans, confidentialite, demandes_rapports, indicateurs
+from reporting import bilans, demandes_rapports, diffusion, indicateurs
 from reporting.demandes_rapports import DemandePortailForm
 from reporting.indicateurs import Periode
 from reporting.models import BilanAnnuel, Rapport, StatutRapport
@@ -45,10 +45,11 @@ def statistiques(request):
         "annee": annee,
         "periode": periode,
         "heures": population.synthese.heures,
-        "statistiques": confidentialite.statistiques_personnes(
+        "statistiques": diffusion.statistiques_personnes(
             periode.debut, periode.fin, population=population, donneur=donneur
         ),
-        "seuil": confidentialite.SEUIL,
+        "seuil": diffusion.SEUIL,
+        "regle_de_diffusion": diffusion.PHRASE,
     }
     return render(request, "reporting/portail/statistiques.html", contexte)
 
