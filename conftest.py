@@ -57,6 +57,7 @@ def _referentiels_apres_flush(request):
     for migration in ("0003_referentiels", "0005_modeles_clauses"):
         importlib.import_module(f"clauses.migrations.{migration}").charger(apps, None)
     importlib.import_module("reporting.migrations.0003_planning").creer(apps, None)
+    importlib.import_module("reporting.migrations.0014_reprise_chaque_minute").chaque_minute(apps, None)
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from config.models import ExportListe
+from config.models import Courriel, ExportListe
 
 
 @admin.register(ExportListe)
@@ -19,3 +19,13 @@ class ExportListeAdmin(admin.ModelAdmin):
         for export in queryset:
             export.fichier.delete(save=False)
         super().delete_queryset(request, queryset)
+
+
+@admin.register(Courriel)
+class CourrielAdmin(admin.ModelAdmin):
+    """The e-mails requests asked for, sent by the worker: to see what left, and what failed and why."""
+
+    list_display = ["sujet", "origine", "destinataires", "cree_le", "statut", "envoye_le", "tentatives"]
+    list_filter = ["statut", "origine"]
+    search_fields = ["sujet", "destinataires"]
+    readonly_fields = ["statut", "envoye_le", "termine_le", "message_erreur"]

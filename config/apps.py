@@ -8,7 +8,7 @@ class ConfigConfig(AppConfig):
     verbose_name = "Clauses"
 
     def ready(self):
-        from config import tasks  # noqa: F401 — registers the long exports' task in every process, not only workers
+        from config import tasks  # noqa: F401 — registers the shared tasks in every process, not only workers
         from config.audit import enregistrer_modeles
 
         enregistrer_modeles()

@@ -9,7 +9,10 @@ author with the same parameters, checks that the author may still read the list 
 facilitator role since), writes the workbook to a temporary file, checks again, then stores it. « Mes exports »
 shows the state and the link; only the author may download the file.
 
-Nothing here imports the list pages nor the task: pages → ``config.listes`` → ``config.tasks`` → this module →
+A broker down when the request commits leaves the row « en attente », never queued: « Reprise des travaux
+interrompus » (reporting.travaux) queues it once the broker is back, and a row left by a dead worker too.
+
+Nothing here imports the list pages nor the task: pages → ``config.listes`` → this module →
 ``config.definition_liste``.
 """
 
@@ -24,13 +27,16 @@ from django.db.models import Q
 from django.http import QueryDict
 from django.utils import timezone
 
+from config import travaux
 from config.definition_liste import DefinitionListe, definition_nommee
 from config.export import contenu_xlsx
 from config.models import ExportListe, StatutExport
 
 EXPORT_DIRECT_MAX = 20_000
-# A claim older than this belongs to a worker that died: the longest export (400,000 placements) takes a few minutes.
-DELAI_DE_REPRISE = dt.timedelta(minutes=30)
+TACHE = "config.tasks.produire_export"
+# A claim not refreshed for this long belongs to a worker that died: the worker beats while it writes
+# (config.travaux.battement), so a long export that is alive is never retaken.
+DELAI_DE_REPRISE = travaux.DELAI_DE_REPRISE
 REFUS = "Vous n'avez plus accès à cette liste : l'export n'a pas été préparé."
 
 
@@ -83,6 +89,13 @@ def filtres_lisibles(export: ExportListe) -> str:
     return " · ".join(morceaux)
 
 
+def a_reprendre(maintenant: dt.datetime, limite: int) -> list[int]:
+    """Exports the reprise queues again: never queued (the broker was down), lost, or left by a dead worker."""
+    abandonnes = ExportListe.objects.filter(statut=StatutExport.EN_COURS, pris_le__lt=maintenant - DELAI_DE_REPRISE)
+    lignes = travaux.a_remettre_en_file(ExportListe, StatutExport.EN_ATTENTE, maintenant) | abandonnes
+    return list(lignes.order_by("cree_le").values_list("pk", flat=True)[:limite])
+
+
 def reclamer(export_id: int) -> str | None:
     """Claim the export to prepare it; the token, or None if it is taken, done or failed."""
     jeton = uuid.uuid4().hex
@@ -118,6 +131,12 @@ def produire(export_id: int) -> None:
     if jeton is None:
         return
     export = ExportListe.objects.select_related("demande_par").get(pk=export_id)
+    with travaux.battement(ExportListe, export_id, jeton):
+        _ecrire(export, jeton)
+
+
+def _ecrire(export: ExportListe, jeton: str) -> None:
+    export_id = export.pk
     try:
         definition = definition_nommee(export.vue)
         if not _auteur_autorise(export, definition):

@@ -17,7 +17,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.shortcuts import redirect, render
@@ -27,13 +26,12 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.views.generic import ListView
 
-from config import exports_longs
+from config import exports_longs, travaux
 from config.definition_liste import FILTRES_DES_LISTES, DefinitionListe, chemin
 from config.export import reponse_xlsx
 from config.formats import nombre
 from config.models import ExportListe
 from config.permissions import FacilitateurRequisMixin, facilitateur_requis
-from config.tasks import produire_export
 
 TAILLE_PAGE = 50
 COMPTE_MAX = 10_000
@@ -290,7 +288,8 @@ def rendu_du_champ(champ: forms.BoundField, choix: list | None = None) -> str:
 def demander_export(vue: "VueListe", lignes: int) -> ExportListe:
     """Record the export of ``vue``'s list as its request shows it, and queue its preparation after commit."""
     export = exports_longs.enregistrer(vue.request.user, chemin(type(vue)), vue.liste, vue.request.GET, lignes)
-    transaction.on_commit(lambda: produire_export.delay(export.pk))
+    # A broker down leaves the row « en attente », never queued: the reprise queues it once the broker is back.
+    travaux.mettre_en_file_apres_commit(exports_longs.TACHE, ExportListe, export.pk)
     return export
 
 

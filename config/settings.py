@@ -237,6 +237,16 @@ CELERY_TIMEZONE = TIME_ZONE
 INSTALLED_APPS += ["django_celery_beat"]
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}
+# How often a worker refreshes the claim of the job it runs (config.travaux): a claim 75 s old is a dead worker's.
+CLAUSES_BATTEMENT_SECONDES = env_int("CLAUSES_BATTEMENT_SECONDES", 15)
+if not 1 <= CLAUSES_BATTEMENT_SECONDES <= 30:
+    raise ImproperlyConfigured(
+        "CLAUSES_BATTEMENT_SECONDES : entre 1 et 30 secondes (une réclamation expire après 75 s)."
+    )
+
+# True only in the test settings: see config/settings_test.py.
+CLAUSES_COURRIELS_SUR_PLACE = False
+
 # The jobs' emails link back to the site, which a worker cannot learn from a request.
 CLAUSES_SITE_URL = env_str("CLAUSES_SITE_URL", "http://127.0.0.1:8000")
 

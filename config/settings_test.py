@@ -16,3 +16,7 @@ from config.settings import *  # noqa: E402, F403
 # A task run in the test's process (``task.apply()``, or eager mode) raises its exception instead of returning
 # it in a result nobody reads: a test of a task that fails cannot pass by accident.
 CELERY_TASK_EAGER_PROPAGATES = True
+# An e-mail a request records is sent by its task in the test's process once the transaction commits (not through
+# the broker), so that the tests of the messages read them in the outbox; the tests of the worker's path through
+# the broker (tests/test_pannes.py) turn it off.
+CLAUSES_COURRIELS_SUR_PLACE = True

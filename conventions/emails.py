@@ -7,8 +7,9 @@ turn autoescaping off (``{% autoescape off %}``): « Commune d'Arles » is not H
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template.loader import render_to_string
+
+from config import courriels
 
 
 def preparer_courriel(gabarit: str, destinataires: list[str], contexte: dict) -> EmailMultiAlternatives:
@@ -25,9 +26,7 @@ def preparer_courriel(gabarit: str, destinataires: list[str], contexte: dict) ->
 
 
 def envoyer_apres_commit(gabarit: str, destinataires: list[str], contexte: dict) -> None:
-    """Renders now (the context may hold what is not stored, such as a token), sends after the commit.
-
-    A rolled-back transaction sends nothing; outside a transaction the email leaves at once.
-    """
-    message = preparer_courriel(gabarit, destinataires, contexte)
-    transaction.on_commit(message.send)
+    """Renders now (the context may hold what is not stored, such as a token), records the message in the current
+    transaction, and the worker sends it after the commit (config.courriels): a mail server down never fails the
+    request, and the message waits for it. A rolled-back transaction sends nothing."""
+    courriels.mettre_en_file(preparer_courriel(gabarit, destinataires, contexte), gabarit.rsplit("/", 1)[-1])

@@ -3,8 +3,11 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
 from django.utils import timezone
 
+from config import courriels
 from conventions.models import Avenant, Convention, DenoncePar, DonneurDOrdre
 from entreprises.forms import FormulaireSiret
 from entreprises.validators import normaliser_siret
@@ -126,11 +129,21 @@ class AcceptationInvitationForm(SetPasswordForm):
 
 
 class ReinitialisationMotDePasseForm(PasswordResetForm):
-    """Django's form, with the label the login page uses for the same address."""
+    """Django's form, with the label the login page uses for the same address; the e-mail is recorded and sent by
+    the worker (config.courriels), never inside the request: a mail server down does not fail the page."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["email"].label = "Adresse e-mail"
+
+    def send_mail(
+        self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
+    ):
+        sujet = " ".join(render_to_string(subject_template_name, context).split())
+        message = EmailMultiAlternatives(sujet, render_to_string(email_template_name, context), from_email, [to_email])
+        if html_email_template_name is not None:
+            message.attach_alternative(render_to_string(html_email_template_name, context), "text/html")
+        courriels.mettre_en_file(message, "mot_de_passe_oublie")
 
 
 class ConventionForm(AvecBoutonEnregistrer, forms.ModelForm):

@@ -1,24 +1,24 @@
 """Who hears of what the donneurs d'ordre send, and how: trios of templates under ``marches/emails/``.
 
-The services register the sending with ``transaction.on_commit``: the email leaves only once the change it
-announces is committed, and its callback reloads the rows it shows (ids in, never instances).
+The services call ``envoyer`` inside the transaction of the change it announces: the messages are recorded with it
+(config.courriels) and the worker sends them once it is committed, so a mail server down neither fails the request
+nor loses the notification.
 """
 
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
-from django.core.mail import get_connection
 
+from config import courriels
 from conventions.emails import preparer_courriel
 
 
 def envoyer(gabarit: str, destinataires: Iterable[str], contexte: dict) -> int:
-    """Sends ``marches/emails/<gabarit>`` to each address on its own: no one sees the others' addresses."""
+    """Queues ``marches/emails/<gabarit>`` to each address on its own (no one sees the others' addresses); how many."""
     adresses = sorted({a for a in destinataires if a})
-    messages = [preparer_courriel(f"marches/emails/{gabarit}", [adresse], contexte) for adresse in adresses]
-    if not messages:
-        return 0
-    return get_connection().send_messages(messages) or 0
+    for adresse in adresses:
+        courriels.mettre_en_file(preparer_courriel(f"marches/emails/{gabarit}", [adresse], contexte), gabarit)
+    return len(adresses)
 
 
 def adresses_des_facilitateurs(facilitateur=None) -> list[str]:

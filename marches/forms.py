@@ -1,3 +1,4 @@
+import uuid
 from decimal import Decimal
 
 from crispy_forms.helper import FormHelper
@@ -216,6 +217,8 @@ class DeclarationMarcheForm(forms.ModelForm):
     contact_nom = forms.CharField(label="Nom", max_length=100)
     contact_email = forms.EmailField(label="Adresse e-mail", max_length=100)
     contact_telephone = forms.CharField(label="Téléphone", max_length=30, required=False)
+    # Sent back with the form: the same form submitted twice declares one marché (services.declarer_marche).
+    cle = forms.UUIDField(initial=uuid.uuid4, required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = Marche
@@ -266,6 +269,7 @@ class DeclarationMarcheForm(forms.ModelForm):
             Fieldset("Calendrier prévisionnel", _ligne("date_publication", "date_debut_prevue", "date_fin_prevue")),
             Fieldset("Votre contact pour ce marché", _ligne("contact_nom", "contact_email", "contact_telephone")),
             Fieldset("Message", "message_donneur"),
+            "cle",
         )
         self.helper.add_input(Submit("envoyer", "Envoyer au facilitateur"))
 
@@ -285,6 +289,10 @@ class DeclarationMarcheForm(forms.ModelForm):
     def _contact(donnees: dict) -> str:
         parties = (donnees.get(c, "").strip() for c in ("contact_nom", "contact_email", "contact_telephone"))
         return " · ".join(p for p in parties if p)
+
+    def cle_de_soumission(self):
+        """The form's own key (a fresh one each time the empty form is shown), None from an older page."""
+        return self.cleaned_data.get("cle")
 
     def donnees(self) -> dict:
         """The Marche fields for ``services.declarer_marche``."""

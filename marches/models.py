@@ -122,6 +122,11 @@ class Marche(ErreursHorsFormulaireMixin, models.Model):
         verbose_name="déclaré par",
     )
     declare_le = models.DateTimeField("déclaré le", null=True, blank=True)
+    # The key of the declaration form that created it: the same form sent twice (a double click, a retry after an
+    # error page) finds this marché instead of creating another.
+    cle_declaration = models.UUIDField(
+        "clé du formulaire de déclaration", null=True, blank=True, unique=True, editable=False
+    )
     message_donneur = models.TextField("message du donneur d'ordre", blank=True)
     pris_en_charge_le = models.DateTimeField("pris en charge le", null=True, blank=True)
     cree_le = models.DateTimeField("créé le", auto_now_add=True)

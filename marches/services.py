@@ -5,14 +5,14 @@ clauses: it reaches them through reverse lookups by name ("clause__…", "attrib
 each sum in its own subquery, because two sums over different joins in one query would multiply rows.
 """
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import partial
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
@@ -212,15 +212,31 @@ def _lien(site: str, nom: str, pk: int) -> str:
 
 
 @transaction.atomic
-def declarer_marche(*, donneur: DonneurDOrdre, utilisateur: AbstractBaseUser, donnees: dict, site: str = "") -> Marche:
-    """A marché declared by a référent: "en préparation", waiting for a facilitator to take it in charge.
+def declarer_marche(
+    *,
+    donneur: DonneurDOrdre,
+    utilisateur: AbstractBaseUser,
+    donnees: dict,
+    site: str = "",
+    cle: uuid.UUID | None = None,
+) -> tuple[Marche, bool]:
+    """A marché declared by a référent: "en préparation", waiting for a facilitator to take it in charge; and
+    whether it is new.
 
-    The facilitators are told by email once the marché is committed.
+    ``cle`` is the declaration form's key: the same form sent again (a double click, a retry after an error page,
+    two sends at once) answers the marché it already created, unchanged. The facilitators are told by e-mail once
+    the marché is committed.
     """
     inconnus = set(donnees) - set(CHAMPS_DECLARATION)
     if inconnus:
         raise ValueError(f"Champs non déclarables : {sorted(inconnus)}")
+    if cle is not None:
+        # Waits for a concurrent send of the same form (its row is locked until it commits), then finds it.
+        deja = _declaration_de(donneur, cle)
+        if deja is not None:
+            return deja, False
     marche = Marche(
+        cle_declaration=cle,
         donneur_d_ordre=donneur,
         statut=StatutMarche.EN_PREPARATION,
         origine=Origine.PORTAIL,
@@ -229,9 +245,22 @@ def declarer_marche(*, donneur: DonneurDOrdre, utilisateur: AbstractBaseUser, do
         **donnees,
     )
     marche.full_clean()
-    marche.save()
-    transaction.on_commit(partial(_notifier_declaration, marche.pk, site))
-    return marche
+    try:
+        with transaction.atomic():
+            marche.save()
+    except IntegrityError:
+        # The same form sent at the same moment: the other send committed first.
+        deja = _declaration_de(donneur, cle) if cle is not None else None
+        if deja is None:
+            raise
+        return deja, False
+    # Recorded with the marché, sent by the worker once committed (config.courriels).
+    _notifier_declaration(marche.pk, site)
+    return marche, True
+
+
+def _declaration_de(donneur: DonneurDOrdre, cle: uuid.UUID) -> Marche | None:
+    return Marche.objects.filter(donneur_d_ordre=donneur, cle_declaration=cle).first()
 
 
 def _notifier_declaration(marche_pk: int, site: str) -> None:
@@ -295,7 +324,7 @@ def proposer_attributions(
         propositions.append(proposition)
     if not propositions:
         raise ValidationError("Renseignez au moins un attributaire.")
-    transaction.on_commit(partial(_notifier_propositions, marche.pk, [p.pk for p in propositions], site))
+    _notifier_propositions(marche.pk, [p.pk for p in propositions], site)
     return propositions
 
 

@@ -6,8 +6,10 @@ conditional UPDATE — « waiting, or failed and retryable, or running with a cl
 ``DELAI_DE_REPRISE`` » → « running, with my token » — and goes on only if that UPDATE changed one row.
 A message delivered twice, a beat restarted or a task retried after its worker died therefore finds the
 row taken or done, and does nothing; a worker that died mid-task leaves a claim that goes stale and is
-retaken. Every later write names the token, so a worker whose claim was retaken cannot overwrite the
-new one's result.
+retaken. A live worker keeps its claim fresh (``config.travaux.battement`` refreshes ``pris_le`` while the job
+runs), so the delay can be short: a dead worker's job is retaken by the next reprise after about a minute, a long
+one that is alive never is. Every later write names the token, so a worker whose claim was retaken cannot
+overwrite the new one's result.
 
 Sending follows the same rule: ``envoi_commence_le`` is set by a conditional UPDATE (only if empty) before the
 email leaves, ``envoye_le`` after. A row found with the first and not the second was interrupted mid-send (the
@@ -20,7 +22,6 @@ to run for it; ``lancer_travaux_du_jour`` queues them after commit, or runs them
 import contextlib
 import datetime as dt
 import logging
-import smtplib
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,11 +30,14 @@ from functools import partial
 from celery import current_app
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage, get_connection
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from config import courriels, exports_longs
+from config import travaux as travaux_communs
+from config.courriels import envoyer_une_fois
+from config.models import Courriel, ExportListe
 from conventions.models import Convention, EtatConvention
 from marches.models import Marche
 from reporting import alertes, documents, emails, planning
@@ -41,9 +45,10 @@ from reporting.models import BilanAnnuel, Rapport, StatutRapport, StatutTache, T
 
 logger = logging.getLogger(__name__)
 
-# A claim older than this is a dead worker's: the longest report (national territorial bilan) takes about a
-# minute, so ten leave a wide margin without leaving a report stuck for long.
-DELAI_DE_REPRISE = dt.timedelta(minutes=10)
+# A claim not refreshed for this long is a dead worker's (config.travaux: a live one beats every 15 s).
+DELAI_DE_REPRISE = travaux_communs.DELAI_DE_REPRISE
+# A send takes seconds (the beat does not run during it): started this long ago and not finished, it died.
+DUREE_MAX_ENVOI = courriels.DUREE_MAX_ENVOI
 
 
 def _reprenables(attente: str, cours: str, maintenant: dt.datetime) -> Q:
@@ -97,7 +102,8 @@ def demander_rapport(
         marche=marche,
         nominatif=nominatif,
     )
-    transaction.on_commit(lambda: _tache_celery("reporting.tasks.generer_rapport").delay(rapport.pk))
+    # A broker down leaves the row « en attente », never queued: the reprise queues it once the broker is back.
+    travaux_communs.mettre_en_file_apres_commit("reporting.tasks.generer_rapport", Rapport, rapport.pk)
     return rapport
 
 
@@ -110,14 +116,7 @@ class DocumentEnCours(Exception):
 
 # What a later attempt may cure: the database or the mail server was unreachable or busy. Anything else is a
 # permanent failure, recorded on the row at once.
-TRANSITOIRES: tuple[type[Exception], ...] = (
-    OperationalError,
-    InterfaceError,
-    smtplib.SMTPException,
-    ConnectionError,
-    TimeoutError,
-    DocumentEnCours,
-)
+TRANSITOIRES: tuple[type[Exception], ...] = (*courriels.TRANSITOIRES, DocumentEnCours)
 ENVOI_INTERROMPU = (
     "Échec : envoi interrompu, à vérifier. L'envoi a commencé le {debut} sans que sa fin soit enregistrée ; "
     "le message est peut-être parti. Il ne sera pas renvoyé automatiquement : vérifiez auprès des "
@@ -126,13 +125,29 @@ ENVOI_INTERROMPU = (
 
 
 def detail_exception(exc: BaseException) -> str:
-    """What a person reads on the row: a refusal's own (French) message, else the kind of error and its text."""
+    """What a person reads on the row: a refusal's own (French) message, else a French sentence. The exception
+    itself (its kind, a server path…) goes to the log and to ``detail_technique``, never to a référent."""
     texte = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc).strip()
     texte = texte.rstrip(".")
-    if isinstance(exc, ValueError | ValidationError) and texte:
+    if isinstance(exc, ValueError | ValidationError) and not isinstance(exc, UnicodeError) and texte:
         # The documents refuse what they cannot say truthfully (an unsigned convention…) with a ValueError.
         return texte
-    return f"erreur inattendue, {type(exc).__name__}{f' : {texte}' if texte else ''}"
+    return ERREUR_INATTENDUE
+
+
+ERREUR_INATTENDUE = "erreur inattendue, signalée à l'équipe technique ; réessayez plus tard avec « Relancer »"
+
+
+def _pour_les_facilitateurs(exc: BaseException) -> str:
+    """A job's row is read by the facilitators and the admin only: an unexpected error keeps its details."""
+    texte = detail_exception(exc)
+    return f"{texte} ({detail_technique(exc)})" if texte == ERREUR_INATTENDUE else texte
+
+
+def detail_technique(exc: BaseException) -> str:
+    """The exception as the log has it, for the facilitators and the admin."""
+    texte = str(exc).strip()
+    return f"{type(exc).__name__}{f' : {texte}' if texte else ''}"
 
 
 def _message_interrompu(debut: dt.datetime) -> str:
@@ -152,24 +167,34 @@ def produire_rapport(rapport_id: int) -> str | None:
     if jeton is None:
         return Rapport.objects.filter(pk=rapport_id).values_list("statut", flat=True).first()
     try:
-        rapport = Rapport.objects.select_related("donneur_d_ordre", "convention", "marche").get(pk=rapport_id)
-        try:
-            document = documents.produire(rapport)
-        except TRANSITOIRES:
-            raise
-        except Exception as exc:
-            logger.exception("Rapport %s : la production du document a échoué.", rapport_id)
-            _echec_rapport(rapport_id, f"Le document n'a pas pu être produit : {detail_exception(exc)}.", jeton)
-            return StatutRapport.ECHEC
-        if not enregistrer_document(rapport_id, jeton, document):
-            return Rapport.objects.filter(pk=rapport_id).values_list("statut", flat=True).first()
-        return StatutRapport.PRET
+        with travaux_communs.battement(Rapport, rapport_id, jeton):
+            return _produire_sous_reclamation(rapport_id, jeton)
     except TRANSITOIRES:
         with contextlib.suppress(Exception):
             Rapport.objects.filter(pk=rapport_id, jeton=jeton, statut=StatutRapport.EN_COURS).update(
                 statut=StatutRapport.EN_ATTENTE, jeton="", pris_le=None
             )
         raise
+
+
+def _produire_sous_reclamation(rapport_id: int, jeton: str) -> str | None:
+    rapport = Rapport.objects.select_related("donneur_d_ordre", "convention", "marche").get(pk=rapport_id)
+    try:
+        document = documents.produire(rapport)
+        if not enregistrer_document(rapport_id, jeton, document):
+            return Rapport.objects.filter(pk=rapport_id).values_list("statut", flat=True).first()
+    except TRANSITOIRES:
+        raise
+    except Exception as exc:
+        logger.exception("Rapport %s : la production du document a échoué.", rapport_id)
+        _echec_rapport(
+            rapport_id,
+            f"Le document n'a pas pu être produit : {detail_exception(exc)}.",
+            jeton,
+            detail=detail_technique(exc),
+        )
+        return StatutRapport.ECHEC
+    return StatutRapport.PRET
 
 
 def enregistrer_document(rapport_id: int, jeton: str, document) -> bool:
@@ -187,11 +212,13 @@ def enregistrer_document(rapport_id: int, jeton: str, document) -> bool:
     return True
 
 
-def _echec_rapport(rapport_id: int, message: str, jeton: str | None = None, **conditions) -> int:
+def _echec_rapport(rapport_id: int, message: str, jeton: str | None = None, detail: str = "", **conditions) -> int:
     lignes = Rapport.objects.filter(pk=rapport_id, **conditions)
     if jeton is not None:
         lignes = lignes.filter(jeton=jeton)
-    return lignes.update(statut=StatutRapport.ECHEC, message_erreur=message, termine_le=timezone.now())
+    return lignes.update(
+        statut=StatutRapport.ECHEC, message_erreur=message, detail_technique=detail, termine_le=timezone.now()
+    )
 
 
 def _document_pret(rapport: Rapport | None) -> Rapport | None:
@@ -209,45 +236,13 @@ def _document_pret(rapport: Rapport | None) -> Rapport | None:
 # --- Sending once ------------------------------------------------------------------------------------------
 
 
-def envoyer_une_fois(modele: type[Rapport] | type[Tache], pk: int, message: EmailMessage, **conditions) -> bool:
-    """Send ``message`` for the row ``pk`` unless a send was already started for it; True if it left now.
-
-    The connection is opened first: a server that cannot be reached fails before anything is marked, and the
-    task retries. A server that refuses the message raises an SMTP error before accepting it: the mark is
-    taken back, and the retry may send. Anything that stops this process between the mark and the last
-    UPDATE leaves the row « started, not sent », which is never resent automatically.
-    """
-    connexion = get_connection()
-    connexion.open()
-    try:
-        debut = timezone.now()
-        if not modele.objects.filter(pk=pk, envoi_commence_le__isnull=True, **conditions).update(
-            envoi_commence_le=debut
-        ):
-            return False
-        try:
-            connexion.send_messages([message])
-        except (smtplib.SMTPException, ConnectionError, TimeoutError):
-            modele.objects.filter(pk=pk, envoi_commence_le=debut, envoye_le__isnull=True).update(
-                envoi_commence_le=None
-            )
-            raise
-        modele.objects.filter(pk=pk).update(
-            envoye_le=timezone.now(), destinataires="\n".join(sorted(set(message.recipients())))
-        )
-        return True
-    finally:
-        with contextlib.suppress(Exception):
-            connexion.close()
-
-
 def _envoi_interrompu(ligne: Rapport | Tache, maintenant: dt.datetime | None = None) -> bool:
     """Started, not finished, and for longer than a send can take: the worker died mid-send."""
     maintenant = maintenant or timezone.now()
     return (
         ligne.envoi_commence_le is not None
         and ligne.envoye_le is None
-        and ligne.envoi_commence_le < maintenant - DELAI_DE_REPRISE
+        and ligne.envoi_commence_le < maintenant - DUREE_MAX_ENVOI
     )
 
 
@@ -362,9 +357,11 @@ def _finir(tache: Tache, jeton: str, statut: str, message: str = "") -> bool:
 
 @contextlib.contextmanager
 def _sous_reclamation(tache: Tache, jeton: str) -> Iterator[None]:
-    """Transient failures give the claim back and propagate (the task retries); others are recorded."""
+    """Transient failures give the claim back and propagate (the task retries); others are recorded. The claim
+    is kept alive while the job runs."""
     try:
-        yield
+        with travaux_communs.battement(Tache, tache.pk, jeton):
+            yield
     except TRANSITOIRES:
         with contextlib.suppress(Exception):
             Tache.objects.filter(
@@ -373,7 +370,8 @@ def _sous_reclamation(tache: Tache, jeton: str) -> Iterator[None]:
         raise
     except Exception as exc:
         logger.exception("Tâche %s (%s, %s) : échec.", tache.pk, tache.code, tache.cle)
-        _finir(tache, jeton, StatutTache.ECHEC, f"Le travail a échoué : {detail_exception(exc)}.")
+        # A job's row is read by the facilitators and the admin only: the details stay with the message.
+        _finir(tache, jeton, StatutTache.ECHEC, f"Le travail a échoué : {_pour_les_facilitateurs(exc)}.")
 
 
 def _jour(jour: str | dt.date | None) -> dt.date:
@@ -563,10 +561,21 @@ def _tache_celery(nom: str):
     return current_app.tasks[nom]
 
 
+# The rows that record when they were queued (config.travaux), by their task.
+LIGNES_EN_FILE = {
+    TACHES["rapport_periodique"]: Rapport,
+    courriels.TACHE: Courriel,
+    exports_longs.TACHE: ExportListe,
+}
+
+
 def mettre_en_file(lancements: list[Lancement]) -> None:
     """Queue each task once the rows it reads are committed."""
     for lancement in lancements:
-        transaction.on_commit(partial(_tache_celery(lancement.tache).delay, *lancement.args))
+        if modele := LIGNES_EN_FILE.get(lancement.tache):
+            travaux_communs.mettre_en_file_apres_commit(lancement.tache, modele, *lancement.args)
+        else:
+            transaction.on_commit(partial(_tache_celery(lancement.tache).delay, *lancement.args))
 
 
 def executer_sur_place(lancement: Lancement) -> None:
@@ -599,13 +608,13 @@ def lancer_travaux_du_jour(jour: dt.date | None = None, *, synchrone: bool = Fal
 
 
 LOT_DE_REPRISE = 100
-ATTENTE_AVANT_REPRISE = dt.timedelta(minutes=5)
+ATTENTE_AVANT_REPRISE = travaux_communs.ATTENTE_AVANT_REPRISE
 
 
 def signaler_envois_interrompus(maintenant: dt.datetime | None = None) -> int:
     """Mark « échec » every row whose send started long ago and never finished; how many were marked."""
     maintenant = maintenant or timezone.now()
-    limite = maintenant - DELAI_DE_REPRISE
+    limite = maintenant - DUREE_MAX_ENVOI
     interrompus = 0
     for modele, statut_echec in ((Rapport, StatutRapport.ECHEC), (Tache, StatutTache.ECHEC)):
         lignes = modele.objects.filter(envoi_commence_le__lt=limite, envoye_le__isnull=True).exclude(
@@ -628,16 +637,23 @@ def signaler_envois_interrompus(maintenant: dt.datetime | None = None) -> int:
 
 
 def reprendre_travaux(maintenant: dt.datetime | None = None) -> list[Lancement]:
-    """Queue again the rows left waiting (message lost) or claimed by a worker that died, in bounded batches."""
+    """Queue again the rows never queued (the broker was down), left waiting (message lost) or claimed by a worker
+    that died, in bounded batches: documents, the e-mails requests recorded, long exports."""
     maintenant = maintenant or timezone.now()
     signaler_envois_interrompus(maintenant)
-    oublies = Q(statut=StatutRapport.EN_ATTENTE, cree_le__lt=maintenant - ATTENTE_AVANT_REPRISE)
-    abandonnes = Q(statut=StatutRapport.EN_COURS, pris_le__lt=maintenant - DELAI_DE_REPRISE)
+    en_attente = travaux_communs.a_remettre_en_file(Rapport, StatutRapport.EN_ATTENTE, maintenant)
+    abandonnes = Rapport.objects.filter(statut=StatutRapport.EN_COURS, pris_le__lt=maintenant - DELAI_DE_REPRISE)
     lancements = [
         Lancement("rapport", str(pk), "reporting.tasks.generer_rapport", (pk,))
-        for pk in Rapport.objects.filter(oublies | abandonnes)
-        .order_by("cree_le")
-        .values_list("pk", flat=True)[:LOT_DE_REPRISE]
+        for pk in (en_attente | abandonnes).order_by("cree_le").values_list("pk", flat=True)[:LOT_DE_REPRISE]
+    ]
+    lancements += [
+        Lancement("courriel", str(pk), courriels.TACHE, (pk,))
+        for pk in courriels.a_reprendre(maintenant, LOT_DE_REPRISE)
+    ]
+    lancements += [
+        Lancement("export", str(pk), exports_longs.TACHE, (pk,))
+        for pk in exports_longs.a_reprendre(maintenant, LOT_DE_REPRISE)
     ]
     recents = maintenant - dt.timedelta(days=planning.RATTRAPAGE_JOURS)
     taches = (
@@ -726,26 +742,29 @@ def confirmer_envoi(taches=(), rapports=()) -> int:
 def abandonner(ligne: str, pk: int, exc: BaseException, tentatives: int) -> None:
     """Retries exhausted (or a failure the task did not catch): record it on the row, never leave it « en cours »."""
     pluriel = "s" if tentatives else ""
-    cause = type(exc).__name__ + (f" : {str(exc).strip()}" if str(exc).strip() else "")
-    message = (
-        f"Échec après {tentatives + 1} tentative{pluriel} : la base de données ou le serveur de messagerie est "
-        f"resté indisponible ({cause})."
-        if isinstance(exc, TRANSITOIRES)
-        else f"Échec après {tentatives + 1} tentative{pluriel} : {detail_exception(exc)}."
-    )
+    cause = detail_technique(exc)
+    debut = f"Échec après {tentatives + 1} tentative{pluriel} : "
+    indisponible = "la base de données ou le serveur de messagerie est resté indisponible"
+    transitoire = isinstance(exc, TRANSITOIRES)
+    message = f"{debut}{indisponible}." if transitoire else f"{debut}{detail_exception(exc)}."
     maintenant = timezone.now()
+    logger.error("%s %s abandonné : %s", ligne, pk, cause)
     if ligne == "rapport":
         inacheve = Q(statut__in=[StatutRapport.EN_ATTENTE, StatutRapport.EN_COURS]) | Q(
             statut=StatutRapport.PRET, envoi_commence_le__isnull=True, taches__code=planning.RapportPeriodique.code
         )
         pks = Rapport.objects.filter(inacheve, pk=pk).values("pk")
         Rapport.objects.filter(pk__in=pks).update(
-            statut=StatutRapport.ECHEC, message_erreur=message, termine_le=maintenant
+            statut=StatutRapport.ECHEC, message_erreur=message, detail_technique=cause, termine_le=maintenant
         )
         for tache in Tache.objects.filter(rapport_id=pk, code=planning.RapportPeriodique.code):
             assert tache.rapport is not None  # rapport_id=pk
             _refleter(tache, tache.rapport)
     else:
         Tache.objects.filter(pk=pk, statut__in=[StatutTache.EN_ATTENTE, StatutTache.EN_COURS]).update(
-            statut=StatutTache.ECHEC, message_erreur=message, termine_le=maintenant
+            statut=StatutTache.ECHEC,
+            message_erreur=f"{debut}{indisponible} ({cause})."
+            if transitoire
+            else f"{debut}{_pour_les_facilitateurs(exc)}.",
+            termine_le=maintenant,
         )

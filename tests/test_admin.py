@@ -35,7 +35,7 @@ from clauses.models import (
     Placement,
     Sortie,
 )
-from config.models import ExportListe
+from config.models import Courriel, ExportListe
 from conventions.factories import (
     AdminFactory,
     ConventionFactory,
@@ -114,6 +114,9 @@ def _rapport():
 
 
 CONSTRUCTEURS = {
+    Courriel: lambda: Courriel.objects.create(
+        origine="invitation", sujet="Invitation", expediteur="clauses@exemple.fr", destinataires="a@exemple.fr"
+    ),
     ExportListe: lambda: ExportListe.objects.create(
         demande_par=_user(), vue="marches.views.MarcheListe", titre="Marchés", nom_fichier="m.xlsx", lignes_prevues=1
     ),

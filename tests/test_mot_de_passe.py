@@ -4,6 +4,7 @@ one-time link, Django's password validators, then a login through the real form 
 import re
 
 import pytest
+from django.test import TestCase
 from django.urls import reverse
 
 from conventions.factories import MOT_DE_PASSE, ReferentFactory, UserFactory
@@ -15,7 +16,10 @@ LIEN = re.compile(r"http://testserver(/mot-de-passe/reinitialisation/[^/\s]+/[^/
 
 
 def demander(client, email: str):
-    return client.post(reverse("password_reset"), {"email": email})
+    # The e-mail is recorded in the request's transaction and sent after the commit (config.courriels), which never
+    # comes inside a test's transaction: run what the commit would run.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(reverse("password_reset"), {"email": email})
 
 
 def se_connecter(client, email: str, mot_de_passe: str):

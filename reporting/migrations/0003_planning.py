@@ -22,7 +22,7 @@ PLANNING = [
     {
         "name": "Reprise des travaux interrompus",
         "task": "reporting.tasks.reprendre_travaux",
-        "crontab": {"minute": "*/15", "hour": "*"},
+        "crontab": {"minute": "*/15", "hour": "*"},  # every minute since 0014
         "description": (
             "Toutes les 15 minutes : remet en file les documents et les tâches restés en attente ou dont le "
             "traitement s'est arrêté, et signale les envois interrompus."

@@ -88,6 +88,9 @@ class Rapport(models.Model):
         "empreinte SHA-256", max_length=64, blank=True, validators=[EMPREINTE_SHA256], editable=False
     )
     message_erreur = models.TextField("message d'erreur", blank=True)
+    # What went wrong, as the worker's log has it (the exception, a server path…): for the facilitators and the
+    # admin only; a référent reads message_erreur, in French.
+    detail_technique = models.TextField("détail technique de l'erreur", blank=True, editable=False)
     demande_par = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -116,6 +119,8 @@ class Rapport(models.Model):
     # Sending: envoi_commence_le is set before the email leaves, envoye_le after. A row with the first and not
     # the second was interrupted mid-send: it is never resent automatically (« never twice »).
     envoi_commence_le = models.DateTimeField("envoi commencé le", null=True, blank=True, editable=False)
+    # Set once its task is handed to the broker: a row « en attente » without it was never queued (broker down).
+    mis_en_file_le = models.DateTimeField("mis en file le", null=True, blank=True, editable=False)
 
     objects = RapportQuerySet.as_manager()
 

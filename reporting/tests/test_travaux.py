@@ -38,7 +38,7 @@ from reporting import emails, tasks, travaux
 from reporting.documents import Document
 from reporting.models import BilanAnnuel, Rapport, StatutRapport, StatutTache, Tache, TypeRapport, empreinte_sha256
 from reporting.planning import DigestHebdomadaire
-from reporting.travaux import DELAI_DE_REPRISE, reclamer_rapport, reclamer_tache
+from reporting.travaux import DELAI_DE_REPRISE, DUREE_MAX_ENVOI, reclamer_rapport, reclamer_tache
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +103,7 @@ def territoire(facilitateur):
 
 def _vieillir(modele, pk: int, **champs) -> None:
     """Move a row's timestamps back, as if the worker that set them had stopped long ago."""
-    passe = timezone.now() - DELAI_DE_REPRISE - dt.timedelta(minutes=1)
+    passe = timezone.now() - max(DELAI_DE_REPRISE, DUREE_MAX_ENVOI) - dt.timedelta(minutes=1)
     modele.objects.filter(pk=pk).update(**{champ: passe for champ in champs})
 
 
@@ -454,6 +454,7 @@ def test_le_planning_est_en_base_et_beat_le_lit():
     from django.apps import apps
 
     importlib.import_module("reporting.migrations.0003_planning").creer(apps, None)
+    importlib.import_module("reporting.migrations.0014_reprise_chaque_minute").chaque_minute(apps, None)
     taches = dict(PeriodicTask.objects.values_list("name", "task"))
     # Beat may add its own entries (celery.backend_cleanup) once it has run against the database.
     attendues = {
@@ -472,7 +473,8 @@ def test_le_planning_est_en_base_et_beat_le_lit():
     # What beat makes of the rows: the project's tasks, on their crontab.
     entrees = {t.name: DatabaseScheduler.Entry(t, app=project_app) for t in PeriodicTask.objects.all()}
     assert entrees["Travaux du jour"].schedule.hour == {6}
-    assert entrees["Reprise des travaux interrompus"].schedule.minute == set(range(0, 60, 15))
+    # Every minute: a dead worker's job is retaken about two minutes after it died (config.travaux).
+    assert entrees["Reprise des travaux interrompus"].schedule.minute == set(range(60))
 
 
 def test_l_admin_autorise_un_nouvel_envoi_apres_verification(

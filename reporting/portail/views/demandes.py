@@ -43,13 +43,25 @@ def marche_declaration(request):
     if request.method == "POST":
         form = DeclarationMarcheForm(request.POST)
         if form.is_valid():
-            marche = services.declarer_marche(
-                donneur=request.donneur, utilisateur=request.user, donnees=form.donnees(), site=_site(request)
+            marche, nouveau = services.declarer_marche(
+                donneur=request.donneur,
+                utilisateur=request.user,
+                donnees=form.donnees(),
+                site=_site(request),
+                cle=form.cle_de_soumission(),
             )
-            messages.success(
-                request,
-                f"Votre marché « {marche.objet} » a été transmis au facilitateur, qui va prendre contact avec vous.",
-            )
+            if nouveau:
+                messages.success(
+                    request,
+                    f"Votre marché « {marche.objet} » a été transmis au facilitateur, qui va prendre contact avec "
+                    "vous.",
+                )
+            else:
+                messages.info(
+                    request,
+                    f"Ce formulaire avait déjà été envoyé : votre marché « {marche.objet} » a bien été transmis une "
+                    "seule fois au facilitateur.",
+                )
             return redirect(_url_du_marche(marche))
     else:
         form = DeclarationMarcheForm(initial=_contact_initial(request.user))
