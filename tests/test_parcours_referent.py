@@ -282,17 +282,17 @@ def test_a_referent_is_invited_and_walks_the_portal(page, live_server, facilitat
     carte_2 = page.get_by_role("article").filter(has=page.get_by_role("heading", name="Lot 2 — Peinture intérieure"))
     expect(carte_1.get_by_role("progressbar", name="Réalisation de l'objectif du lot 1")).to_be_visible()
     expect(carte_1.get_by_text("Dans les temps").first).to_be_visible()
-    expect(carte_1).to_contain_text("8 personnes ayant travaillé sur le lot")
+    # The disclosure policy (docs/diffusion.md): a lot's card counts no people for the donneur d'ordre.
+    expect(carte_1).not_to_contain_text("personnes ayant travaillé")
     expect(carte_2.get_by_text("En retard")).to_be_visible()
     expect(carte_1.get_by_role("rowheader", name="Bâtisseurs du Rhône")).to_be_visible()
     visite.etape("portail-marche")
 
     menu.get_by_role("link", name="Statistiques").click()
     expect(page.get_by_role("heading", name=f"Statistiques des participants — {aujourd_hui.year}")).to_be_visible()
-    expect(effectif(page, "genre", "Homme")).to_have_text("< 3")
-    expect(effectif(page, "age", "26 à 49 ans")).to_have_text("8")
-    expect(effectif(page, "contrat", "CDD")).to_have_text("5")
-    expect(effectif(page, "contrat", "CDI")).to_have_text("3")
+    # Eight people: the totals are published, no breakdown under ten (docs/diffusion.md).
+    expect(page.get_by_text("Répartition non publiée : moins de 10").first).to_be_visible()
+    expect(page.locator("#tableau-genre").get_by_role("rowheader", name="Homme")).to_have_count(0)
     visite.etape("portail-statistiques")
 
     menu.get_by_role("link", name="Rapports et bilans").click()
@@ -312,7 +312,7 @@ def test_a_referent_is_invited_and_walks_the_portal(page, live_server, facilitat
     expect(page.get_by_role("heading", name=re.compile("^Bilan du 1er janvier"), level=1)).to_be_visible()
     expect(page.get_by_text("Une première année de chantiers.")).to_be_visible()
     expect(page.get_by_text("Personnes en parcours sur la période : 6.")).to_be_visible()
-    expect(effectif(page, "genre", "Homme")).to_have_text("< 3")
+    expect(page.get_by_text("Répartition non publiée : moins de 10").first).to_be_visible()
     page.get_by_label("Votre commentaire sur ce bilan").fill(COMMENTAIRE)
     visite.etape("portail-bilan")
     page.get_by_role("button", name="Enregistrer le commentaire").click()
