@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install sysdeps sysdeps-test run stop test lint format seed migrate bench clean
+.PHONY: help install sysdeps sysdeps-test run stop test lint format seed migrate bench fuzz clean
 
 help:
 	@echo "make run     installe, migre, charge la démo et lance web + worker + planificateur (http://$(HOST):$(PORT))"
@@ -15,6 +15,7 @@ help:
 	@echo "make typecheck  mypy (django-stubs) sur les modules typés : reporting/, clauses/importation/"
 	@echo "make seed    (re)charge les données de démonstration"
 	@echo "make bench   mesure les pages, PDF et imports aux tailles démo et nationale (var/bench/)"
+	@echo "make fuzz    importe 5 000 fichiers abîmés ou hostiles (test des imports, quelques minutes)"
 	@echo "make stop    arrête la base PostgreSQL locale (var/postgres), si DATABASE_URL n'est pas défini"
 
 install: $(INSTALLED)
@@ -98,6 +99,10 @@ format: install
 # BENCH_DEMO_DATABASE_URL (127.0.0.1 by default; created and filled when missing). BENCH_ARGS are passed on.
 bench: install
 	$(PY) manage.py bench $(BENCH_ARGS)
+
+# The imports' fuzz test with 5,000 mutated files instead of the 300 of `make test` (a few minutes).
+fuzz: install
+	CLAUSES_FUZZ_CAS=5000 $(PY) -m pytest -q -p no:randomly clauses/tests/test_fuzz_imports.py
 
 clean: stop
 	rm -rf $(VENV) var build *.egg-info

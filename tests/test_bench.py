@@ -97,6 +97,14 @@ def test_bench_measures_both_sizes_from_end_to_end(tmp_path, capsys, bases_jetab
         for mesure in jeu["imports"]:
             assert mesure["valide"], mesure
             assert mesure["ajoutees"] + mesure["mises_a_jour"] + mesure["inchangees"] == mesure["lignes"] > 0
+        televersements = {mesure["nom"]: mesure for mesure in jeu["televersements"]}
+        assert televersements.keys() == {"bombe de décompression XLSX", "relevé XLSX", "relevé CSV"}
+        bombe = televersements["bombe de décompression XLSX"]
+        assert bombe["statut"] == 200 and bombe["refuse"], bombe
+        assert "une fois décompressé" in bombe["message"] and bombe["octets"] < 2 * 1024 * 1024
+        for nom in ("relevé XLSX", "relevé CSV"):
+            assert televersements[nom]["statut"] == 200 and not televersements[nom]["refuse"], televersements[nom]
+            assert televersements[nom]["pic_mo"] >= televersements[nom]["base_mo"] > 0
         [export] = jeu["exports"]
         assert "erreur" not in export, export
         assert export["liste"] == "placements" and export["lignes"] == jeu["volumes"]["placements"] > 0

@@ -75,10 +75,16 @@ _APPLICATEURS = {RELEVE: appliquer_releve, PARTICIPANTS: appliquer_participants}
 def analyser(type_import: str, fichier, nom: str, taille: int, aujourd_hui: dt.date | None = None) -> Rapport:
     """Preview: reads and checks the file, writes nothing."""
     colonnes, valider = _VALIDATEURS[type_import]
+    tableau = None
     try:
-        return valider(lire_tableau(fichier, nom, taille, colonnes), aujourd_hui)
+        tableau = lire_tableau(fichier, nom, taille, colonnes)
+        rapport = valider(tableau, aujourd_hui)
     except FichierInvalide as erreur:
-        return Rapport(type=type_import, erreur_fichier=str(erreur))
+        rapport = Rapport(type=type_import, erreur_fichier=str(erreur))
+    if tableau is not None:
+        rapport.feuille, rapport.feuille_masquee = tableau.feuille, tableau.feuille_masquee
+        rapport.ligne_entete = tableau.ligne_entete
+    return rapport
 
 
 # The key of the PostgreSQL advisory lock that makes imports wait for one another.

@@ -6,35 +6,31 @@ as plain parsing. The two imports describe their columns with ``Colonne`` and ge
 anything that makes the whole file unreadable raises ``FichierInvalide`` with a French reason.
 """
 
-import csv
 import datetime as dt
-import io
 import re
 import unicodedata
-import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from itertools import islice
 
-from openpyxl import load_workbook
-from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
+from openpyxl.utils.cell import get_column_letter
 from openpyxl.utils.datetime import from_excel
-from openpyxl.worksheet._reader import (  # type: ignore[attr-defined]  # _cast_number is private: not in its stubs
-    WorkSheetParser,
-    _cast_number,
-)
-from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from clauses.heures import premier_du_mois
+from clauses.importation.classeur import FORMULE_SANS_VALEUR, ouvrir_classeur
+from clauses.importation.fichier_csv import lignes_csv
+from clauses.importation.limites import (
+    ENTETE_RECHERCHE,
+    LIGNES_MAX,
+    TAILLE_MAX,
+    TAILLE_MAX_TEXTE,
+    TEXTE_CELLULE_MAX,
+    FichierInvalide,
+    nombre,
+)
 
-TAILLE_MAX = 10 * 1024 * 1024
-TAILLE_MAX_TEXTE = "10 Mo"
-LIGNES_MAX = 100_000
 EXTENSIONS = ("xlsx", "csv")
-
-
-class FichierInvalide(Exception):
-    """The whole file is refused (format, size, columns…): the message says why, in French."""
 
 
 # --- Text helpers ------------------------------------------------------------------------------------
@@ -163,10 +159,12 @@ def lire_nombre(valeur: object) -> Decimal | None:
         texte = re.sub(r"[\s\u00a0\u202f]", "", texte_cellule(valeur)).replace(",", ".")
         texte = texte[:-1] if texte[-1:].lower() == "h" else texte
     try:
-        nombre = Decimal(texte)
+        valeur = Decimal(texte)
     except InvalidOperation:
         return None
-    return nombre if nombre.is_finite() else None
+    # « 1E+999999999 » is a Decimal, but no count of anything: past 10^15, formatting it or rounding it to
+    # cents would overflow the decimal context.
+    return valeur if valeur.is_finite() and valeur.adjusted() <= 15 else None
 
 
 _DUREE = re.compile(r"^(\d{1,4})\s*(?:h|:)\s*(\d{1,2})(?:\s*(?:min|mn|m)|:(\d{1,2}))?$")
@@ -220,6 +218,9 @@ class Colonne:
 class Tableau:
     colonnes: dict[str, int]  # key of the column → its index in the rows
     lignes: list[tuple[int, tuple]]  # (line number as the spreadsheet shows it, values)
+    feuille: str = ""  # the sheet read, for a workbook
+    feuille_masquee: bool = False
+    ligne_entete: int = 1  # the header's line: title lines may come above it
 
     def valeur(self, ligne: tuple, cle: str) -> object:
         index = self.colonnes.get(cle)
@@ -250,173 +251,22 @@ def verifier_nom(nom: str) -> str:
     return ext
 
 
-_VALEUR = f"{{{SHEET_MAIN_NS}}}v"
-_TEXTE_EN_LIGNE = f"{{{SHEET_MAIN_NS}}}is"
-_TEXTE = f"{{{SHEET_MAIN_NS}}}t"
-
-
-class _LecteurFeuille(WorkSheetParser):
-    """openpyxl's reading of a sheet, with the three kinds of cell a statement is made of converted in place:
-    numbers without a date format, shared strings and plain inline strings. openpyxl builds an object per inline
-    string, which made reading a 50,000-row sheet take seconds. Every other cell (dates, booleans, errors, rich
-    text, formulas…) goes to openpyxl, so the values are exactly those of ``iter_rows(values_only=True)``."""
-
-    def parse_cell(self, element):
-        coordonnee = element.get("r")
-        type_cellule = element.get("t", "n")
-        style = element.get("s", 0)
-        style = int(style) if style else style
-        if not coordonnee or not self.data_only or self.rich_text:
-            return super().parse_cell(element)
-        if type_cellule == "n":
-            if style in self.date_formats:
-                return super().parse_cell(element)
-            valeur = element.findtext(_VALEUR, None) or None
-            valeur = None if valeur is None else _cast_number(valeur)
-        elif type_cellule == "s":
-            valeur = element.findtext(_VALEUR, None) or None
-            valeur = None if valeur is None else self.shared_strings[int(valeur)]
-        elif type_cellule == "inlineStr":
-            texte = element.find(_TEXTE_EN_LIGNE)
-            if texte is None or texte.attrib or len(texte) != 1 or texte[0].tag != _TEXTE:
-                return super().parse_cell(element)
-            valeur = texte[0].text or ""
-        else:
-            return super().parse_cell(element)
-        ligne, colonne = coordinate_to_tuple(coordonnee)
-        self.col_counter = colonne
-        return {"row": ligne, "column": colonne, "value": valeur}
-
-
-def _valeurs_feuille(feuille) -> Iterator[tuple]:
-    """``feuille.iter_rows(values_only=True)`` of a read-only sheet, read by ``_LecteurFeuille``: the same
-    steps as openpyxl 3.1's ``ReadOnlyWorksheet._cells_by_row``, which names its parser and cannot be given
-    another (missing rows come as empty rows; rows are as wide as the sheet's stated dimension, if any)."""
-    classeur = feuille.parent
-    max_col, max_row = feuille.max_column, feuille.max_row
-    vide = (None,) * max_col if max_col is not None else ()
-    compteur, numero = 1, 1
-    with feuille._get_source() as source:
-        lecteur = _LecteurFeuille(
-            source,
-            feuille._shared_strings,
-            data_only=classeur.data_only,
-            epoch=classeur.epoch,
-            date_formats=classeur._date_formats,
-            timedelta_formats=classeur._timedelta_formats,
-        )
-        for numero, cellules in lecteur.parse():
-            if max_row is not None and numero > max_row:
-                break
-            for _ in range(compteur, numero):
-                compteur += 1
-                yield vide
-            if compteur <= numero:
-                compteur += 1
-                yield feuille._get_row(cellules, 1, max_col, values_only=True)
-    if max_row is not None and max_row < numero:
-        for _ in range(compteur, max_row + 1):
-            yield vide
-
-
-def _lignes_xlsx(fichier) -> Iterator[tuple[int, tuple]]:
-    debut = fichier.read(8)
-    fichier.seek(0)
-    if debut[:4] != b"PK\x03\x04":
-        if debut == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-            raise FichierInvalide(
-                "Ce fichier est un classeur Excel 97-2003 (.xls) renommé : enregistrez-le au format .xlsx."
-            )
-        raise FichierInvalide("Le fichier n'est pas un classeur XLSX lisible (il n'a pas été créé par un tableur).")
-    try:
-        classeur = load_workbook(fichier, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, IndexError, ValueError, OSError, TypeError) as erreur:
-        raise FichierInvalide("Le classeur XLSX est endommagé ou illisible.") from erreur
-    try:
-        if not classeur.worksheets:
-            return
-        for numero, ligne in enumerate(_valeurs_feuille(classeur.worksheets[0]), start=1):
-            yield numero, tuple(ligne)
-    except (zipfile.BadZipFile, KeyError, IndexError, ValueError, OSError, TypeError) as erreur:
-        raise FichierInvalide("Le classeur XLSX est endommagé ou illisible.") from erreur
-    finally:
-        classeur.close()
-
-
-def _decoder(brut: bytes) -> str:
-    if brut.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return brut.decode("utf-16")
-        except UnicodeDecodeError as erreur:
-            raise FichierInvalide("Le fichier CSV n'est pas lisible (encodage UTF-16 incorrect).") from erreur
-    if b"\x00" in brut[:4096]:
-        raise FichierInvalide("Le fichier n'est pas un fichier CSV (texte) : enregistrez-le au format .csv ou .xlsx.")
-    for encodage in ("utf-8-sig", "cp1252"):
-        try:
-            return brut.decode(encodage)
-        except UnicodeDecodeError:
-            continue
-    raise FichierInvalide("L'encodage du fichier CSV n'est pas reconnu : enregistrez-le en UTF-8.")
-
-
-def _separateur(texte: str) -> str:
-    entete = next((ligne for ligne in texte.splitlines() if ligne.strip()), "")
-    comptes = {sep: entete.count(sep) for sep in (";", ",", "\t")}
-    meilleur = max(comptes, key=lambda sep: comptes[sep])
-    if comptes[meilleur]:
-        return meilleur
-    try:
-        return csv.Sniffer().sniff(texte[:4096], delimiters=";,\t").delimiter
-    except csv.Error:
-        return ";"
-
-
-def _lignes_csv(fichier) -> Iterator[tuple[int, tuple]]:
-    texte = _decoder(fichier.read())
-    if texte.startswith("PK\x03\x04"):
-        raise FichierInvalide("Ce fichier est un classeur XLSX : donnez-lui l'extension .xlsx.")
-    lecteur = csv.reader(io.StringIO(texte, newline=""), delimiter=_separateur(texte))
-    try:
-        for numero, ligne in enumerate(lecteur, start=1):
-            yield numero, tuple(ligne)
-    except csv.Error as erreur:
-        raise FichierInvalide(f"Le fichier CSV est mal formé : {erreur}.") from erreur
-
-
-def lire_tableau(fichier, nom: str, taille: int, colonnes: list[Colonne]) -> Tableau:
-    """Header and non-empty rows of the first sheet; raises FichierInvalide with a French reason."""
-    verifier_taille(taille)
-    ext = verifier_nom(nom)
-    fichier.seek(0)
-    lignes = _lignes_xlsx(fichier) if ext == "xlsx" else _lignes_csv(fichier)
-    entete, largeur = None, 0
-    corps = []
-    for numero, valeurs in lignes:
-        if not any(texte_cellule(v) for v in valeurs):
-            continue
-        if entete is None:
-            entete = valeurs
-            largeur = len(entete)
-            continue
-        # Every row as wide as the header, so that a cell is read by its index alone.
-        corps.append((numero, valeurs + (None,) * (largeur - len(valeurs))))
-        if len(corps) > LIGNES_MAX:
-            raise FichierInvalide(
-                f"Le fichier compte plus de {LIGNES_MAX:,} lignes".replace(",", "\u202f")
-                + " : découpez-le en plusieurs fichiers."
-            )
-    if entete is None:
-        raise FichierInvalide("Le fichier est vide : il ne contient ni en-têtes ni lignes.")
-    return Tableau(colonnes=reperer_colonnes(entete, colonnes), lignes=corps)
-
-
-def reperer_colonnes(entete: tuple, colonnes: list[Colonne]) -> dict[str, int]:
-    """Key of each expected column → its index in the header. Two headers naming the same column (« Nombre
-    d'heures » and « Heures d'insertion ») refuse the file: taking either would import figures nobody chose."""
+def _colonnes_par_nom(colonnes: list[Colonne]) -> dict[str, Colonne]:
     par_nom: dict[str, Colonne] = {}
     for colonne in colonnes:
         for nom_possible in colonne.noms():
             par_nom.setdefault(nom_possible, colonne)
+    return par_nom
+
+
+def _reconnues(valeurs: tuple, par_nom: dict[str, Colonne]) -> int:
+    """How many of the expected columns a row would name, were it the header."""
+    return len({par_nom[nom].cle for nom in (normaliser(texte_cellule(v)) for v in valeurs) if nom in par_nom})
+
+
+def reperer_colonnes(entete: tuple, par_nom: dict[str, Colonne]) -> dict[str, int]:
+    """Key of each expected column → its index in the header. Two headers naming the same column (« Nombre
+    d'heures » and « Heures d'insertion ») refuse the file: taking either would import figures nobody chose."""
     indices: dict[str, int] = {}
     doublons = []
     for index, titre in enumerate(entete):
@@ -439,6 +289,100 @@ def reperer_colonnes(entete: tuple, colonnes: list[Colonne]) -> dict[str, int]:
             + ". Gardez une seule de ces colonnes (supprimez ou renommez l'autre), puis importez de nouveau."
         )
     return indices
+
+
+def _remplies(lignes: Iterable[tuple[int, tuple]]) -> Iterator[tuple[int, tuple]]:
+    for numero, valeurs in lignes:
+        if any(texte_cellule(v) for v in valeurs):
+            yield numero, valeurs
+
+
+def _premieres(lignes: Iterator[tuple[int, tuple]], par_nom: dict[str, Colonne]) -> tuple[list, int]:
+    """The first rows, where the header is looked for, and how many expected columns the best of them names."""
+    premieres = list(islice(lignes, ENTETE_RECHERCHE))
+    return premieres, max((_reconnues(valeurs, par_nom) for _, valeurs in premieres), default=0)
+
+
+def _tableau(lignes: Iterator[tuple[int, tuple]], premieres: list, par_nom: dict[str, Colonne]) -> Tableau:
+    """The header is the first of the first rows that names the most expected columns (title lines may come
+    above it); the rows below keep only the columns the import reads, so a wide file costs no more memory."""
+    if not premieres:
+        raise FichierInvalide("Le fichier est vide : il ne contient ni en-têtes ni lignes.")
+    scores = [_reconnues(valeurs, par_nom) for _, valeurs in premieres]
+    rang = scores.index(max(scores))
+    ligne_entete, entete = premieres[rang]
+    indices = reperer_colonnes(entete, par_nom)
+    lues = sorted(set(indices.values()))
+    titres = [texte_cellule(entete[index]) for index in lues]
+    corps = []
+    for numero, valeurs in _suite(premieres[rang + 1 :], lignes):
+        largeur = len(valeurs)
+        ligne = tuple(valeurs[index] if index < largeur else None for index in lues)
+        for position, valeur in enumerate(ligne):
+            if valeur is FORMULE_SANS_VALEUR:
+                raise FichierInvalide(
+                    f"Ligne {numero}, colonne {titres[position]} : la cellule contient une formule sans valeur "
+                    "enregistrée : ouvrez et enregistrez le fichier dans Excel, puis importez-le de nouveau."
+                )
+            if isinstance(valeur, str) and len(valeur) > TEXTE_CELLULE_MAX:
+                raise FichierInvalide(
+                    f"Ligne {numero}, colonne {titres[position]} : la cellule compte {nombre(len(valeur))} "
+                    f"caractères, au-delà de {nombre(TEXTE_CELLULE_MAX)}."
+                )
+        corps.append((numero, ligne))
+        if len(corps) > LIGNES_MAX:
+            raise FichierInvalide(
+                f"Le fichier compte plus de {nombre(LIGNES_MAX)} lignes : découpez-le en plusieurs fichiers."
+            )
+    colonnes = {cle: lues.index(index) for cle, index in indices.items()}
+    return Tableau(colonnes=colonnes, lignes=corps, ligne_entete=ligne_entete)
+
+
+def _suite(premieres: list, lignes: Iterator) -> Iterator:
+    yield from premieres
+    yield from lignes
+
+
+def _tableau_xlsx(fichier, par_nom: dict[str, Colonne]) -> Tableau:
+    """The first sheet that names the most expected columns (visible sheets first, then hidden ones): a
+    workbook may open on a notice, an empty sheet or a summary."""
+    with ouvrir_classeur(fichier) as classeur:
+        choix = None
+        feuilles = sorted(classeur.feuilles, key=lambda feuille: not feuille.visible)
+        for feuille in feuilles:
+            source = feuille.lignes()
+            lignes = _remplies(source)
+            premieres, score = _premieres(lignes, par_nom)
+            rang = (score, bool(premieres))
+            if choix is None or rang > choix[0]:
+                if choix is not None:
+                    choix[2].close()
+                choix = (rang, feuille, source, lignes, premieres)
+            else:
+                source.close()
+        if choix is None:
+            raise FichierInvalide("Le classeur ne contient aucune feuille de calcul.")
+        _, feuille, source, lignes, premieres = choix
+        try:
+            tableau = _tableau(lignes, premieres, par_nom)
+        finally:
+            source.close()
+        tableau.feuille, tableau.feuille_masquee = feuille.nom, not feuille.visible
+        return tableau
+
+
+def lire_tableau(fichier, nom: str, taille: int, colonnes: list[Colonne]) -> Tableau:
+    """Header and non-empty rows of the sheet holding the expected columns; raises FichierInvalide with a
+    French reason."""
+    verifier_taille(taille)
+    ext = verifier_nom(nom)
+    fichier.seek(0)
+    par_nom = _colonnes_par_nom(colonnes)
+    if ext == "xlsx":
+        return _tableau_xlsx(fichier, par_nom)
+    lignes = _remplies(lignes_csv(fichier))
+    premieres, _ = _premieres(lignes, par_nom)
+    return _tableau(lignes, premieres, par_nom)
 
 
 def exiger_colonnes(tableau: Tableau, obligatoires: list[str], colonnes: list[Colonne], description: str) -> None:

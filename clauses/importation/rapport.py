@@ -77,6 +77,10 @@ class Rapport:
     # What the preview shows: each row's outcome, and the notes that are not errors (rows added together…).
     changements: list[Changement] = field(default_factory=list, repr=False)
     remarques: list[str] = field(default_factory=list)
+    # Where the rows were read: the workbook's sheet, and the header's line (title lines may come above it).
+    feuille: str = ""
+    feuille_masquee: bool = False
+    ligne_entete: int = 0
     # What confirmation writes; filled by validation.
     creations: list = field(default_factory=list, repr=False)
     modifications: list = field(default_factory=list, repr=False)
@@ -103,6 +107,17 @@ class Rapport:
                 accord(self.inchangees, "inchangée", "inchangées"),
             )
         )
+
+    @property
+    def provenance(self) -> str:
+        """« Feuille lue : « Relevé » (masquée) ; en-têtes ligne 3. », or "" for a one-sheet file read from
+        its first line."""
+        morceaux = []
+        if self.feuille:
+            morceaux.append(f"Feuille lue : « {self.feuille} »{' (masquée)' if self.feuille_masquee else ''}")
+        if self.ligne_entete > 1:
+            morceaux.append(f"en-têtes ligne {self.ligne_entete}, les lignes au-dessus sont ignorées")
+        return " ; ".join(morceaux) + "." if morceaux else ""
 
     def erreur(self, ligne: int, message: str) -> None:
         self.erreurs.append(f"Ligne {ligne} : {message}")

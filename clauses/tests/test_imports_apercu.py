@@ -4,6 +4,7 @@ import csv
 import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -121,11 +122,13 @@ class TestRapportTelechargeable:
 
     def test_a_formula_in_a_name_is_not_a_formula_in_the_download(self, client_facilitateur, placement):  # noqa: F811
         siret = placement.attribution.entreprise.siret
-        fichier = xlsx(
-            [
-                ["SIRET", "Nom", "Prénom", "Date de naissance", "Mois", "Heures"],
-                [siret, '=HYPERLINK("http://x")', "a", "01/01/2000", f"{mois_avant(1):%m/%Y}", 1],
-            ]
+        # A CSV cell is text: in a workbook, openpyxl would write the name as a formula with no value.
+        fichier = SimpleUploadedFile(
+            "releve.csv",
+            (
+                "SIRET;Nom;Prénom;Date de naissance;Mois;Heures\n"
+                f'{siret};"=HYPERLINK(""http://x"")";a;01/01/2000;{mois_avant(1):%m/%Y};1\n'
+            ).encode(),
         )
         reponse = client_facilitateur.post(reverse(URL), {"fichier": fichier})
         [_, ligne] = lignes_csv(telecharger(client_facilitateur, reponse, "csv"))

@@ -3,6 +3,7 @@ whose environment names it; each returns a dict, printed as JSON on the last lin
 
 import csv
 import datetime as dt
+import html
 import io
 import re
 import sys
@@ -30,7 +31,7 @@ from clauses import importation
 from clauses.heures import dernier_jour
 from clauses.management.commands.seed_demo import analyser_les_tables
 from clauses.models import HeuresMensuelles, Participant, Placement
-from config.bench import DELAI_GUNICORN_S, FACILITATEUR, PLANCHER, REFERENT
+from config.bench import DELAI_GUNICORN_S, FACILITATEUR, PLANCHER, REFERENT, fichiers
 from conventions.models import Convention, DonneurDOrdre, Referent
 from conventions.portail import CLE_SESSION
 from marches.models import STATUTS_ACTIFS, Attribution, Marche
@@ -301,7 +302,18 @@ def ecrire_releve(lignes: int, dossier: Path) -> dict:
         ecrivain.writerow([siret, reference, f"{mois_ligne:%m/%Y}", str(heures).replace(".", ",")])
     csv_ = dossier / "releve.csv"
     csv_.write_bytes(texte.getvalue().encode("utf-8-sig"))
-    return {"lignes": len(releve), "fichiers": {"xlsx": str(xlsx), "csv": str(csv_)}}
+    # Uploaded through the import page: the statement, and the zip bomb of issue 14 (1.75 MB, 1.2 GB inflated).
+    bombe = dossier / "bombe.xlsx"
+    bombe.write_bytes(fichiers.bombe_zip())
+    return {
+        "lignes": len(releve),
+        "fichiers": {"xlsx": str(xlsx), "csv": str(csv_)},
+        "televersements": {
+            "bombe de décompression XLSX": str(bombe),
+            "relevé XLSX": str(xlsx),
+            "relevé CSV": str(csv_),
+        },
+    }
 
 
 def documents_a_produire(objets: dict, jour: dt.date) -> list[dict]:
@@ -448,6 +460,33 @@ def importer(fichier: str, utilisateur: int) -> dict:
     }
 
 
+def televerser(fichier: str, utilisateur: int, nom: str) -> dict:
+    """A file uploaded to the statement's import page by the facilitator, as a browser sends it: the form, the
+    reading and the checks of the preview, in this process, whose time and peak RSS are the web worker's."""
+    chemin = Path(fichier)
+    client = Client(HTTP_HOST="127.0.0.1", **ENTETES_PROXY_WSGI)
+    client.force_login(get_user_model().objects.get(pk=utilisateur))
+    base_mo = _memoire_mo()
+    with chemin.open("rb") as flux:
+        depart = time.perf_counter()
+        reponse = client.post(reverse("clauses:import_releve"), {"fichier": flux})
+        duree = time.perf_counter() - depart
+    page = reponse.content.decode()
+    refus = re.search(r"ne peut pas être importé.</p>\s*<p class=\"mb-0\">(.*?)</p>", page, re.DOTALL)
+    apercu = re.search(r'<p class="fs-5" role="status">(.*?)</p>', page, re.DOTALL)
+    issue = refus or apercu
+    return {
+        "nom": nom,
+        "octets": chemin.stat().st_size,
+        "statut": reponse.status_code,
+        "duree_s": round(duree, 2),
+        "pic_mo": _pic_memoire_mo(),
+        "base_mo": base_mo,
+        "refuse": refus is not None,
+        "message": html.unescape(re.sub(r"<[^>]+>", "", issue[1])).strip()[:300] if issue else "",
+    }
+
+
 def exporter(liste: str) -> dict:
     """A whole list's XLSX export written as the worker writes it (config.exports_longs), for the first facilitator.
 
@@ -490,5 +529,6 @@ ETAPES = {
     "inventaire": inventaire,
     "document": document,
     "import": importer,
+    "televersement": televerser,
     "export": exporter,
 }

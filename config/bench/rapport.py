@@ -13,6 +13,7 @@ from config.bench import (
     CIBLE_P95_MS,
     CIBLE_RATIO_DEMO,
     CIBLE_SEED_S,
+    CIBLE_TELEVERSEMENT,
     CIBLES_DOCUMENTS,
     PLANCHER,
 )
@@ -198,6 +199,20 @@ def tableau_des_travaux(jeux: dict) -> str:
                     f"aperçu {mesure['analyse_s']:.1f} s + import {mesure['import_s']:.1f} s"
                     + _manque(mesure["import_s"], CIBLE_IMPORT[0]),
                     f"{mesure['pic_mo']:.0f} Mo{_manque(mesure['pic_mo'], CIBLE_IMPORT[1])}",
+                    issue,
+                ]
+            )
+        for mesure in jeu.get("televersements", []):
+            nom = f"{nom_jeu} : téléversement, {mesure['nom']} ({mesure['octets'] / 1024 / 1024:.2f} Mo)"
+            if "erreur" in mesure:
+                lignes.append([nom, f"erreur : {mesure['erreur'][-120:]}", "", ""])
+                continue
+            issue = f"HTTP {mesure['statut']}, {'refusé' if mesure['refuse'] else 'aperçu'} : {mesure['message'][:90]}"
+            lignes.append(
+                [
+                    nom,
+                    f"{mesure['duree_s']:.1f} s{_manque(mesure['duree_s'], CIBLE_TELEVERSEMENT[0])}",
+                    f"{mesure['pic_mo']:.0f} Mo{_manque(mesure['pic_mo'], CIBLE_TELEVERSEMENT[1])}",
                     issue,
                 ]
             )

@@ -286,6 +286,17 @@ class Command(BaseCommand):
                     )
                     for format_, fichier in (inventaire["releve"] or {}).get("fichiers", {}).items()
                 ]
+                resultat["televersements"] = [
+                    self.mesurer(
+                        "televersement",
+                        env,
+                        f"téléversement : {nom}",
+                        fichier=fichier,
+                        utilisateur=inventaire["acteurs"][FACILITATEUR],
+                        nom=nom,
+                    )
+                    for nom, fichier in (inventaire["releve"] or {}).get("televersements", {}).items()
+                ]
         resultat["requetes_annulees"] = garde.annulees + garde_travaux.annulees
         return resultat
 
