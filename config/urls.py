@@ -55,8 +55,5 @@ urlpatterns = [
     path("exports/<int:pk>/fichier/", fichier_export, name="export_fichier"),
     path("admin/", admin.site.urls),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No URL serves MEDIA_ROOT, in any mode (Django's static() helper did under DEBUG): stored files are served by
+# views that check who asks, which the file fields' url names (config/fichiers.py).
