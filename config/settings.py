@@ -20,7 +20,9 @@ VAR_DIR = Path(env_str("CLAUSES_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = env_str("SECRET_KEY", "clauses-dev-only-not-secret-0123456789-abcdefghijklmnopqrstuvwxyz")
-DEBUG = env_bool("DEBUG", True)
+# Off unless a developer asks (`DEBUG=1 make run`): the embedded set-up is what a small structure may really run,
+# so it gets the French error pages and no debug page showing settings, paths and SQL to whoever triggers an error.
+DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -193,6 +195,11 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 # WhiteNoise warns at start-up when the folder is missing, i.e. before the first collectstatic.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# The embedded set-up needs no collectstatic: WhiteNoise serves static/ and the apps' files where the finders find
+# them (indexed once at start-up; re-read on each request under DEBUG, for a developer editing CSS).
+# config.settings_production serves what collectstatic wrote into the image instead.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
