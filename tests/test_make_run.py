@@ -79,6 +79,7 @@ def test_make_run_serves_without_debug_by_default(serveur_make_run):
     print(f"\nmake run (runserver, DEBUG par défaut) : prêt en {demarrage:.1f} s")
     connexion = httpx.get(f"{base}/connexion/")
     assert connexion.status_code == 200 and "Connexion" in connexion.text
+    assert "camera=()" in connexion.headers["Permissions-Policy"]
     # Static files without collectstatic (WhiteNoise over the finders).
     feuille = httpx.get(f"{base}/static/css/clauses.css")
     assert feuille.status_code == 200 and feuille.content == FEUILLE.read_bytes()
