@@ -153,6 +153,14 @@ AXES_ENABLE_ADMIN = False
 # X-Forwarded-For; 0 trusts no header and uses the connection's address.
 CLAUSES_PROXIES_DE_CONFIANCE = env_int("CLAUSES_PROXIES_DE_CONFIANCE", 0)
 
+# --- Password reset e-mails ---
+# At most this many reset e-mails an hour for one address (someone flooding a colleague's mailbox) and for one
+# client address (someone trying addresses, or flooding many mailboxes). Counted whether the account exists or
+# not, so the refusal says nothing about it. Counters in the cache below.
+CLAUSES_REINITIALISATIONS_PAR_ADRESSE = env_int("CLAUSES_REINITIALISATIONS_PAR_ADRESSE", 3)
+CLAUSES_REINITIALISATIONS_PAR_CLIENT = env_int("CLAUSES_REINITIALISATIONS_PAR_CLIENT", 10)
+CLAUSES_REINITIALISATIONS_FENETRE = timedelta(hours=1)
+
 # Days an invitation link of a référent stays valid.
 CLAUSES_INVITATION_JOURS = env_int("CLAUSES_INVITATION_JOURS", 7)
 
@@ -234,6 +242,20 @@ else:
         "control_folder": str(_celery_queue.parent / "control"),
         "store_processed": False,
     }
+# The cache holds short-lived counters only (password reset throttling): Redis when there is one, shared by
+# every web process; otherwise the process's memory, which is the whole site under `make run` (one process).
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "clauses",
+            # An unreachable Redis answers within seconds (the throttling then lets the request through).
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": "clauses"}}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -6,7 +6,7 @@ from django.urls import include, path
 
 from config.listes import suggestions
 from config.sante import sante
-from config.securite import ReinitialisationConfirmee
+from config.securite import DemandeReinitialisation, ReinitialisationConfirmee
 from config.vues import fichier_export, mes_exports
 from conventions.forms import ReinitialisationMotDePasseForm
 
@@ -30,7 +30,7 @@ urlpatterns = [
     # Password reset by email, under Django's URL names; Django marks these views login_not_required.
     path(
         "mot-de-passe/oublie/",
-        auth_views.PasswordResetView.as_view(
+        DemandeReinitialisation.as_view(
             form_class=ReinitialisationMotDePasseForm,
             email_template_name="registration/password_reset_email.txt",
             html_email_template_name="registration/password_reset_email.html",
