@@ -10,6 +10,7 @@ PORT ?= 8000
 
 help:
 	@echo "make run     installe, migre, charge la démo et lance web + worker + planificateur (http://$(HOST):$(PORT))"
+	@echo "             sans mode de débogage ; DEBUG=1 make run pour l'avoir"
 	@echo "make test    installe et lance les tests (DATABASE_URL et REDIS_URL utilisés s'ils sont définis)"
 	@echo "make lint    ruff check, ruff format --check et make typecheck"
 	@echo "make typecheck  mypy (django-stubs) sur les modules typés : reporting/, clauses/importation/"

@@ -35,6 +35,17 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _cache_per_test(settings):
+    """Each test its own cache namespace: counters (password resets) never leak from one test to the next, and
+    the Redis database the broker shares is never flushed."""
+    import uuid
+
+    settings.CACHES = {
+        alias: {**reglages, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"} for alias, reglages in settings.CACHES.items()
+    }
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     # Tests create many users: the production hasher would dominate the run.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

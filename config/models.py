@@ -4,6 +4,8 @@ e-mails a request asks for, sent by the worker."""
 from django.conf import settings
 from django.db import models
 
+from config.fichiers import FichierProtege
+
 
 class StatutExport(models.TextChoices):
     EN_ATTENTE = "en_attente", "En attente"
@@ -25,7 +27,7 @@ class ExportListe(models.Model):
     lignes_prevues = models.PositiveIntegerField("lignes prévues")
     lignes = models.PositiveIntegerField("lignes écrites", null=True, blank=True)
     statut = models.CharField("statut", max_length=12, choices=StatutExport.choices, default=StatutExport.EN_ATTENTE)
-    fichier = models.FileField("fichier", upload_to="exports/%Y/", blank=True, max_length=255)
+    fichier = FichierProtege("fichier", vue="export_fichier", upload_to="exports/%Y/", blank=True, max_length=255)
     message_erreur = models.TextField("message d'erreur", blank=True)
     jeton = models.CharField(max_length=32, blank=True, editable=False)
     pris_le = models.DateTimeField("pris en charge le", null=True, blank=True)

@@ -1,14 +1,19 @@
-"""Login throttling: who is trying (address and e-mail), and the page a locked-out person sees.
+"""Login throttling: who is trying (address and e-mail), and the page a locked-out person sees; throttling of
+password reset e-mails.
 
 django-axes calls these functions (settings AXES_*_CALLABLE): it counts failures per (address, e-mail) pair
 and, past five, answers every attempt of that pair with ``reponse_verrouillage`` until the cool-off ends.
 """
 
+import hashlib
 import ipaddress
+import logging
 from datetime import timedelta
 
+import redis
 from django.conf import settings
-from django.contrib.auth.views import PasswordResetConfirmView
+from django.contrib.auth.views import PasswordResetConfirmView, PasswordResetView
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -102,3 +107,65 @@ class ReinitialisationConfirmee(PasswordResetConfirmView):
         reponse = super().form_valid(form)
         reset(username=form.user.email)
         return reponse
+
+
+# --- Password reset e-mails ------------------------------------------------------------------------------
+
+logger = logging.getLogger(__name__)
+
+MESSAGE_TROP_DE_DEMANDES = (
+    "Trop de demandes de réinitialisation ont été faites pour cette adresse ou depuis ce poste. "
+    "Aucun nouveau courriel n'est envoyé pour l'instant : réessayez dans une heure. Si vous avez déjà reçu un "
+    "courriel de réinitialisation, son lien reste valable."
+)
+
+
+def _compter(cle: str, duree: timedelta) -> int:
+    """Adds one to a counter that starts with the first request of its window and ends with it (fixed window).
+
+    ``add`` then ``incr`` are atomic in Redis and in the local memory cache alike: two requests at once never
+    read the same count."""
+    secondes = int(duree.total_seconds())
+    cache.add(cle, 0, secondes)
+    try:
+        return cache.incr(cle)
+    except ValueError:  # the window ended between add and incr
+        cache.add(cle, 1, secondes)
+        return 1
+
+
+def reinitialisation_permise(request: HttpRequest, email: str) -> bool:
+    """Counts a reset request for this address and this client; False past either limit of the window.
+
+    The address is counted whether an account has it or not, so a refusal tells nothing about the accounts;
+    it is hashed, which keeps addresses out of the cache's keys. Without a cache (Redis down), the request is
+    let through: a person locked out of their account must still get back in."""
+    fenetre = settings.CLAUSES_REINITIALISATIONS_FENETRE
+    adresse = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    client = adresse_ip_client(request) or "inconnu"
+    try:
+        par_adresse = _compter(f"reinitialisation:adresse:{adresse}", fenetre)
+        par_client = _compter(f"reinitialisation:client:{client}", fenetre)
+    except redis.RedisError:
+        logger.warning("Compteurs de réinitialisation indisponibles (cache) : la demande passe sans limite.")
+        return True
+    if par_adresse > settings.CLAUSES_REINITIALISATIONS_PAR_ADRESSE:
+        logger.warning("Réinitialisations refusées pour une adresse : %s demandes dans l'heure.", par_adresse)
+        return False
+    if par_client > settings.CLAUSES_REINITIALISATIONS_PAR_CLIENT:
+        logger.warning("Réinitialisations refusées pour le client %s : %s demandes dans l'heure.", client, par_client)
+        return False
+    return True
+
+
+class DemandeReinitialisation(PasswordResetView):
+    """Django's "forgotten password" page, sending at most a few e-mails an hour per address and per client.
+
+    Past a limit the form comes back with a French message (status 429) and nothing is sent; the message is the
+    same for an address that has an account and one that has none."""
+
+    def form_valid(self, form):
+        if not reinitialisation_permise(self.request, form.cleaned_data["email"]):
+            form.add_error(None, MESSAGE_TROP_DE_DEMANDES)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)

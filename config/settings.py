@@ -20,7 +20,9 @@ VAR_DIR = Path(env_str("CLAUSES_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = env_str("SECRET_KEY", "clauses-dev-only-not-secret-0123456789-abcdefghijklmnopqrstuvwxyz")
-DEBUG = env_bool("DEBUG", True)
+# Off unless a developer asks (`DEBUG=1 make run`): the embedded set-up is what a small structure may really run,
+# so it gets the French error pages and no debug page showing settings, paths and SQL to whoever triggers an error.
+DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -50,6 +52,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.entetes.PermissionsPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -150,6 +153,14 @@ AXES_ENABLE_ADMIN = False
 # X-Forwarded-For; 0 trusts no header and uses the connection's address.
 CLAUSES_PROXIES_DE_CONFIANCE = env_int("CLAUSES_PROXIES_DE_CONFIANCE", 0)
 
+# --- Password reset e-mails ---
+# At most this many reset e-mails an hour for one address (someone flooding a colleague's mailbox) and for one
+# client address (someone trying addresses, or flooding many mailboxes). Counted whether the account exists or
+# not, so the refusal says nothing about it. Counters in the cache below.
+CLAUSES_REINITIALISATIONS_PAR_ADRESSE = env_int("CLAUSES_REINITIALISATIONS_PAR_ADRESSE", 3)
+CLAUSES_REINITIALISATIONS_PAR_CLIENT = env_int("CLAUSES_REINITIALISATIONS_PAR_CLIENT", 10)
+CLAUSES_REINITIALISATIONS_FENETRE = timedelta(hours=1)
+
 # Days an invitation link of a référent stays valid.
 CLAUSES_INVITATION_JOURS = env_int("CLAUSES_INVITATION_JOURS", 7)
 
@@ -193,6 +204,11 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 # WhiteNoise warns at start-up when the folder is missing, i.e. before the first collectstatic.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# The embedded set-up needs no collectstatic: WhiteNoise serves static/ and the apps' files where the finders find
+# them (indexed once at start-up; re-read on each request under DEBUG, for a developer editing CSS).
+# config.settings_production serves what collectstatic wrote into the image instead.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
@@ -226,6 +242,20 @@ else:
         "control_folder": str(_celery_queue.parent / "control"),
         "store_processed": False,
     }
+# The cache holds short-lived counters only (password reset throttling): Redis when there is one, shared by
+# every web process; otherwise the process's memory, which is the whole site under `make run` (one process).
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "clauses",
+            # An unreachable Redis answers within seconds (the throttling then lets the request through).
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": "clauses"}}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

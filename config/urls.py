@@ -6,7 +6,7 @@ from django.urls import include, path
 
 from config.listes import suggestions
 from config.sante import sante
-from config.securite import ReinitialisationConfirmee
+from config.securite import DemandeReinitialisation, ReinitialisationConfirmee
 from config.vues import fichier_export, mes_exports
 from conventions.forms import ReinitialisationMotDePasseForm
 
@@ -30,7 +30,7 @@ urlpatterns = [
     # Password reset by email, under Django's URL names; Django marks these views login_not_required.
     path(
         "mot-de-passe/oublie/",
-        auth_views.PasswordResetView.as_view(
+        DemandeReinitialisation.as_view(
             form_class=ReinitialisationMotDePasseForm,
             email_template_name="registration/password_reset_email.txt",
             html_email_template_name="registration/password_reset_email.html",
@@ -55,8 +55,5 @@ urlpatterns = [
     path("exports/<int:pk>/fichier/", fichier_export, name="export_fichier"),
     path("admin/", admin.site.urls),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No URL serves MEDIA_ROOT, in any mode (Django's static() helper did under DEBUG): stored files are served by
+# views that check who asks, which the file fields' url names (config/fichiers.py).

@@ -147,7 +147,10 @@ class StructurePorteuseAdmin(SiretAdminMixin, admin.ModelAdmin):
     def apercu_logo(self, obj: StructurePorteuse) -> str:
         if not obj.logo:
             return "Aucun logo : les documents n'affichent que le nom."
-        return format_html('<img src="{}" alt="Logo de {}" class="apercu-logo">', obj.logo.url, obj.nom)
+        apercu = obj.logo_en_data_uri()
+        if apercu is None:
+            return "Logo illisible : les documents n'affichent que le nom."
+        return format_html('<img src="{}" alt="Logo de {}" class="apercu-logo">', apercu, obj.nom)
 
 
 # --- Donneurs d'ordre and référents ----------------------------------------------------------------------

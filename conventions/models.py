@@ -1,5 +1,7 @@
+import base64
 import datetime as dt
 import hashlib
+import mimetypes
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -9,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from config.fichiers import FichierProtege, ImageProtegee
 from conventions import calendrier
 from conventions.calendrier import EtatConvention
 from conventions.validation import ErreursHorsFormulaireMixin, verifier_dates_ordonnees
@@ -85,6 +88,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 # --- Structure porteuse -----------------------------------------------------------------------------
 
+# Above this, a logo is left out rather than embedded: a header image should weigh a few kilobytes.
+TAILLE_MAX_LOGO = 2 * 1024 * 1024
+
 
 class StructurePorteuse(models.Model):
     """The public body that employs the facilitators. One row per instance, edited in the admin."""
@@ -93,8 +99,9 @@ class StructurePorteuse(models.Model):
     sigle = models.CharField("sigle", max_length=30, blank=True)
     service = models.CharField("service", max_length=200, blank=True, help_text="Ex. : service emploi.")
     siret = models.CharField("SIRET", max_length=14, blank=True, validators=[valider_siret])
-    logo = models.ImageField(
+    logo = ImageProtegee(
         "logo",
+        vue="conventions:structure_logo",
         upload_to="structure/",
         blank=True,
         validators=[FileExtensionValidator(["png", "jpg", "jpeg", "svg"])],
@@ -120,6 +127,25 @@ class StructurePorteuse(models.Model):
     def save(self, *args, **kwargs):
         self.pk = 1
         super().save(*args, **kwargs)
+
+    def logo_en_data_uri(self) -> str | None:
+        """The logo as a ``data:`` URI, read through the storage; None without a readable logo. Documents embed
+        it so, and the admin shows it so: the stored file itself is served only as a download
+        (``conventions:structure_logo``)."""
+        if not self.logo:
+            return None
+        type_mime = mimetypes.guess_type(self.logo.name)[0] or "application/octet-stream"
+        if not type_mime.startswith("image/"):
+            return None
+        try:
+            if self.logo.size > TAILLE_MAX_LOGO:
+                return None
+            with self.logo.open("rb") as fichier:
+                contenu = fichier.read()
+        except OSError:
+            # A logo missing from the storage must not stop a report: the name is still in the header.
+            return None
+        return f"data:{type_mime};base64,{base64.b64encode(contenu).decode('ascii')}"
 
     @classmethod
     def get(cls) -> "StructurePorteuse":
@@ -252,8 +278,9 @@ class Convention(ErreursHorsFormulaireMixin, models.Model):
     )
     denoncee_par = models.CharField("dénoncée par", max_length=20, choices=DenoncePar.choices, blank=True)
     motif_denonciation = models.TextField("motif de la dénonciation", blank=True)
-    document = models.FileField(
+    document = FichierProtege(
         "convention signée",
+        vue="conventions:convention_document",
         upload_to="conventions/",
         blank=True,
         validators=[FileExtensionValidator(["pdf"])],
@@ -364,8 +391,12 @@ class Avenant(ErreursHorsFormulaireMixin, models.Model):
     date_effet = models.DateField(
         "prend effet le", editable=False, help_text="Date du renouvellement annuel qui suit la signature."
     )
-    document = models.FileField(
-        "avenant signé", upload_to="avenants/", blank=True, validators=[FileExtensionValidator(["pdf"])]
+    document = FichierProtege(
+        "avenant signé",
+        vue="conventions:avenant_document",
+        upload_to="avenants/",
+        blank=True,
+        validators=[FileExtensionValidator(["pdf"])],
     )
     cree_le = models.DateTimeField("créé le", auto_now_add=True)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from conventions import views
+from conventions import views, views_documents
 
 app_name = "conventions"
 
@@ -22,4 +22,8 @@ urlpatterns = [
     path("conventions/<int:pk>/modifier/", views.ConventionModification.as_view(), name="convention_modification"),
     path("conventions/<int:pk>/denoncer/", views.ConventionDenonciation.as_view(), name="convention_denonciation"),
     path("conventions/<int:pk>/avenants/ajouter/", views.AvenantCreation.as_view(), name="avenant_creation"),
+    # Stored files, through views that check who asks (config/fichiers.py).
+    path("conventions/<int:pk>/document/", views_documents.convention_document, name="convention_document"),
+    path("conventions/avenants/<int:pk>/document/", views_documents.avenant_document, name="avenant_document"),
+    path("structure/<int:pk>/logo/", views_documents.structure_logo, name="structure_logo"),
 ]

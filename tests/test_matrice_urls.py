@@ -91,6 +91,13 @@ class Monde:
     utilisateurs: dict
 
 
+# A one-pixel PNG, the structure porteuse's logo.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005"
+    "0001ff5f6e8a3a0000000049454e44ae426082"
+)
+
+
 @functools.cache
 def pdf(texte: str) -> bytes:
     """A real PDF (the identity check reads the portal's downloads back), made once per text."""
@@ -162,7 +169,7 @@ def monde():
     )
     # A scheduled job's row, for the admin's pages of the jobs.
     Tache.objects.create(code="rappel_echeance_60", cle=f"convention:{convention.pk}:2026-03-31", rapport=rapport)
-    StructurePorteuse.objects.create(pk=1, nom="Agglomération")
+    StructurePorteuse.objects.create(pk=1, nom="Agglomération", logo=SimpleUploadedFile("logo.png", PNG))
     facilitateur = FacilitateurFactory()
     # An export prepared by the worker for the facilitator: theirs alone.
     export = ExportListe.objects.create(
@@ -226,6 +233,9 @@ MATRICE = {
     "conventions:convention_modification": (TABLEAU, _pk("convention")),
     "conventions:convention_denonciation": (TABLEAU, _pk("convention")),
     "conventions:avenant_creation": (TABLEAU, _pk("convention")),
+    "conventions:convention_document": (TABLEAU, _pk("convention")),
+    "conventions:avenant_document": (TABLEAU, _pk("avenant")),
+    "conventions:structure_logo": (TABLEAU, lambda m: [1]),
     "conventions:invitation_creation": (TABLEAU, _pk("donneur_a")),
     "conventions:invitation_renvoi": (TABLEAU, _pk("invitation")),
     "conventions:invitation_annulation": (TABLEAU, _pk("invitation")),

@@ -120,3 +120,81 @@ def test_a_reset_lifts_a_login_lock(client, mailoutbox):
     client.post(formulaire, {"new_password1": NOUVEAU, "new_password2": NOUVEAU})
 
     assert se_connecter(client, user.email, NOUVEAU).status_code == 302
+
+
+# --- Throttling of reset e-mails (config.securite.DemandeReinitialisation) ------------------------------------
+
+
+def _message(reponse) -> str:
+    return re.sub(r"\s+", " ", reponse.content.decode())
+
+
+def _corps(reponse, email: str) -> str:
+    """The page's main part, without the address typed and the tokens that change with each page."""
+    principal = _message(reponse).replace(email, "ADRESSE").split("<main", 1)[1]
+    return re.sub(r'value="[^"]*"', "", principal)
+
+
+def test_a_fourth_request_for_one_address_within_the_hour_sends_nothing(client, mailoutbox):
+    ReferentFactory(user__email="jeanne.dupont@arles.fr")
+    for _ in range(3):
+        assert demander(client, "jeanne.dupont@arles.fr").status_code == 302
+    assert len(mailoutbox) == 3
+    # The same address, spelt otherwise, is the same address.
+    reponse = demander(client, " Jeanne.Dupont@ARLES.fr ")
+    assert reponse.status_code == 429
+    assert len(mailoutbox) == 3
+    assert "Trop de demandes de réinitialisation" in _message(reponse)
+    assert "réessayez dans une heure" in _message(reponse)
+
+
+def test_the_refusal_says_nothing_about_the_account(client, mailoutbox):
+    """An address with no account is counted and refused the same way, with the same page."""
+    ReferentFactory(user__email="jeanne.dupont@arles.fr")
+    reponses = {}
+    for email in ("jeanne.dupont@arles.fr", "personne@inconnue.fr"):
+        for _ in range(3):
+            assert demander(client, email).status_code == 302
+        reponses[email] = demander(client, email)
+    connue, inconnue = reponses.values()
+    assert connue.status_code == inconnue.status_code == 429
+    assert _corps(connue, "jeanne.dupont@arles.fr") == _corps(inconnue, "personne@inconnue.fr")
+
+
+def test_one_client_trying_many_addresses_is_stopped(client, mailoutbox, settings):
+    for numero in range(settings.CLAUSES_REINITIALISATIONS_PAR_CLIENT):
+        ReferentFactory(user__email=f"personne{numero}@arles.fr")
+        assert demander(client, f"personne{numero}@arles.fr").status_code == 302
+    ReferentFactory(user__email="encore@arles.fr")
+    assert demander(client, "encore@arles.fr").status_code == 429
+    assert len(mailoutbox) == settings.CLAUSES_REINITIALISATIONS_PAR_CLIENT
+    # Another client asking for that address still gets its e-mail.
+    reponse = client.post(reverse("password_reset"), {"email": "encore@arles.fr"}, REMOTE_ADDR="192.0.2.7")
+    assert reponse.status_code == 302
+    assert mailoutbox[-1].to == ["encore@arles.fr"]
+
+
+def test_the_counters_are_shared_through_redis(redis_url, client, mailoutbox, settings):
+    """With REDIS_URL, the counters are in Redis, shared by every web process, and end with their hour."""
+    import redis as client_redis
+    from django.core.cache import cache
+
+    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    demander(client, "jeanne.dupont@arles.fr")
+    serveur = client_redis.Redis.from_url(redis_url)
+    cles = [cache.make_and_validate_key(f"reinitialisation:client:{c}") for c in ("127.0.0.1",)]
+    assert serveur.get(cles[0]) == b"1"
+    assert 3500 < serveur.ttl(cles[0]) <= 3600
+    serveur.close()
+
+
+def test_without_the_cache_a_reset_still_goes_out(client, mailoutbox, settings, caplog):
+    """Redis down: the person locked out of their account still gets the link; the logs say the limit is off."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"}
+    }
+    ReferentFactory(user__email="jeanne.dupont@arles.fr")
+    for _ in range(5):
+        assert demander(client, "jeanne.dupont@arles.fr").status_code == 302
+    assert len(mailoutbox) == 5
+    assert "Compteurs de réinitialisation indisponibles" in caplog.text

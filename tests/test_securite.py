@@ -171,6 +171,28 @@ def test_politique_de_securite_du_contenu(client_facilitateur, url):
     assert "unsafe" not in entete
 
 
+# Pages, an error, a refusal, a static file served by WhiteNoise and a redirect: every response carries it.
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "statut"),
+    [
+        ("/connexion/", 302),
+        ("/", 200),
+        ("/portail/", 403),
+        ("/cette-page-n-existe-pas/", 404),
+        ("/static/css/clauses.css", 200),
+        ("/admin/", 302),
+    ],
+)
+def test_permissions_policy_sur_chaque_reponse(client_facilitateur, url, statut):
+    reponse = client_facilitateur.get(url)
+    reponse.close()
+    assert reponse.status_code == statut
+    politique = dict(p.strip().split("=", 1) for p in reponse.headers["Permissions-Policy"].split(","))
+    for fonction in ("camera", "microphone", "geolocation", "payment", "usb", "display-capture"):
+        assert politique[fonction] == "()", fonction
+
+
 def test_htmx_n_injecte_pas_de_style():
     base = (BASE_DIR / "templates" / "base.html").read_text()
     assert '<meta name="htmx-config" content=\'{"includeIndicatorStyles": false, "allowEval": false}\'>' in base

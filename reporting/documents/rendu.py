@@ -10,8 +10,6 @@ API (local disk or object storage alike) and embedded as a ``data:`` URI, fonts 
 and any other URL is refused, so a document renders the same on a machine with no network.
 """
 
-import base64
-import mimetypes
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,8 +31,6 @@ class Document:
 
 
 FEUILLE_DE_STYLE = "css/pdf.css"
-# Above this, a logo is left out rather than embedded: a header image should weigh a few kilobytes.
-TAILLE_MAX_LOGO = 2 * 1024 * 1024
 
 
 class RessourceRefusee(ValueError):
@@ -74,21 +70,8 @@ def _recuperateur(dossier: Path):
 
 
 def logo_en_data_uri(structure: StructurePorteuse) -> str | None:
-    """The structure porteuse's logo as a ``data:`` URI, read through the storage; None without a readable logo."""
-    if not structure.logo:
-        return None
-    type_mime = mimetypes.guess_type(structure.logo.name)[0] or "application/octet-stream"
-    if not type_mime.startswith("image/"):
-        return None
-    try:
-        if structure.logo.size > TAILLE_MAX_LOGO:
-            return None
-        with structure.logo.open("rb") as fichier:
-            contenu = fichier.read()
-    except OSError:
-        # A logo missing from the storage must not stop a report: the name is still in the header.
-        return None
-    return f"data:{type_mime};base64,{base64.b64encode(contenu).decode('ascii')}"
+    """The structure porteuse's logo as a ``data:`` URI; None without a readable logo."""
+    return structure.logo_en_data_uri()
 
 
 def contexte_commun(structure: StructurePorteuse | None = None) -> dict[str, Any]:

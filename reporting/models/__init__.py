@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from config.fichiers import FichierProtege
 from conventions.models import Convention, DonneurDOrdre
 from marches.models import Marche
 
@@ -83,7 +84,9 @@ class Rapport(models.Model):
     periode_debut = models.DateField("début de la période")
     periode_fin = models.DateField("fin de la période")
     statut = models.CharField("statut", max_length=12, choices=StatutRapport.choices, default=StatutRapport.EN_ATTENTE)
-    fichier = models.FileField("fichier", upload_to="rapports/%Y/", blank=True, max_length=255)
+    fichier = FichierProtege(
+        "fichier", vue="reporting:rapport_telecharger", upload_to="rapports/%Y/", blank=True, max_length=255
+    )
     empreinte = models.CharField(
         "empreinte SHA-256", max_length=64, blank=True, validators=[EMPREINTE_SHA256], editable=False
     )

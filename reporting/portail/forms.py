@@ -4,6 +4,7 @@ import re
 
 from django import forms
 from django.db import transaction
+from django.utils.html import format_html
 
 from conventions.models import User
 
@@ -23,9 +24,10 @@ class CoordonneesForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.referent = referent
         self.fields["fonction"].initial = referent.fonction
-        self.fields[
-            "fonction"
-        ].help_text = f"Votre fonction chez {referent.donneur_d_ordre.nom}. Ex. : responsable de la commande publique."
+        # Form templates print help texts unescaped (|safe, in Django's and crispy's alike): data goes in escaped.
+        self.fields["fonction"].help_text = format_html(
+            "Votre fonction chez {}. Ex. : responsable de la commande publique.", referent.donneur_d_ordre.nom
+        )
         for champ in ("first_name", "last_name"):
             self.fields[champ].required = True
             self.fields[champ].widget.attrs["autocomplete"] = "given-name" if champ == "first_name" else "family-name"

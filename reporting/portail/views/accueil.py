@@ -15,13 +15,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST, require_safe
 
 from clauses import objectif
+from config.fichiers import telechargement
 from conventions.calendrier import periodes_affichees, situation
 from conventions.models import Avenant, Convention, EtatConvention
 from conventions.portail import choisir_donneur, portail_requis
@@ -169,13 +170,7 @@ def convention(request, pk: int):
 
 
 def _pdf(fichier, nom: str) -> FileResponse:
-    if not fichier:
-        raise Http404("Aucun document déposé.")
-    try:
-        contenu = fichier.open("rb")
-    except FileNotFoundError as erreur:
-        raise Http404("Le document est introuvable.") from erreur
-    return FileResponse(contenu, as_attachment=True, filename=f"{nom}.pdf", content_type="application/pdf")
+    return telechargement(fichier, f"{nom}.pdf", content_type="application/pdf")
 
 
 @require_safe
