@@ -67,6 +67,9 @@ PAS_UNE_PAGE = {
     "portail:rapport_etat": "fragment htmx",
     "portail:rapport_relance": "POST seulement",
     "portail:rapport_telecharger": "téléchargement",
+    "conventions:convention_document": "téléchargement",
+    "conventions:avenant_document": "téléchargement",
+    "conventions:structure_logo": "téléchargement",
 }
 
 # Who opens each kind of page: the matrix's users.
