@@ -314,10 +314,15 @@ class PlacementAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("participant", "attribution", "modalite", "operateur", "type_contrat", "poste")}),
         ("Durée", {"fields": (("date_debut", "date_fin_prevue", "date_fin"), "duree_hebdomadaire")}),
+        ("Résidence à l'embauche", {"fields": ("reside_qpv",)}),
         ("Notes", {"fields": ("notes", "heures_realisees", ("cree_le", "modifie_le"))}),
     )
     readonly_fields = ("heures_realisees", "cree_le", "modifie_le")
     inlines = (HeuresMensuellesInline, SortieInline)
+
+    def get_readonly_fields(self, request, obj=None):
+        # A new placement takes the participant's file as its residence at hiring (Placement.save).
+        return self.readonly_fields if obj is not None else (*self.readonly_fields, "reside_qpv")
 
     def get_queryset(self, request):
         return (

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connections, models
 from django.db.models import Case, F, Q, Value, When
+from django.db.models.expressions import DatabaseDefault
 
 from conventions.validation import ErreursHorsFormulaireMixin, verifier_dates_ordonnees
 from entreprises.models import Operateur, TypeOperateur
@@ -212,6 +213,8 @@ class Participant(models.Model):
     genre = models.CharField("genre", max_length=10, choices=Genre.choices)
     commune = models.CharField("commune de résidence", max_length=100, blank=True)
     code_postal = models.CharField("code postal", max_length=5, blank=True)
+    # Where the person lives now (the file): each new placement copies it as its residence at hiring
+    # (``Placement.reside_qpv``), which is what every figure counts.
     reside_qpv = models.BooleanField("réside en QPV", default=False)
     qpv = models.CharField("quartier prioritaire", max_length=150, blank=True)
     niveau_qualification = models.CharField(
@@ -337,6 +340,18 @@ class Placement(ErreursHorsFormulaireMixin, models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("48"))],
     )
+    # The one notion of residence in a quartier prioritaire that Clauses counts (people, QPV hours, the ANRU
+    # minimum): where the person lived when hired, so that a move since changes neither the hours nor the counts
+    # already published. Unset until saved: a new placement takes the participant's file as it is then (save());
+    # rows written in bulk without it get the column's default, False.
+    reside_qpv = models.BooleanField(
+        "résidait en QPV à l'embauche",
+        db_default=False,
+        help_text=(
+            "Repris du dossier du participant à la création du placement ; à corriger si la personne "
+            "résidait ailleurs le jour de l'embauche."
+        ),
+    )
     notes = models.TextField("notes", blank=True)
     cree_le = models.DateTimeField("créé le", auto_now_add=True)
     modifie_le = models.DateTimeField("modifié le", auto_now=True)
@@ -374,6 +389,19 @@ class Placement(ErreursHorsFormulaireMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.participant} — {self.attribution.entreprise} ({self.get_modalite_display()})"
+
+    def save(self, *args, **kwargs):
+        self._residence_a_l_embauche()
+        super().save(*args, **kwargs)
+
+    def clean_fields(self, exclude=None):
+        self._residence_a_l_embauche()
+        super().clean_fields(exclude)
+
+    def _residence_a_l_embauche(self) -> None:
+        # What held at hiring: the participant's file on the day the placement is recorded, unless given.
+        if self.reside_qpv is None or isinstance(self.reside_qpv, DatabaseDefault):
+            self.reside_qpv = bool(self.participant.reside_qpv) if self.participant_id else False
 
     def clean(self):
         verifier_dates_ordonnees(

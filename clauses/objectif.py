@@ -7,6 +7,7 @@ Facilitators announce a whole number of hours, so the result is rounded to the n
 """
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import TextChoices
@@ -112,3 +113,64 @@ def situation_avancement(
     if attendues <= 0:
         return SituationAvancement.RIEN_ATTENDU
     return SituationAvancement.DANS_LES_TEMPS
+
+
+# --- The share of the hours for residents of a quartier prioritaire (ANRU) -------------------------------------
+
+
+@dataclass(frozen=True)
+class MinimumQPV:
+    """A lot's hours done by people who resided in a QPV when hired (``Placement.reside_qpv``) against its clause's
+    « part QPV minimale » (ANRU: 5 % of the insertion hours on renovation works, 10 % on local-management
+    contracts).
+
+    The minimum is a share of the lot's hour target, so it is judged as the target is: pro rata of the execution
+    period elapsed at the arrêté (``attendues``: the lot's expected hours, ``heures_attendues``), behind under 80 %
+    of it (``en_retard``), in the vocabulary of ``SituationAvancement``.
+    """
+
+    part_minimum: Decimal  # percent: 5 for 5 %
+    objectif: int  # the lot's hour target
+    heures: Decimal  # the lot's hours
+    heures_qpv: Decimal  # of which done by people residing in a QPV when hired
+    attendues: Decimal | None  # the lot's expected hours at the arrêté, None when nothing can be expected
+
+    @property
+    def objectif_qpv(self) -> Decimal:
+        return _part(self.objectif, self.part_minimum)
+
+    @property
+    def attendues_qpv(self) -> Decimal | None:
+        return None if self.attendues is None else _part(self.attendues, self.part_minimum)
+
+    @property
+    def part_realisee(self) -> Decimal | None:
+        """QPV hours as a share of the lot's hours (1 = 100 %), None without hours."""
+        return self.heures_qpv / self.heures if self.heures else None
+
+    @property
+    def taux(self) -> Decimal | None:
+        """QPV hours against the QPV hours expected by now (1 = on schedule)."""
+        attendues = self.attendues_qpv
+        return self.heures_qpv / attendues if attendues else None
+
+    @property
+    def situation(self) -> SituationAvancement:
+        return situation_avancement(self.objectif_qpv, self.heures_qpv, self.attendues_qpv)
+
+    @property
+    def en_retard(self) -> bool:
+        return self.situation == SituationAvancement.EN_RETARD
+
+
+def _part(heures, pourcentage: Decimal) -> Decimal:
+    return (Decimal(heures) * Decimal(pourcentage) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def minimum_qpv(
+    part_minimum: Decimal | None, objectif: int | None, heures: Decimal, heures_qpv: Decimal, attendues: Decimal | None
+) -> MinimumQPV | None:
+    """The lot's ``MinimumQPV``, None when its clause sets no QPV minimum."""
+    if not part_minimum:
+        return None
+    return MinimumQPV(Decimal(part_minimum), objectif or 0, Decimal(heures), Decimal(heures_qpv), attendues)

@@ -16,7 +16,6 @@ CRITERES_ELIGIBILITE = [
     ("jeune", "Jeune de moins de 26 ans, sorti du système scolaire depuis 6 mois, peu qualifié"),
     ("senior", "Personne de plus de 50 ans"),
     ("siae_epide_e2c", "Salarié d'une SIAE, d'un EPIDE ou d'une E2C"),
-    ("qpv", "Habitant d'un quartier prioritaire de la ville (QPV)"),
     ("avis_prescripteur", "Autre public validé par le facilitateur sur avis motivé d'un prescripteur"),
 ]
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 
 from clauses import objectif
@@ -64,6 +64,7 @@ class Avancement:
     realisees: Decimal
     attendues: Decimal | None  # None when the lot has no execution period or is not awarded
     arrete_au: dt.date  # the day the expectation runs to (objectif.date_d_arrete)
+    qpv: objectif.MinimumQPV | None = None  # None when the clause sets no QPV minimum
 
     @property
     def taux(self) -> Decimal | None:
@@ -79,16 +80,26 @@ class Avancement:
         return objectif.situation_avancement(self.objectif, self.realisees, self.attendues)
 
 
-def heures_realisees_lot(lot: Lot, jusqu_au: dt.date | None = None) -> Decimal:
+def heures_du_lot(lot: Lot, jusqu_au: dt.date | None = None) -> tuple[Decimal, Decimal]:
+    """The lot's hours, and those done by people who resided in a QPV when hired (one query)."""
     heures = HeuresMensuelles.objects.filter(placement__attribution__lot=lot)
     if jusqu_au is not None:
         heures = heures.filter(mois__lte=jusqu_au)
-    return heures.aggregate(total=Coalesce(Sum("heures"), Decimal(0)))["total"]
+    totaux = heures.aggregate(
+        total=Coalesce(Sum("heures"), Decimal(0)),
+        qpv=Coalesce(Sum("heures", filter=Q(placement__reside_qpv=True)), Decimal(0)),
+    )
+    return totaux["total"], totaux["qpv"]
+
+
+def heures_realisees_lot(lot: Lot, jusqu_au: dt.date | None = None) -> Decimal:
+    return heures_du_lot(lot, jusqu_au)[0]
 
 
 def avancement_lot(lot: Lot, jour: dt.date) -> Avancement:
     """Target, hours recorded by ``jour`` (months started by then) and the pro-rata expectation at the end
-    of the last complete month (``objectif.date_d_arrete``).
+    of the last complete month (``objectif.date_d_arrete``); the hours of QPV residents against the clause's QPV
+    minimum, judged by the same expectation (``objectif.MinimumQPV``).
 
     Nothing is expected of a lot whose marché is not awarded yet, so it cannot be late.
     """
@@ -98,4 +109,6 @@ def avancement_lot(lot: Lot, jour: dt.date) -> Avancement:
     attendues = None
     if lot.marche.statut in STATUTS_AVEC_OBJECTIF:
         attendues = objectif.heures_attendues(cible, lot.date_debut, lot.date_fin, arrete)
-    return Avancement(objectif=cible, realisees=heures_realisees_lot(lot, jour), attendues=attendues, arrete_au=arrete)
+    realisees, heures_qpv = heures_du_lot(lot, jour)
+    qpv = objectif.minimum_qpv(clause.part_qpv_minimum if clause else None, cible, realisees, heures_qpv, attendues)
+    return Avancement(objectif=cible, realisees=realisees, attendues=attendues, arrete_au=arrete, qpv=qpv)

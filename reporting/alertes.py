@@ -21,7 +21,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from django.db import connection
-from django.db.models import Case, Count, Exists, F, Min, OuterRef, Q, Subquery, When, Window
+from django.db.models import Case, Count, Exists, F, Min, OuterRef, Q, Subquery, Sum, When, Window
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
@@ -48,6 +48,7 @@ class TypeAlerte(StrEnum):
     DENONCIATION = "denonciation"
     DEMANDE = "demande"
     RETARD = "retard"
+    QPV = "qpv"
     SILENCE = "silence"
     SANS_ATTRIBUTAIRE = "sans_attributaire"
     SORTIE_SIX_MOIS = "sortie_six_mois"
@@ -62,6 +63,7 @@ TITRES = {
     TypeAlerte.DENONCIATION: "Conventions proches de leur date limite de dénonciation",
     TypeAlerte.DEMANDE: "Demandes des donneurs d'ordre",
     TypeAlerte.RETARD: "Lots en retard sur leur objectif d'heures",
+    TypeAlerte.QPV: "Lots sous leur minimum d'heures QPV",
     TypeAlerte.SILENCE: "Attributaires sans heures transmises",
     TypeAlerte.SANS_ATTRIBUTAIRE: "Marchés attribués sans attributaire enregistré",
     TypeAlerte.SORTIE_SIX_MOIS: "Suivis à six mois à recueillir",
@@ -337,6 +339,72 @@ def lots_en_retard(jour: dt.date, facilitateur_id: int | None = None) -> tuple[l
     return alertes, (lignes[0][-1] if lignes else 0)
 
 
+# --- 2 bis. Lots below their QPV minimum -----------------------------------------------------------------
+
+
+def lots_sous_minimum_qpv(jour: dt.date, facilitateur_id: int | None = None) -> tuple[list[Alerte], int]:
+    """Lots whose clause sets a QPV minimum (ANRU) and whose hours done by people who resided in a QPV when hired
+    are under 80 % of that minimum pro rata of the execution elapsed (``clauses.objectif.MinimumQPV``, the judgement
+    of the lot's page): the ``LIMITE_PAR_TYPE`` furthest below and how many there are, in one query.
+
+    The lots considered are those ``lots_en_retard`` considers (in execution or awarded, ``JOURS_DE_GRACE`` days into
+    their execution, with a target), and only those with a QPV minimum: a few per ANRU operation, so Python judges
+    each of them with clauses.objectif itself instead of a copy of its arithmetic in SQL.
+    """
+    arrete = objectif.date_d_arrete(jour)
+    heures = "attributions__placements__heures__"
+    jusqu_a_ce_jour = Q(**{f"{heures}mois__lte": jour})
+    lignes = (
+        Lot.objects.filter(
+            marches_suivis(facilitateur_id, "marche__"),
+            marche__statut__in=(StatutMarche.EN_EXECUTION, StatutMarche.ATTRIBUE),
+            clause__part_qpv_minimum__gt=0,
+            date_debut__lte=jour - dt.timedelta(days=JOURS_DE_GRACE),
+            date_fin__isnull=False,
+        )
+        .annotate(
+            cible=Coalesce("clause__heures_forcees", "clause__heures_calculees"),
+            realisees=Coalesce(Sum(f"{heures}heures", filter=jusqu_a_ce_jour), Decimal(0)),
+            qpv=Coalesce(
+                Sum(f"{heures}heures", filter=jusqu_a_ce_jour & Q(attributions__placements__reside_qpv=True)),
+                Decimal(0),
+            ),
+        )
+        .filter(cible__gt=0)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "numero",
+            "intitule",
+            "marche__objet",
+            "cible",
+            "clause__part_qpv_minimum",
+            "date_debut",
+            "date_fin",
+            "realisees",
+            "qpv",
+        )
+    )
+    sous_le_minimum = []
+    for pk, numero, intitule, objet, cible, part, debut, fin, realisees, qpv in lignes:
+        attendues = objectif.heures_attendues(cible, debut, fin, arrete)
+        minimum = objectif.minimum_qpv(part, cible, realisees, qpv, attendues)
+        if minimum is not None and minimum.en_retard:
+            sous_le_minimum.append((minimum.taux, pk, numero, intitule, objet, minimum))
+    sous_le_minimum.sort(key=lambda ligne: (ligne[0], ligne[1]))
+    url = _urls("clauses:lot")
+    alertes = []
+    for _, pk, numero, intitule, objet, minimum in sous_le_minimum[:LIMITE_PAR_TYPE]:
+        faites, dues = (format_heures(h.quantize(Decimal(1))) for h in (minimum.heures_qpv, minimum.attendues_qpv))
+        part = formats.number_format(minimum.part_minimum.normalize(), use_l10n=True)
+        texte = (
+            f"{_lot(numero, intitule)} du marché {objet} : {faites} réalisées par des résidents de QPV sur {dues} "
+            f"attendues au {_date(arrete)} (minimum de {part} % de l'objectif)"
+        )
+        alertes.append(_alerte(TypeAlerte.QPV, texte, url(pk), jour, jour))
+    return alertes, len(sous_le_minimum)
+
+
 # --- 3. Attributaires that sent nothing ------------------------------------------------------------
 
 
@@ -550,6 +618,7 @@ def alertes(jour: dt.date, facilitateur_id: int | None = None) -> list[GroupeAle
     about marchés kept to one facilitator's (and nobody's) when ``facilitateur_id`` is given."""
     denonciations, bilans = conventions(jour)
     retards, nb_retards = lots_en_retard(jour, facilitateur_id)
+    qpv, nb_qpv = lots_sous_minimum_qpv(jour, facilitateur_id)
     silences, nb_silences = attributions_silencieuses(jour, facilitateur_id)
     sans_attributaire, nb_sans_attributaire = marches_sans_attributaire(jour, facilitateur_id)
     demandes, nb_demandes = demandes_des_donneurs(jour, facilitateur_id)
@@ -564,6 +633,7 @@ def alertes(jour: dt.date, facilitateur_id: int | None = None) -> list[GroupeAle
         GroupeAlertes(TypeAlerte.DEMANDE, demandes, nb_demandes),
         # Already ordered, furthest behind first: they all share today as their day to act.
         GroupeAlertes(TypeAlerte.RETARD, retards, nb_retards),
+        GroupeAlertes(TypeAlerte.QPV, qpv, nb_qpv),
         GroupeAlertes(TypeAlerte.SILENCE, silences, nb_silences),
         GroupeAlertes(TypeAlerte.SANS_ATTRIBUTAIRE, sans_attributaire, nb_sans_attributaire),
         GroupeAlertes(TypeAlerte.SORTIE_SIX_MOIS, sorties, nb_sorties),

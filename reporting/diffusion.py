@@ -56,6 +56,20 @@ PHRASE_PERIODE = (
     "bilan annuel) : sur une période plus courte, ils permettraient par différence de retrouver de petits effectifs."
 )
 
+# QPV hours of a lot (the ANRU minimum). Hours describe work, not people, but those of a lot's QPV residents are the
+# hours of one person when one resident worked there, and say that this person lives in a quartier prioritaire: a
+# donneur d'ordre reads them only when at least SEUIL people did them; below (zero included, as in a table), the
+# lot's situation against its minimum alone. See docs/diffusion.md.
+PHRASE_QPV = (
+    f"Heures QPV d'un lot : publiées lorsqu'au moins {SEUIL} personnes les ont réalisées ; en deçà (aucune "
+    "comprise), seule la situation du lot face à son minimum est donnée, pour ne pas désigner une personne."
+)
+
+
+def heures_qpv_publiees(personnes_qpv: int) -> bool:
+    """Whether a donneur d'ordre may read the QPV hours of a lot done by ``personnes_qpv`` people (``PHRASE_QPV``)."""
+    return int(personnes_qpv) >= SEUIL
+
 
 def effectif(n: int) -> str:
     """A total as published: « 0 », « < 3 » for 1 and 2, else « 1 234 »."""
@@ -283,11 +297,11 @@ def statistiques_personnes(
         ),
         "qpv": lambda: Tableau(
             "qpv",
-            "Personnes en parcours par résidence en quartier prioritaire",
-            "Résidence",
+            "Personnes en parcours par résidence en quartier prioritaire à l'embauche",
+            "Résidence à l'embauche",
             "Personnes",
             personnes(repartitions.qpv),
-            note="Quartiers prioritaires de la politique de la ville, au lieu de résidence déclaré.",
+            note=indicateurs.DEFINITION_QPV,
         ),
     }
     return Statistiques(

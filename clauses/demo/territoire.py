@@ -181,7 +181,10 @@ class MarcheDemo:
     montant_k: int  # estimated amount, thousands of euros
     lots: list  # trade aliases, or (intitulé, alias) pairs
     modalites: tuple[str, ...] = ("condition_execution",)
-    qpv: bool = False  # ANRU-funded: 5 % of the hours for QPV residents
+    # ANRU-funded: the minimum share of the hours for people residing in a QPV when hired (5 % on renovation works,
+    # 10 % on local-management contracts), and the lots whose recruits come from elsewhere (below that minimum).
+    qpv: int = 0
+    qpv_manque: tuple[int, ...] = ()
     retard: tuple[int, ...] = ()  # lot indexes to keep behind schedule
     silence: tuple[int, ...] = ()  # lot indexes whose attributaire sends nothing for two months
     cotraitance: tuple[int, ...] = ()  # lot indexes whose target is split with a co-traitant
@@ -208,9 +211,9 @@ MARCHES_DEMO = [
     MarcheDemo("arles", "Restauration des abords du cloître Saint-Trophime", TypeMarche.TRAVAUX, E.ACHEVE, 1300,
                ["GO", "SERR", "VOIRIE"], duree_mois=10),
     MarcheDemo("arles", "Requalification des espaces publics du quartier de Griffeuille", TypeMarche.TRAVAUX,
-               E.ATTRIBUE, 3200, ["VRD", "EVC", "SERR"], qpv=True, demarre=True, duree_mois=18),
+               E.ATTRIBUE, 3200, ["VRD", "EVC", "SERR"], qpv=5, demarre=True, duree_mois=18),
     MarcheDemo("arles", "Construction d'un gymnase à Barriol", TypeMarche.TRAVAUX, E.EN_CONSULTATION, 4500,
-               ["GO", "CHM", "COUV", "SOLS", "ELEC", "CVC"], qpv=True, duree_mois=20),
+               ["GO", "CHM", "COUV", "SOLS", "ELEC", "CVC"], qpv=5, duree_mois=20),
     MarcheDemo("arles", "Rénovation énergétique de la médiathèque", TypeMarche.TRAVAUX, E.EN_PREPARATION, 1700,
                ["MEXT", "PLAT", "CVC", "ELEC"], origine=Origine.PORTAIL),
     MarcheDemo("tarascon", "Réfection de la toiture de la collégiale Sainte-Marthe", TypeMarche.TRAVAUX, E.ACHEVE,
@@ -251,14 +254,14 @@ MARCHES_DEMO = [
                sans_attribution=True, duree_mois=36,
                notes="Attribution notifiée : la liste des attributaires n'a pas encore été transmise."),
     MarcheDemo("bailleur", "Réhabilitation de 120 logements à Griffeuille (NPNRU)", TypeMarche.TRAVAUX,
-               E.EN_EXECUTION, 10100, ["GO", "MEXT", "PLAT", "PEINT", "CVC", "ELEC"], qpv=True,
+               E.EN_EXECUTION, 10100, ["GO", "MEXT", "PLAT", "PEINT", "CVC", "ELEC"], qpv=5, qpv_manque=(1, 4),
                modalites=("condition_execution", "critere_attribution"), cotraitance=(3,), duree_mois=20),
     MarcheDemo("bailleur", "Résidentialisation de la résidence Les Tamaris à Barriol", TypeMarche.TRAVAUX,
-               E.ACHEVE, 2200, ["VRD", "SERR", "EVC"], qpv=True, duree_mois=10),
+               E.ACHEVE, 2200, ["VRD", "SERR", "EVC"], qpv=5, duree_mois=10),
     MarcheDemo("bailleur", "Entretien ménager des parties communes", TypeMarche.SERVICES, E.EN_EXECUTION, 1800,
-               ["NETT"], duree_mois=36),
+               ["NETT"], qpv=10, qpv_manque=(0,), duree_mois=36),
     MarcheDemo("bailleur", "Remplacement des menuiseries de 80 logements au Trébon", TypeMarche.TRAVAUX, E.SOLDE,
-               1700, ["MEXT", "PEINT"], qpv=True, duree_mois=8),
+               1700, ["MEXT", "PEINT"], qpv=5, duree_mois=8),
     MarcheDemo("bailleur", "Programme de rénovation de 64 logements à Tarascon", TypeMarche.TRAVAUX,
                E.EN_PREPARATION, 2400, ["GO", "PLAT", "PEINT", "MEXT"], origine=Origine.PORTAIL, duree_mois=11),
     MarcheDemo("bailleur", "Peinture des cages d'escalier de la résidence Mas Clairanne", TypeMarche.TRAVAUX,
@@ -389,7 +392,7 @@ class _Attributaire:
     metier: str | None
     facteur: float
     silence: bool
-    qpv: bool
+    qpv: bool | None  # True: QPV residents first; False: people from elsewhere first; None: anyone
     modalite_imposee: str | None
 
 
@@ -730,7 +733,7 @@ class _Demo:
             part_main_oeuvre=corps.part_main_oeuvre if corps else Decimal("65"),
             taux_insertion=Decimal(self.rng.choice([5, 7, 7, 8, 10, 10])),
             cout_horaire=Decimal(self.rng.randint(25, 35)),
-            part_qpv_minimum=Decimal("5") if spec.qpv else None,
+            part_qpv_minimum=Decimal(spec.qpv) if spec.qpv else None,
             modalites=[self.modalites[code] for code in spec.modalites if code in self.modalites],
         )
         clause = enregistrer_clause(lot, **termes)
@@ -793,7 +796,7 @@ class _Demo:
                     metier=metier,
                     facteur=self.rng.uniform(0.3, 0.4) if en_retard else self.rng.uniform(1.0, 1.4),
                     silence=index in spec.silence and role == RoleAttributaire.TITULAIRE,
-                    qpv=spec.qpv,
+                    qpv=False if index in spec.qpv_manque else (True if spec.qpv else None),
                     modalite_imposee=modalite,
                 )
             )
@@ -820,8 +823,6 @@ class _Demo:
                 criteres.append("jeune")
             elif age >= 50 and r.random() < 0.6:
                 criteres.append("senior")
-            if qpv and r.random() < 0.7:
-                criteres.append("qpv")
             voulu = 1 if r.random() < 0.55 else 2
             while len(criteres) < voulu:
                 code = _pondere(r, CRITERES_GENERAUX)
@@ -867,15 +868,15 @@ class _Demo:
             )
         return personnes
 
-    def _choisir_personne(self, personnes: list[_Personne], debut: dt.date, qpv: bool) -> _Personne | None:
+    def _choisir_personne(self, personnes: list[_Personne], debut: dt.date, qpv: bool | None) -> _Personne | None:
         libres = [p for p in personnes if p.libre_le <= debut and (debut - p.date_naissance).days >= 18 * 366]
         if not libres:
             return None
         # People not placed yet come first, so that most people on the list get a chance.
         moins = min(p.nb_placements for p in libres)
         libres = [p for p in libres if p.nb_placements == moins]
-        if qpv:
-            libres = [p for p in libres if p.qpv] or libres
+        if qpv is not None:
+            libres = [p for p in libres if bool(p.qpv) == qpv] or libres
         return self.rng.choice(libres)
 
     def _modalite(self, cible: _Attributaire) -> tuple[str, Operateur | None, str, int, int, int]:
@@ -1037,6 +1038,8 @@ class _Demo:
                 date_fin_prevue=p.fin_prevue,
                 date_fin=p.fin,
                 duree_hebdomadaire=Decimal(p.hebdo),
+                # The demo's people do not move: where they live is where they lived when hired.
+                reside_qpv=bool(p.personne.qpv),
             )
             for p in prevus
         ]

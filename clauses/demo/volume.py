@@ -238,6 +238,8 @@ class _Ecrivain:
                 continue  # the database numbers the row
             elif getattr(champ, "auto_now", False) or getattr(champ, "auto_now_add", False):
                 plan.append((None, _texte_copy(self.maintenant)))
+            elif champ.has_db_default() and not champ.has_default():
+                continue  # the database's default fills it
             else:
                 plan.append((None, _texte_copy(champ.get_default())))
             colonnes.append(connection.ops.quote_name(champ.column))

@@ -169,8 +169,6 @@ class ParticipantForm(forms.ModelForm):
 
     def _verifier_criteres(self, donnees) -> None:
         codes = {c.code for c in donnees.get("criteres") or []}
-        if "qpv" in codes and not donnees.get("reside_qpv"):
-            self.add_error("criteres", "Le critère « habitant d'un QPV » suppose de cocher « Réside en QPV ».")
         naissance = donnees.get("date_naissance")
         if naissance is None:
             return
@@ -241,6 +239,7 @@ class PlacementForm(forms.ModelForm):
             "date_fin_prevue",
             "date_fin",
             "duree_hebdomadaire",
+            "reside_qpv",
             "notes",
         ]
         widgets = {
@@ -271,11 +270,19 @@ class PlacementForm(forms.ModelForm):
             "operateur"
         ].help_text = "ETTI, AI, GEIQ, EI ou ACI, organisme de formation ; vide en embauche directe."
         self.fields["duree_hebdomadaire"].help_text = "48 heures au plus."
+        # A new placement takes the residence of the participant's file (Placement.save): the facilitator corrects
+        # it afterwards when the person lived elsewhere on the day of hiring.
+        residence = []
+        if instance.pk is None:
+            del self.fields["reside_qpv"]
+        else:
+            residence = ["reside_qpv"]
         self.helper = _helper(
             _ligne("participant", "attribution"),
             _ligne("modalite", "operateur"),
             _ligne("type_contrat", "poste"),
             _ligne("date_debut", "date_fin_prevue", "date_fin", "duree_hebdomadaire"),
+            *residence,
             "notes",
         )
 

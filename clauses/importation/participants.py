@@ -53,7 +53,7 @@ COLONNES_PARTICIPANTS = [
         "criteres",
         "Critères",
         ("Critères d'éligibilité",),
-        "deld; qpv",
+        "deld; rsa",
         "Facultatifs. Codes ou libellés des critères d'éligibilité, séparés par « ; ».",
     ),
     Colonne(
@@ -87,6 +87,10 @@ def _niveaux() -> dict[str, str]:
 
 
 _NIVEAUX = _niveaux()
+# The eligibility criterion « habitant d'un QPV » that the QPV column replaced (clauses migration 0009).
+_ANCIEN_CRITERE_QPV = {
+    normaliser(texte) for texte in ("qpv", "Habitant d'un quartier prioritaire de la ville (QPV)", "Habitant QPV")
+}
 _LONGUEURS = {"nom": 150, "prenom": 150, "commune": 100, "qpv": 150}
 _CHAMPS_PARTICIPANT = [
     "genre",
@@ -192,7 +196,14 @@ def _lire_participant(
             if not morceau.strip():
                 continue
             critere = criteres.get(normaliser(morceau))
-            if critere is None:
+            if critere is None and normaliser(morceau) in _ANCIEN_CRITERE_QPV:
+                # Residence in a QPV is no criterion any more but the QPV column (one notion, issue 13 §3): files
+                # written before still say it here, and mean it.
+                if qpv in _NON:
+                    rapport.erreur(numero, f"Critère « {morceau.strip()} » donné alors que QPV vaut « non ».")
+                else:
+                    valeurs["reside_qpv"] = True
+            elif critere is None:
                 rapport.erreur(
                     numero, f"Critère « {morceau.strip()} » inconnu (Critères : codes ou libellés séparés par « ; »)."
                 )

@@ -449,7 +449,7 @@ class TestParticipants:
             [
                 ENTETE_PARTICIPANTS,
                 ["DURAND", "ines", "17/05/1999", "F", "Tarascon", 13150, "oui", "Barriol", "Niveau 4", "deld", ""],
-                ["Abdi", "Sam", dt.datetime(1988, 2, 3), "Homme", "Arles", "13200", "non", "", "infra_3",
+                ["Abdi", "Sam", dt.datetime(1988, 2, 3), "Homme", "Arles", "13200", "", "", "infra_3",
                  "rsa; Habitant d'un quartier prioritaire de la ville (QPV)", "mission locale du delta"],
                 ["Leroy", "Zoé", "2001-09-30", "femme", "", "", "", "", "5", "", ""],
             ]
@@ -470,8 +470,9 @@ class TestParticipants:
         assert existant.niveau_qualification == NiveauQualification.NIVEAU_4
         assert list(existant.criteres.values_list("code", flat=True)) == ["deld"]
         sam = Participant.objects.get(nom="Abdi")
-        assert sam.genre == Genre.HOMME and sam.prescripteur == prescripteur and not sam.reside_qpv
-        assert set(sam.criteres.values_list("code", flat=True)) == {"rsa", "qpv"}
+        # The former criterion « habitant d'un QPV » is read as the QPV column (one notion, issue 13 §3).
+        assert sam.genre == Genre.HOMME and sam.prescripteur == prescripteur and sam.reside_qpv
+        assert set(sam.criteres.values_list("code", flat=True)) == {"rsa"}
         zoe = Participant.objects.get(nom="Leroy")
         assert zoe.niveau_qualification == "5" and zoe.date_naissance == dt.date(2001, 9, 30)
         # References follow the existing ones, as Participant.save() would have numbered them.

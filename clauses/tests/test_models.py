@@ -33,7 +33,9 @@ pytestmark = pytest.mark.django_db
 
 def test_reference_tables_are_loaded_by_migration():
     assert ModaliteJuridique.objects.get(code="condition_execution").article == "L2112-2"
-    assert CritereEligibilite.objects.count() == 9
+    # Residence in a QPV is no criterion: it is the placement's residence at hiring (migration 0009).
+    assert CritereEligibilite.objects.count() == 8
+    assert not CritereEligibilite.objects.filter(code="qpv").exists()
     assert CorpsDEtat.objects.get(libelle="Peinture intérieure").part_main_oeuvre == 70
 
 

@@ -322,8 +322,6 @@ class TestFormulaireParticipant:
         assert "concerne les moins de 26 ans" in erreurs(reponse, "criteres")
         reponse = client_facilitateur.post(url, donnees_participant(criteres=[critere("senior").pk]))
         assert "ne s'applique pas" in erreurs(reponse, "criteres")
-        reponse = client_facilitateur.post(url, donnees_participant(reside_qpv=None, criteres=[critere("qpv").pk]))
-        assert "Réside en QPV" in erreurs(reponse, "criteres")
         assert not Participant.objects.exists()
 
     def test_only_prescribers_are_offered(self, client_facilitateur):

@@ -16,6 +16,7 @@ from reporting import bilans, diffusion, indicateurs
 from reporting.documents.commun import (
     aujourd_hui,
     graphique_mensuel,
+    lignes_qpv,
     marches_par_statut,
     tableau_par_marche,
 )
@@ -75,6 +76,9 @@ def contexte(rapport: Rapport) -> dict:
         "groupes": marches_par_statut(marches) if par_marche else [],
         "lots_suivis": sum(len(m.lots) for m in marches),
         "lots_en_retard": sum(m.lots_en_retard for m in marches),
+        # Addressed to the donneur d'ordre: a lot's QPV hours as diffusion.heures_qpv_publiees allows.
+        "lignes_qpv": lignes_qpv(marches, donneur=True),
+        "regle_qpv": diffusion.PHRASE_QPV,
         "graphique": graphique_mensuel(
             "heures-mensuelles", "Heures d'insertion réalisées par mois", m_debut, m_fin, convention=convention
         ),

@@ -301,12 +301,9 @@ def sorties_a_six_mois(periode: Periode) -> list[Part]:
 
 
 def heures_des_residents_qpv(periode: Periode) -> Decimal:
-    """Hours done by residents of a quartier prioritaire (ANRU operations ask for at least 5 %)."""
-    return (
-        _heures(periode)
-        .filter(placement__participant__reside_qpv=True)
-        .aggregate(total=Coalesce(Sum("heures"), ZERO))["total"]
-    )
+    """Hours done by people who resided in a quartier prioritaire when hired (``Placement.reside_qpv``: ANRU
+    operations ask for at least 5 %)."""
+    return _heures(periode).filter(placement__reside_qpv=True).aggregate(total=Coalesce(Sum("heures"), ZERO))["total"]
 
 
 # --- The document ------------------------------------------------------------------------------------

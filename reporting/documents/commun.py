@@ -1,4 +1,5 @@
-"""Pieces several documents share: the monthly chart, the QPV table, the day figures are judged on.
+"""Pieces several documents share: the monthly chart, the QPV table and the lots' QPV hours against their minimum,
+the day figures are judged on.
 
 Figures about people leave only through ``reporting.diffusion`` (the disclosure policy) in the documents addressed
 to donneurs d'ordre, and through ``reporting.confidentialite`` in the territorial bilan; none names anyone.
@@ -12,7 +13,7 @@ from django.utils.safestring import SafeString
 
 from clauses import objectif
 from marches.models import StatutMarche
-from reporting import confidentialite, graphiques, indicateurs
+from reporting import confidentialite, diffusion, graphiques, indicateurs
 from reporting.confidentialite import StatistiquesProtegees, Tableau
 
 # Past two years a bar per month is unreadable on A4: the charts keep the period's last 24 months.
@@ -65,11 +66,11 @@ def tableau_qpv(debut: dt.date, fin: dt.date, statistiques: StatistiquesProtegee
         return None
     return Tableau(
         "qpv",
-        "Personnes en parcours par résidence en quartier prioritaire",
-        "Résidence",
+        "Personnes en parcours par résidence en quartier prioritaire à l'embauche",
+        "Résidence à l'embauche",
         "Personnes",
         repartition,
-        note="Quartiers prioritaires de la politique de la ville, au lieu de résidence déclaré.",
+        note=indicateurs.DEFINITION_QPV,
     )
 
 
@@ -104,3 +105,27 @@ def marches_par_statut(marches: list[indicateurs.AvancementMarche]) -> list[Grou
     for marche in sorted(marches, key=lambda m: ordre.get(m.statut, len(ordre))):
         groupes.setdefault(marche.statut, []).append(marche)
     return [GroupeDeMarches(statut, liste) for statut, liste in groupes.items()]
+
+
+@dataclass(frozen=True)
+class LigneQPV:
+    """A lot with a QPV minimum in a document: its ``MinimumQPV``, and whether its QPV hours may be printed."""
+
+    libelle: str
+    qpv: objectif.MinimumQPV
+    heures_publiees: bool
+
+
+def lignes_qpv(
+    marches: list[indicateurs.AvancementMarche], *, donneur: bool, avec_marche: bool = True
+) -> list[LigneQPV]:
+    """The lots of ``marches`` whose clause sets a QPV minimum, in their order. ``donneur``: the document is addressed
+    to a donneur d'ordre, which reads a lot's QPV hours only as ``diffusion.heures_qpv_publiees`` allows."""
+    lignes = []
+    for marche in marches:
+        for lot in marche.lots_avec_minimum_qpv:
+            a = lot.avancement
+            publiees = not donneur or diffusion.heures_qpv_publiees(a.personnes_qpv)
+            libelle = f"Lot {lot.numero} — {lot.intitule}"
+            lignes.append(LigneQPV(f"{marche.objet} — {libelle}" if avec_marche else libelle, a.qpv, publiees))
+    return lignes

@@ -32,7 +32,7 @@ from clauses import objectif
 from clauses.models import Placement
 from marches.models import Marche, StatutMarche
 from reporting import confidentialite, diffusion, indicateurs
-from reporting.documents.commun import histogramme_des_mois
+from reporting.documents.commun import LigneQPV, histogramme_des_mois, lignes_qpv
 from reporting.documents.rendu import Document, nom_de_fichier, rendre_pdf
 from reporting.indicateurs import Part, Periode
 from reporting.models import Rapport
@@ -87,15 +87,21 @@ def _contrats_par_lot(marche: Marche, periode: Periode) -> dict[int, dict]:
     return {ligne["attribution__lot"]: ligne for ligne in lignes}
 
 
-def lots_du_rapport(marche: Marche, periode: Periode, aujourd_hui: dt.date, compter) -> list[LotDuRapport]:
+def lots_du_rapport(
+    marche: Marche,
+    periode: Periode,
+    aujourd_hui: dt.date,
+    compter,
+    avancements: list[indicateurs.AvancementMarche] | None = None,
+) -> list[LotDuRapport]:
     """Each lot of ``marche`` and its attributaires with their progress (``indicateurs.avancement_des_marches``,
     whatever the marché's status: a report may be asked before award), and the lot's contracts: five queries.
 
     ``compter`` turns a count of people or contracts into text, or None when the copy does not show it.
+    ``avancements``: ``avancements_du_marche(marche, periode, aujourd_hui)`` when the caller already has it.
     """
-    avancements = indicateurs.avancement_des_marches(
-        periode.debut, periode.fin, aujourd_hui, statuts=StatutMarche.values, marche=marche
-    )
+    if avancements is None:
+        avancements = avancements_du_marche(marche, periode, aujourd_hui)
     contrats = _contrats_par_lot(marche, periode)
     resultat = []
     for avancement_marche in avancements:
@@ -113,6 +119,16 @@ def lots_du_rapport(marche: Marche, periode: Periode, aujourd_hui: dt.date, comp
                 )
             )
     return resultat
+
+
+def avancements_du_marche(
+    marche: Marche, periode: Periode, aujourd_hui: dt.date
+) -> list[indicateurs.AvancementMarche]:
+    """``indicateurs.avancement_des_marches`` of the marché, whatever its status (a report may be asked before
+    award)."""
+    return indicateurs.avancement_des_marches(
+        periode.debut, periode.fin, aujourd_hui, statuts=StatutMarche.values, marche=marche
+    )
 
 
 # --- Placements (the nominative copy only) ---------------------------------------------------------
@@ -177,6 +193,8 @@ class ContenuRapportMarche:
     graphique: str
     mois_graphique: list[indicateurs.Mois]
     placements: list[Placement] = field(default_factory=list)
+    # The lots with a QPV minimum; their QPV hours in the donneur's copy as diffusion.heures_qpv_publiees allows.
+    lignes_qpv: list[LigneQPV] = field(default_factory=list)
 
     @property
     def en_retard(self) -> bool:
@@ -202,6 +220,7 @@ def contenu(
         min(periode.fin, arrete),
         marche=marche,
     )
+    avancements = avancements_du_marche(marche, periode, aujourd_hui)
     return ContenuRapportMarche(
         marche=marche,
         periode=periode,
@@ -210,12 +229,13 @@ def contenu(
         chiffres=chiffres,
         personnes=compter(chiffres.personnes),
         nombre_contrats=nombre_contrats,
-        lots=lots_du_rapport(marche, periode, aujourd_hui, compter),
+        lots=lots_du_rapport(marche, periode, aujourd_hui, compter, avancements),
         contrats=contrats,
         modalites=indicateurs.heures_par_modalite(periode.debut, periode.fin, marche=marche),
         graphique=graphique,
         mois_graphique=mois,
         placements=placements_nominatifs(marche, periode) if nominatif else [],
+        lignes_qpv=lignes_qpv(avancements, donneur=not nominatif, avec_marche=False),
     )
 
 
@@ -235,6 +255,7 @@ def produire(rapport: Rapport) -> Document:
         "seuil": confidentialite.SEUIL,
         "regle_periode": diffusion.PHRASE_PERIODE,
         "regle_de_diffusion": diffusion.PHRASE,
+        "regle_qpv": "" if nominatif else diffusion.PHRASE_QPV,
     }
     nom = nom_de_fichier(
         "Rapport de marché",

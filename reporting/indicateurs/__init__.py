@@ -54,6 +54,7 @@ from reporting.indicateurs.heures import (
 )
 from reporting.indicateurs.objectifs import objectif_au_prorata, objectif_periode, objectifs_periodes, taux_realisation
 from reporting.indicateurs.personnes import (
+    DEFINITION_QPV,
     Mois,
     Population,
     RepartitionsDesPersonnes,
@@ -110,6 +111,7 @@ __all__ = [
     "personnes_par_genre",
     "personnes_par_public",
     "personnes_par_qpv",
+    "DEFINITION_QPV",
     "personnes_par_qualification",
     "personnes_par_tranche_d_age",
     "population_en_parcours",

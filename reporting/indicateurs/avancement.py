@@ -51,6 +51,10 @@ class Avancement:
     attendues: Decimal | None
     arrete_au: dt.date
     personnes: int  # distinct people with hours in the period (raw: through confidentialite outside the dashboard)
+    # A lot whose clause sets a QPV minimum: ``heures_cumulees`` done by people who resided in a QPV when hired,
+    # against it (``clauses.objectif.MinimumQPV``); and how many people did them (raw, for the disclosure rule).
+    qpv: regles_objectif.MinimumQPV | None = None
+    personnes_qpv: int = 0
 
     @property
     def taux_periode(self) -> Decimal | None:
@@ -126,6 +130,10 @@ class AvancementMarche:
     def lots_en_retard(self) -> int:
         return sum(1 for lot in self.lots if lot.avancement.en_retard)
 
+    @property
+    def lots_avec_minimum_qpv(self) -> list["AvancementLot"]:
+        return [lot for lot in self.lots if lot.avancement.qpv is not None]
+
 
 def _cle_numero(numero: str) -> tuple:
     """Lot numbers in natural order: 1, 2, 3a, 10, then « Unique »."""
@@ -151,6 +159,10 @@ def _heures_groupees(champ: str, debut: dt.date, fin: dt.date, portee: dict, sta
             lignes_periode=Count("pk", filter=dans_la_periode),
             cumul=Coalesce(Sum("heures"), ZERO),
             personnes=Count("placement__participant", distinct=True, filter=dans_la_periode & Q(heures__gt=0)),
+            cumul_qpv=Coalesce(Sum("heures", filter=Q(placement__reside_qpv=True)), ZERO),
+            personnes_qpv=Count(
+                "placement__participant", distinct=True, filter=Q(placement__reside_qpv=True, heures__gt=0)
+            ),
         )
     )
     return {ligne[champ]: ligne for ligne in lignes}
@@ -231,6 +243,7 @@ def avancement_des_marches(
             "date_fin",
             "cible",
             "objectif_periode",
+            "clause__part_qpv_minimum",
             "marche_id",
             "marche__objet",
             "marche__reference",
@@ -273,18 +286,23 @@ def avancement_des_marches(
         if a["lot_id"] in listes
     ]
 
-    def avancement(chiffres: dict, cible: int | None, periode, date_debut, date_fin, statut: str) -> Avancement:
+    def avancement(
+        chiffres: dict, cible: int | None, periode, date_debut, date_fin, statut: str, part_qpv=None
+    ) -> Avancement:
         attendues = None
         if cible and statut in STATUTS_AVEC_OBJECTIF:
             attendues = regles_objectif.heures_attendues(cible, date_debut, date_fin, arrete)
+        cumul = chiffres.get("cumul", ZERO)
         return Avancement(
             objectif=cible,
             objectif_periode=_arrondi(periode) if cible is not None else None,
             heures_periode=chiffres.get("periode", ZERO),
-            heures_cumulees=chiffres.get("cumul", ZERO),
+            heures_cumulees=cumul,
             attendues=attendues,
             arrete_au=arrete,
             personnes=chiffres.get("personnes", 0),
+            qpv=regles_objectif.minimum_qpv(part_qpv, cible, cumul, chiffres.get("cumul_qpv", ZERO), attendues),
+            personnes_qpv=chiffres.get("personnes_qpv", 0),
         )
 
     attributions_du_lot: dict[int, list[dict]] = {}
@@ -340,6 +358,7 @@ def avancement_des_marches(
                     lot["date_debut"],
                     lot["date_fin"],
                     statut,
+                    lot["clause__part_qpv_minimum"],
                 ),
                 attributaires=attributaires,
             )

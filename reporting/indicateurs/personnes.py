@@ -7,7 +7,9 @@ from decimal import Decimal
 from django.db.models import (
     Case,
     Count,
+    Exists,
     FilteredRelation,
+    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -116,20 +118,37 @@ def personnes_par_qualification(debut: dt.date, fin: dt.date, **portee) -> list[
 
 
 RESIDENCE_QPV = (
-    ("qpv", "Réside en quartier prioritaire (QPV)"),
-    ("hors_qpv", "Ne réside pas en quartier prioritaire"),
+    ("qpv", "Résidait en quartier prioritaire (QPV) à l'embauche"),
+    ("hors_qpv", "Ne résidait pas en quartier prioritaire à l'embauche"),
+)
+
+# The one sentence that goes wherever the residence in a QPV is shown: there is one notion (the placement's
+# ``reside_qpv``), and it is also the eligible public « habitant d'un QPV », which is no longer counted apart.
+DEFINITION_QPV = (
+    "Quartier prioritaire de la politique de la ville (QPV) : ce qui compte est la résidence le jour de "
+    "l'embauche ; une personne est comptée une seule fois, comme résidant en QPV si elle y résidait à l'embauche "
+    "d'un de ses contrats en cours dans la période (c'est aussi le public éligible « habitant d'un QPV »)."
 )
 
 
-def _residence() -> Case:
-    return Case(When(reside_qpv=True, then=Value("qpv")), default=Value("hors_qpv"))
+def _residence(debut: dt.date, fin: dt.date) -> Case:
+    """« qpv » for a person who resided in a QPV when hired for a placement under way in [debut, fin]: one value per
+    person and period, whatever the scope, so that the territory's and a donneur d'ordre's tables agree on them."""
+    a_l_embauche = Placement.objects.filter(
+        Q(date_fin__isnull=True) | Q(date_fin__gte=debut),
+        participant=OuterRef("pk"),
+        reside_qpv=True,
+        date_debut__lte=fin,
+    )
+    return Case(When(Exists(a_l_embauche), then=Value("qpv")), default=Value("hors_qpv"))
 
 
 def personnes_par_qpv(debut: dt.date, fin: dt.date, **portee) -> list[Part]:
-    """People in placement by residence in a quartier prioritaire de la politique de la ville (``RESIDENCE_QPV``)."""
+    """People in placement by residence in a quartier prioritaire de la politique de la ville at hiring
+    (``RESIDENCE_QPV``, ``DEFINITION_QPV``)."""
     lignes = (
         _personnes_en_parcours(debut, fin, portee)
-        .annotate(residence=_residence())
+        .annotate(residence=_residence(debut, fin))
         .values("residence")
         .annotate(n=Count("pk"))
     )
@@ -189,7 +208,7 @@ def repartitions_des_personnes(
     population = population or population_en_parcours(debut, fin, **portee)
     personnes = Participant.objects.filter(pk__in=population.participants).order_by()
     combinaisons = list(
-        personnes.annotate(tranche=_tranche_d_age(fin), residence=_residence())
+        personnes.annotate(tranche=_tranche_d_age(fin), residence=_residence(debut, fin))
         .values("genre", "niveau_qualification", "tranche", "residence")
         .annotate(n=Count("pk"))
     )

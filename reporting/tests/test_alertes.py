@@ -519,7 +519,7 @@ def test_all_alerts_grouped_and_sorted(django_assert_max_num_queries):
     ConventionFactory(date_effet=D(2025, 7, 15), date_signature=D(2025, 7, 1))  # deadline 14 April 2027
     PlacementFactory(date_debut=D(2026, 1, 5), date_fin=D(2026, 5, 25))
     # One query per group (two for the six-month outcomes), whatever the number of rows.
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         groupes = alertes.alertes(jour)
     assert [g.type for g in groupes] == list(TypeAlerte)
     denonciations = groupes[0]

@@ -1,0 +1,197 @@
+"""One notion of residence in a quartier prioritaire (the placement's, at hiring), and a lot's QPV hours against its
+clause's minimum on the lot's page, the marché report, the bilan annuel and the home alerts (issue 13 §3)."""
+
+import datetime as dt
+import importlib
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.apps import apps
+from django.urls import reverse
+
+from clauses import objectif
+from clauses.factories import ClauseInsertionFactory, HeuresMensuellesFactory, ParticipantFactory, PlacementFactory
+from clauses.models import CritereEligibilite, Participant, Placement
+from conventions.factories import ConventionFactory
+from marches.factories import AttributionFactory, LotFactory, MarcheFactory
+from marches.models import StatutMarche
+from reporting import alertes, indicateurs
+from reporting.cumuls import reconstruction
+from reporting.documents import bilan_annuel, rapport_marche
+from reporting.documents.rendu import rendre_pdf
+from reporting.indicateurs import Periode
+from reporting.models import Rapport, TypeRapport
+from reporting.tests.outils_pdf import structure_porteuse, texte_pdf
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+ANNEE = Periode(D(2025, 1, 1), D(2025, 12, 31))
+# On 15 July 2025 progress is judged at 30 June: 181 of the 365 days of 2025.
+JOUR = D(2025, 7, 15)
+
+migration = importlib.import_module("clauses.migrations.0009_une_seule_residence_qpv")
+
+
+def _embauche(attribution, *, qpv_a_l_embauche: bool, heures: int, dossier_qpv: bool | None = None):
+    """A person hired on 6 January 2025 with ``heures`` a month from January to June; their file says
+    ``dossier_qpv`` today (where they live now), their placement ``qpv_a_l_embauche``."""
+    participant = ParticipantFactory(reside_qpv=qpv_a_l_embauche if dossier_qpv is None else dossier_qpv)
+    placement = PlacementFactory(
+        participant=participant, attribution=attribution, date_debut=D(2025, 1, 6), reside_qpv=qpv_a_l_embauche
+    )
+    for mois in range(1, 7):
+        HeuresMensuellesFactory(placement=placement, mois=D(2025, mois, 1), heures=Decimal(heures))
+    return placement
+
+
+@pytest.fixture
+def lot_anru():
+    """A lot of 2025 with a target of 1 000 h and a QPV minimum of 5 % (50 h): by 30 June, 495,89 h are expected,
+    24,79 h of them from QPV residents."""
+    structure_porteuse()
+    marche = MarcheFactory(objet="Réhabilitation NPNRU", statut=StatutMarche.EN_EXECUTION)
+    ConventionFactory(donneur_d_ordre=marche.donneur_d_ordre, date_effet=D(2025, 1, 1))
+    lot = LotFactory(
+        marche=marche, numero="1", intitule="Gros œuvre", date_debut=D(2025, 1, 1), date_fin=D(2025, 12, 31)
+    )
+    ClauseInsertionFactory(lot=lot, heures_forcees=1000, part_qpv_minimum=Decimal("5"))
+    return lot, AttributionFactory(lot=lot)
+
+
+# --- One notion ---------------------------------------------------------------------------------------------------
+
+
+class TestUneSeuleNotion:
+    def test_a_new_placement_takes_the_residence_of_the_file(self):
+        assert PlacementFactory(participant=ParticipantFactory(reside_qpv=True)).reside_qpv is True
+        assert PlacementFactory(participant=ParticipantFactory(reside_qpv=False)).reside_qpv is False
+
+    def test_people_count_by_their_residence_at_hiring_not_by_their_file_today(self, lot_anru):
+        _, attribution = lot_anru
+        # Moved out of Barriol since hired: still a QPV resident for 2025. Moved in since: not one.
+        _embauche(attribution, qpv_a_l_embauche=True, dossier_qpv=False, heures=10)
+        _embauche(attribution, qpv_a_l_embauche=False, dossier_qpv=True, heures=100)
+        _embauche(attribution, qpv_a_l_embauche=False, heures=100)
+        parts = indicateurs.personnes_par_qpv(ANNEE.debut, ANNEE.fin, marche=attribution.lot.marche)
+        assert [(p.code, p.valeur) for p in parts] == [("qpv", 1), ("hors_qpv", 2)]
+        repartitions = indicateurs.repartitions_des_personnes(ANNEE.debut, ANNEE.fin, marche=attribution.lot.marche)
+        assert [(p.code, p.valeur) for p in repartitions.qpv] == [("qpv", 1), ("hors_qpv", 2)]
+
+    def test_no_eligibility_criterion_duplicates_it(self):
+        assert not CritereEligibilite.objects.filter(code="qpv").exists()
+        assert not CritereEligibilite.objects.filter(libelle__icontains="quartier prioritaire").exists()
+
+    def test_the_migration_folds_the_criterion_into_the_one_notion_and_back(self, lot_anru):
+        _, attribution = lot_anru
+        critere = CritereEligibilite.objects.create(code="qpv", libelle=migration.LIBELLE, ordre=7)
+        rsa = CritereEligibilite.objects.get(code="rsa")
+        # The criterion without the field, the field without the criterion, neither; placements recorded before
+        # the field existed (False: the column's default).
+        par_le_critere = _embauche(attribution, qpv_a_l_embauche=False, heures=10).participant
+        par_le_champ = _embauche(attribution, qpv_a_l_embauche=False, dossier_qpv=True, heures=10).participant
+        ni_l_un = _embauche(attribution, qpv_a_l_embauche=False, heures=10).participant
+        par_le_critere.criteres.set([critere, rsa])
+        ni_l_un.criteres.set([rsa])
+        assert reconstruction.ecarts() == {}
+
+        migration.une_seule_residence(apps, None)
+
+        assert not CritereEligibilite.objects.filter(code="qpv").exists()
+        assert set(Participant.objects.filter(reside_qpv=True)) == {par_le_critere, par_le_champ}
+        assert set(Placement.objects.filter(reside_qpv=True).values_list("participant", flat=True)) == {
+            par_le_critere.pk,
+            par_le_champ.pk,
+        }
+        assert list(par_le_critere.criteres.values_list("code", flat=True)) == ["rsa"]
+        # The running totals by criterion followed (triggers), exactly.
+        assert reconstruction.ecarts() == {}
+
+        migration.critere_retabli(apps, None)
+        critere = CritereEligibilite.objects.get(code="qpv")
+        assert set(critere.participants.all()) == {par_le_critere, par_le_champ}
+        assert reconstruction.ecarts() == {}
+
+
+# --- QPV hours against the minimum ----------------------------------------------------------------------------
+
+
+class TestMinimumQPV:
+    def test_the_rule_is_the_target_s_pro_rata(self):
+        attendues = objectif.heures_attendues(1000, D(2025, 1, 1), D(2025, 12, 31), D(2025, 6, 30))
+        assert attendues == Decimal("495.89")
+        minimum = objectif.minimum_qpv(Decimal(5), 1000, Decimal(600), Decimal(19), attendues)
+        assert (minimum.objectif_qpv, minimum.attendues_qpv) == (Decimal("50.00"), Decimal("24.79"))
+        # 80 % of 24,79 h is 19,83 h.
+        assert minimum.situation == objectif.SituationAvancement.EN_RETARD
+        assert objectif.minimum_qpv(Decimal(5), 1000, Decimal(600), Decimal(20), attendues).situation == (
+            objectif.SituationAvancement.DANS_LES_TEMPS
+        )
+        assert objectif.minimum_qpv(None, 1000, Decimal(600), Decimal(0), attendues) is None
+
+    def test_the_lot_page_shows_qpv_hours_against_the_minimum(self, client_facilitateur, lot_anru):
+        lot, attribution = lot_anru
+        _embauche(attribution, qpv_a_l_embauche=True, heures=3)
+        _embauche(attribution, qpv_a_l_embauche=False, heures=100)
+        with time_machine.travel(dt.datetime(2025, 7, 15, 10, tzinfo=dt.UTC)):
+            page = client_facilitateur.get(reverse("clauses:lot", args=[lot.pk])).content.decode()
+        assert "Heures des résidents de quartiers prioritaires (QPV)" in page
+        assert "5 % de l'objectif, soit 50 h" in page
+        assert "18 h" in page and "24,8 h" in page  # 6 × 3 h done, 24,79 h expected by 30 June
+        assert "moins de 80 % des heures QPV attendues" in page
+
+    def test_a_lot_below_its_minimum_is_a_home_alert(self, lot_anru):
+        lot, attribution = lot_anru
+        qpv = _embauche(attribution, qpv_a_l_embauche=True, heures=3)
+        _embauche(attribution, qpv_a_l_embauche=False, heures=100)
+        liste, total = alertes.lots_sous_minimum_qpv(JOUR)
+        assert total == 1
+        [alerte] = liste
+        assert alerte.type == alertes.TypeAlerte.QPV
+        assert alerte.url == reverse("clauses:lot", args=[lot.pk])
+        assert alerte.texte == (
+            "Lot 1 « Gros œuvre » du marché Réhabilitation NPNRU : 18 h réalisées par des résidents de QPV sur 25 h "
+            "attendues au 30 juin 2025 (minimum de 5 % de l'objectif)"
+        )
+        groupe = next(g for g in alertes.alertes(JOUR) if g.type == alertes.TypeAlerte.QPV)
+        assert groupe.total == 1 and groupe.titre == "Lots sous leur minimum d'heures QPV"
+        # 6 × 4 h = 24 h of 24,79 h: within 80 %, no alert.
+        qpv.heures.update(heures=Decimal(4))
+        assert alertes.lots_sous_minimum_qpv(JOUR) == ([], 0)
+
+    def test_the_marche_report_and_the_bilan_show_it_the_donneur_reading_hours_of_three_people_only(self, lot_anru):
+        lot, attribution = lot_anru
+        _embauche(attribution, qpv_a_l_embauche=True, heures=3)
+        _embauche(attribution, qpv_a_l_embauche=False, heures=100)
+        marche = lot.marche
+
+        def rapport(nominatif: bool) -> str:
+            donnees = rapport_marche.contenu(marche, ANNEE, nominatif=nominatif, aujourd_hui=JOUR)
+            [ligne] = donnees.lignes_qpv
+            assert ligne.qpv.heures_qpv == Decimal(18) and ligne.qpv.en_retard
+            contexte = {"rapport": donnees, "graphique_tronque": False, "seuil": 3, "regle_periode": ""}
+            contexte |= {"regle_de_diffusion": "", "regle_qpv": "" if nominatif else "Heures QPV d'un lot : publiées"}
+            return " ".join(texte_pdf(rendre_pdf(rapport_marche.GABARIT, contexte)).split())
+
+        nominatif, donneur = rapport(True), rapport(False)
+        assert "Heures des résidents de quartiers prioritaires (QPV)" in nominatif
+        assert "Lot 1 — Gros œuvre 5 % (50 h) 24,8 h 18 h 2,9 % En retard" in nominatif
+        # One QPV resident on the lot: their hours, and where they live, stay with the facilitator.
+        assert "Lot 1 — Gros œuvre 5 % (50 h) 24,8 h non publiées — En retard" in donneur
+
+        with time_machine.travel(dt.datetime(2026, 1, 15, 10, tzinfo=dt.UTC)):
+            document = Rapport(
+                type=TypeRapport.BILAN_ANNUEL,
+                convention=marche.donneur_d_ordre.conventions.get(),
+                periode_debut=ANNEE.debut,
+                periode_fin=ANNEE.fin,
+                donneur_d_ordre=marche.donneur_d_ordre,
+            )
+            texte = " ".join(texte_pdf(bilan_annuel.produire(document).contenu).split())
+            assert "Heures des résidents de quartiers prioritaires (QPV)" in texte
+            assert "non publiées" in texte and "publiées lorsqu'au moins 3 personnes" in texte
+            # Two more residents: three people, their hours are published (6 × (3 + 3 + 3) h = 54 h of 50 h).
+            _embauche(attribution, qpv_a_l_embauche=True, heures=3)
+            _embauche(attribution, qpv_a_l_embauche=True, heures=3)
+            texte = " ".join(texte_pdf(bilan_annuel.produire(document).contenu).split())
+            assert "5 % (50 h) 50 h 54 h" in texte and "non publiées" not in texte
