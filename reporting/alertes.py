@@ -389,13 +389,15 @@ def lots_sous_minimum_qpv(jour: dt.date, facilitateur_id: int | None = None) -> 
     for pk, numero, intitule, objet, cible, part, debut, fin, realisees, qpv in lignes:
         attendues = objectif.heures_attendues(cible, debut, fin, arrete)
         minimum = objectif.minimum_qpv(part, cible, realisees, qpv, attendues)
-        if minimum is not None and minimum.en_retard:
+        if minimum is not None and minimum.en_retard and minimum.attendues_qpv is not None:
             sous_le_minimum.append((minimum.taux, pk, numero, intitule, objet, minimum))
     sous_le_minimum.sort(key=lambda ligne: (ligne[0], ligne[1]))
     url = _urls("clauses:lot")
     alertes = []
     for _, pk, numero, intitule, objet, minimum in sous_le_minimum[:LIMITE_PAR_TYPE]:
-        faites, dues = (format_heures(h.quantize(Decimal(1))) for h in (minimum.heures_qpv, minimum.attendues_qpv))
+        faites, dues = (
+            format_heures(h.quantize(Decimal(1))) for h in (minimum.heures_qpv, minimum.attendues_qpv) if h is not None
+        )
         part = formats.number_format(minimum.part_minimum.normalize(), use_l10n=True)
         texte = (
             f"{_lot(numero, intitule)} du marché {objet} : {faites} réalisées par des résidents de QPV sur {dues} "

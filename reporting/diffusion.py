@@ -111,14 +111,14 @@ class Repartition:
         return self.publiee
 
 
-def _epingle(bornes: list[tuple[int, int | None]], somme: int) -> bool:
+def _epingle(bornes: Sequence[tuple[int, int | None]], somme: int) -> bool:
     """Whether some masked count is pinned: counts within ``bornes`` (upper None: unbounded) that add up to ``somme``.
 
     Each count ranges over [max(lo, somme - others' highs), min(hi, somme - others' lows)], every integer of which
     is reachable: it is pinned when that range is one value."""
     bas_total = sum(lo for lo, _ in bornes)
     hauts = [hi for _, hi in bornes]
-    haut_total = None if None in hauts else sum(hauts)
+    haut_total = None if None in hauts else sum(h for h in hauts if h is not None)
     for lo, hi in bornes:
         plus_bas = lo if haut_total is None or hi is None else max(lo, somme - (haut_total - hi))
         plus_haut = somme - (bas_total - lo) if hi is None else min(hi, somme - (bas_total - lo))

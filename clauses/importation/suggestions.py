@@ -10,6 +10,7 @@ hints relevant and never hands a name to a row that could not be about them.
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from difflib import SequenceMatcher
 from typing import Protocol
 
@@ -82,7 +83,7 @@ def _texte(proposition: tuple, avec_naissance: bool) -> str:
     )
 
 
-def suggerer(inconnues: list[tuple[_Ligne, int, str]], rapport: Rapport) -> None:
+def suggerer(inconnues: Sequence[tuple[_Ligne, int, str]], rapport: Rapport) -> None:
     """Reports each (row, company id, message) as an error, with a « vouliez-vous dire » when one to three people
     placed at that company are one slip away. One query for all the rows."""
     par_entreprise: dict[int, set[tuple]] = defaultdict(set)

@@ -125,6 +125,8 @@ def lignes_qpv(
     for marche in marches:
         for lot in marche.lots_avec_minimum_qpv:
             a = lot.avancement
+            if a.qpv is None:  # no minimum after all: nothing to print
+                continue
             publiees = not donneur or diffusion.heures_qpv_publiees(a.personnes_qpv)
             libelle = f"Lot {lot.numero} — {lot.intitule}"
             lignes.append(LigneQPV(f"{marche.objet} — {libelle}" if avec_marche else libelle, a.qpv, publiees))
