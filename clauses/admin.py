@@ -321,8 +321,23 @@ class PlacementAdmin(admin.ModelAdmin):
     inlines = (HeuresMensuellesInline, SortieInline)
 
     def get_readonly_fields(self, request, obj=None):
-        # A new placement takes the participant's file as its residence at hiring (Placement.save).
-        return self.readonly_fields if obj is not None else (*self.readonly_fields, "reside_qpv")
+        # A new placement takes the participant's file as its residence at hiring (Placement.save): until then the
+        # field has no value to show, only what it will be.
+        return self.readonly_fields if obj is not None else (*self.readonly_fields, "residence_a_l_embauche")
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None:
+            return self.fieldsets
+        return tuple(
+            (titre, {**options, "fields": ("residence_a_l_embauche",)})
+            if "reside_qpv" in options["fields"]
+            else (titre, options)
+            for titre, options in self.fieldsets
+        )
+
+    @admin.display(description="résidait en QPV à l'embauche")
+    def residence_a_l_embauche(self, obj):
+        return "Repris du dossier du participant à l'enregistrement du placement."
 
     def get_queryset(self, request):
         return (

@@ -284,8 +284,21 @@ def _pid_du_worker(dsn: str) -> list[tuple[int, bool]]:
     )
 
 
+@pytest.fixture
+def horloge_de_la_machine():
+    """The worker is another process, on the machine's clock: a session moved to another day (CLAUSES_JOUR) comes
+    back to that clock for a test that compares the claims the worker dates with the test's own time."""
+    if not time_machine.escape_hatch.is_travelling():
+        yield
+        return
+    with time_machine.travel(dt.datetime.fromtimestamp(time_machine.escape_hatch.time.time(), tz=dt.UTC), tick=True):
+        yield
+
+
 @pytest.mark.django_db(transaction=True)
-def test_a_report_left_by_a_killed_worker_is_made_again_once_and_only_once(donneur, redis_url, tmp_path):
+def test_a_report_left_by_a_killed_worker_is_made_again_once_and_only_once(
+    horloge_de_la_machine, donneur, redis_url, tmp_path
+):
     """A real `celery worker` process claims a report and blocks in it (the test holds a lock the job needs); it
     beats while it waits, so its claim stays fresh. Killed (SIGKILL), it stops beating: 75 s later the claim is a
     dead one's, the next reprise queues the report again and a worker makes it, once."""
