@@ -78,6 +78,9 @@ class Avancement:
     def situation(self) -> objectif.SituationAvancement:
         return objectif.situation_avancement(self.objectif, self.realisees, self.attendues)
 
+    # Why nothing is expected (``attendues`` None), in the words of the lot's page; empty when something is.
+    motif_sans_attendu: str = ""
+
 
 def heures_realisees_lot(lot: Lot, jusqu_au: dt.date | None = None) -> Decimal:
     heures = HeuresMensuelles.objects.filter(placement__attribution__lot=lot)
@@ -96,6 +99,18 @@ def avancement_lot(lot: Lot, jour: dt.date) -> Avancement:
     cible = clause.heures_objectif if clause else 0
     arrete = objectif.date_d_arrete(jour)
     attendues = None
-    if lot.marche.statut in STATUTS_AVEC_OBJECTIF:
+    motif = ""
+    if lot.marche.statut not in STATUTS_AVEC_OBJECTIF:
+        # A marché not yet awarded may show its planned dates: they are not why nothing is expected.
+        motif = f"marché {lot.marche.get_statut_display().lower()} : rien n'est attendu avant son attribution"
+    else:
         attendues = objectif.heures_attendues(cible, lot.date_debut, lot.date_fin, arrete)
-    return Avancement(objectif=cible, realisees=heures_realisees_lot(lot, jour), attendues=attendues, arrete_au=arrete)
+        if attendues is None:
+            motif = "période d'exécution non renseignée"
+    return Avancement(
+        objectif=cible,
+        realisees=heures_realisees_lot(lot, jour),
+        attendues=attendues,
+        arrete_au=arrete,
+        motif_sans_attendu=motif,
+    )
