@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from conventions import calendrier
 from conventions.calendrier import EtatConvention
+from conventions.noms import avec_article
 from conventions.validation import ErreursHorsFormulaireMixin, verifier_dates_ordonnees
 from entreprises.validators import valider_siret
 
@@ -121,6 +122,11 @@ class StructurePorteuse(models.Model):
         self.pk = 1
         super().save(*args, **kwargs)
 
+    @property
+    def nom_avec_article(self) -> str:
+        """The name inside a sentence: « la Ville d'Arles » (conventions.noms)."""
+        return avec_article(self.nom)
+
     @classmethod
     def get(cls) -> "StructurePorteuse":
         """The instance's structure porteuse; a placeholder row until an admin fills it in."""
@@ -189,6 +195,11 @@ class DonneurDOrdre(models.Model):
         # An empty SIRET is stored as NULL so that the unique constraint ignores it.
         self.siret = self.siret or None
         super().save(*args, **kwargs)
+
+    @property
+    def nom_avec_article(self) -> str:
+        """The name inside a sentence: « la Ville d'Arles » (conventions.noms)."""
+        return avec_article(self.nom)
 
 
 class Referent(models.Model):
