@@ -65,7 +65,7 @@ def _referentiels_apres_flush(request):
     from django.apps import apps
 
     request.getfixturevalue("transactional_db")
-    for migration in ("0003_referentiels", "0005_modeles_clauses"):
+    for migration in ("0003_referentiels", "0005_modeles_clauses", "0010_textes_des_clauses_2026"):
         importlib.import_module(f"clauses.migrations.{migration}").charger(apps, None)
     importlib.import_module("reporting.migrations.0003_planning").creer(apps, None)
     importlib.import_module("reporting.migrations.0014_reprise_chaque_minute").chaque_minute(apps, None)

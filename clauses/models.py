@@ -592,6 +592,10 @@ VARIABLES_MODELE = {
     "part_qpv": "part minimale d'heures pour des habitants de QPV (ex. : 5 %)",
     "mention_qpv": "phrase sur la part minimale pour des habitants de QPV (vide s'il n'y en a pas)",
     "taux_insertion": "taux d'insertion retenu (ex. : 5 %)",
+    "plafond_penalites": "phrase sur le plafond des pénalités : soumises au plafond du CCAG, ou dérogation à son "
+    "article choisie à la rédaction",
+    "mention_seuils_europeens": "phrase sur l'obligation de l'article L2112-2-1 (marché égal ou supérieur aux seuils "
+    "européens, choisi à la rédaction ; vide sinon)",
     "article": "article du Code de la commande publique de la modalité",
 }
 

@@ -24,6 +24,51 @@ HEURES_PAR_ETP = 1600
 # A contact detail missing from the admin shows as a gap to fill in, never as a dangling « au . ».
 A_COMPLETER_TELEPHONE = "[téléphone à compléter]"
 A_COMPLETER_EMAIL = "[e-mail à compléter]"
+A_COMPLETER_ARTICLE_CCAG = "[article à compléter]"
+
+
+@dataclass(frozen=True)
+class OptionsRedaction:
+    """What the facilitator decides for this marché while drafting, and the templates cannot know.
+
+    ``seuils_europeens``: the marché's estimated value is at or above the European thresholds, so that since
+    22 August 2026 a social or employment execution condition is mandatory (article L2112-2-1 of the Code de la
+    commande publique, created by the loi Climat et résilience, art. 35) and the text says the clause meets it.
+    ``deroger_plafond``: the penalties escape the cap of the CCAG the marché refers to. The CCAG 2021 cap penalties
+    (delay penalties at least) at 10 % of the marché's amount excluding VAT, and a CCAP departs from a CCAG only
+    by derogating explicitly from its article, listed with the CCAP's other derogations: hence ``article_ccag``,
+    which the facilitator reads in the CCAG the marché refers to (the application does not guess it).
+    """
+
+    seuils_europeens: bool = False
+    deroger_plafond: bool = False
+    article_ccag: str = ""
+
+    @property
+    def plafond_penalites(self) -> str:
+        if self.deroger_plafond:
+            article = self.article_ccag.strip() or A_COMPLETER_ARTICLE_CCAG
+            return (
+                f"Par dérogation à l'article {article} du cahier des clauses administratives générales (CCAG) "
+                "auquel se réfère le marché, le montant de ces pénalités n'est pas plafonné ; elles s'ajoutent aux "
+                "autres pénalités prévues par le marché. Cette dérogation est reprise dans la liste des dérogations "
+                "au CCAG du présent CCAP."
+            )
+        return (
+            "Elles s'ajoutent aux autres pénalités prévues par le marché et sont soumises, le cas échéant, au "
+            "plafond fixé par le cahier des clauses administratives générales (CCAG) auquel se réfère le marché."
+        )
+
+    @property
+    def mention_seuils_europeens(self) -> str:
+        if not self.seuils_europeens:
+            return ""
+        return (
+            "Le marché ayant une valeur estimée égale ou supérieure aux seuils européens, cette condition "
+            "d'exécution répond également à l'obligation, prévue à l'article L2112-2-1 du Code de la commande "
+            "publique, de prendre en compte des considérations relatives au domaine social ou à l'emploi dans les "
+            "conditions d'exécution du marché."
+        )
 
 
 # --- French number formats -------------------------------------------------------------------------------
@@ -121,8 +166,11 @@ def en_lettres(n: int) -> str:
 # --- Drafting ---------------------------------------------------------------------------------------------
 
 
-def variables(clause: ClauseInsertion, facilitateur, structure: StructurePorteuse) -> dict[str, str]:
+def variables(
+    clause: ClauseInsertion, facilitateur, structure: StructurePorteuse, options: OptionsRedaction | None = None
+) -> dict[str, str]:
     """What each $name of a template becomes for this clause."""
+    options = options or OptionsRedaction()
     lot = clause.lot
     marche = lot.marche
     heures = clause.heures_objectif
@@ -151,13 +199,17 @@ def variables(clause: ClauseInsertion, facilitateur, structure: StructurePorteus
             else ""
         ),
         "taux_insertion": f"{nombre(clause.taux_insertion)} %",
+        "plafond_penalites": options.plafond_penalites,
+        "mention_seuils_europeens": options.mention_seuils_europeens,
         "article": "",
     }
 
 
-def textes_proposes(clause: ClauseInsertion, facilitateur, structure: StructurePorteuse) -> dict[str, str]:
+def textes_proposes(
+    clause: ClauseInsertion, facilitateur, structure: StructurePorteuse, options: OptionsRedaction | None = None
+) -> dict[str, str]:
     """One text per destination, from the active templates of the clause's modalities (and the common ones)."""
-    valeurs = variables(clause, facilitateur, structure)
+    valeurs = variables(clause, facilitateur, structure, options)
     modalites = list(clause.modalites.all())
     modeles = (
         ModeleClause.objects.filter(actif=True)

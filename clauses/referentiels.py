@@ -1,11 +1,19 @@
 """Default contents of the reference tables; loaded by a migration, then edited in the admin."""
 
 MODALITES_JURIDIQUES = [
+    # Mandatory since 22 August 2026 at or above the European thresholds, save exceptions (L2112-2-1): the drafter
+    # says so when the facilitator ticks it, the article of the modality stays L2112-2, true of every marché.
     ("condition_execution", "Condition d'exécution", "L2112-2"),
     ("critere_attribution", "Critère d'attribution", "L2152-7 et R2152-7"),
     ("reserve_siae", "Marché réservé aux SIAE", "L2113-13"),
     ("reserve_ea_esat", "Marché réservé aux EA et ESAT", "L2113-12 et R2113-7"),
-    ("insertion_qualification", "Marché d'insertion et de qualification", "R2123-1"),
+    # Social and other specific services (the notice annexed to the code lists them) may be bought under the
+    # adapted procedure whatever their value: R2123-1 3°, not the whole article (1° is the value threshold).
+    (
+        "insertion_qualification",
+        "Marché d'insertion et de qualification (services sociaux, procédure adaptée)",
+        "R2123-1 3°",
+    ),
 ]
 
 CRITERES_ELIGIBILITE = [

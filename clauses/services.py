@@ -79,6 +79,9 @@ class Avancement:
     def situation(self) -> objectif.SituationAvancement:
         return objectif.situation_avancement(self.objectif, self.realisees, self.attendues)
 
+    # Why nothing is expected (``attendues`` None), in the words of the lot's page; empty when something is.
+    motif_sans_attendu: str = ""
+
 
 def heures_du_lot(lot: Lot, jusqu_au: dt.date | None = None) -> tuple[Decimal, Decimal]:
     """The lot's hours, and those done by people who resided in a QPV when hired (one query)."""
@@ -107,8 +110,21 @@ def avancement_lot(lot: Lot, jour: dt.date) -> Avancement:
     cible = clause.heures_objectif if clause else 0
     arrete = objectif.date_d_arrete(jour)
     attendues = None
-    if lot.marche.statut in STATUTS_AVEC_OBJECTIF:
+    motif = ""
+    if lot.marche.statut not in STATUTS_AVEC_OBJECTIF:
+        # A marché not yet awarded may show its planned dates: they are not why nothing is expected.
+        motif = f"marché {lot.marche.get_statut_display().lower()} : rien n'est attendu avant son attribution"
+    else:
         attendues = objectif.heures_attendues(cible, lot.date_debut, lot.date_fin, arrete)
+        if attendues is None:
+            motif = "période d'exécution non renseignée"
     realisees, heures_qpv = heures_du_lot(lot, jour)
     qpv = objectif.minimum_qpv(clause.part_qpv_minimum if clause else None, cible, realisees, heures_qpv, attendues)
-    return Avancement(objectif=cible, realisees=realisees, attendues=attendues, arrete_au=arrete, qpv=qpv)
+    return Avancement(
+        objectif=cible,
+        realisees=realisees,
+        attendues=attendues,
+        arrete_au=arrete,
+        qpv=qpv,
+        motif_sans_attendu=motif,
+    )

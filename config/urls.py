@@ -8,11 +8,12 @@ from config.listes import suggestions
 from config.sante import sante
 from config.securite import DemandeReinitialisation, ReinitialisationConfirmee
 from config.vues import fichier_export, mes_exports
-from conventions.forms import ReinitialisationMotDePasseForm
+from conventions.forms import AdminConnexionForm, ConnexionForm, ReinitialisationMotDePasseForm
 
 admin.site.site_header = "Clauses — administration"
 admin.site.site_title = "Clauses"
 admin.site.index_title = "Administration des clauses sociales d'insertion"
+admin.site.login_form = AdminConnexionForm
 
 urlpatterns = [
     path("", include("reporting.urls")),
@@ -23,7 +24,9 @@ urlpatterns = [
     path("", include("clauses.urls")),
     path(
         "connexion/",
-        login_not_required(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
+        login_not_required(
+            auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=ConnexionForm)
+        ),
         name="connexion",
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="deconnexion"),

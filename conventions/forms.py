@@ -1,7 +1,8 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
-from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -126,6 +127,29 @@ class AcceptationInvitationForm(SetPasswordForm):
         self.user.first_name = self.cleaned_data.get("first_name", "")
         self.user.last_name = self.cleaned_data.get("last_name", "")
         return super().clean()
+
+
+# Django's French message is « Saisissez un %(username)s et un mot de passe valides », written for « nom
+# d'utilisateur »: with the e-mail as the login it read « Saisissez un adresse e-mail ».
+MESSAGE_CONNEXION_REFUSEE = (
+    "Saisissez une adresse e-mail et un mot de passe valides. Le mot de passe distingue les majuscules des minuscules."
+)
+
+
+class ConnexionForm(AuthenticationForm):
+    """The login page's form: Django's, with its refusal worded for an e-mail address."""
+
+    error_messages = {**AuthenticationForm.error_messages, "invalid_login": MESSAGE_CONNEXION_REFUSEE}
+
+
+class AdminConnexionForm(AdminAuthenticationForm):
+    """The admin's login form, likewise (its own message adds « pour un compte de membre du personnel »)."""
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "invalid_login": "Saisissez l'adresse e-mail et le mot de passe d'un compte de l'équipe. Le mot de passe "
+        "distingue les majuscules des minuscules.",
+    }
 
 
 class ReinitialisationMotDePasseForm(PasswordResetForm):

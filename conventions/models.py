@@ -14,6 +14,7 @@ from django.utils import timezone
 from config.fichiers import FichierProtege, ImageProtegee
 from conventions import calendrier
 from conventions.calendrier import EtatConvention
+from conventions.noms import avec_article
 from conventions.validation import ErreursHorsFormulaireMixin, verifier_dates_ordonnees
 from entreprises.validators import valider_siret
 
@@ -147,6 +148,11 @@ class StructurePorteuse(models.Model):
             return None
         return f"data:{type_mime};base64,{base64.b64encode(contenu).decode('ascii')}"
 
+    @property
+    def nom_avec_article(self) -> str:
+        """The name inside a sentence: « la Ville d'Arles » (conventions.noms)."""
+        return avec_article(self.nom)
+
     @classmethod
     def get(cls) -> "StructurePorteuse":
         """The instance's structure porteuse; a placeholder row until an admin fills it in."""
@@ -215,6 +221,11 @@ class DonneurDOrdre(models.Model):
         # An empty SIRET is stored as NULL so that the unique constraint ignores it.
         self.siret = self.siret or None
         super().save(*args, **kwargs)
+
+    @property
+    def nom_avec_article(self) -> str:
+        """The name inside a sentence: « la Ville d'Arles » (conventions.noms)."""
+        return avec_article(self.nom)
 
 
 class Referent(models.Model):

@@ -71,6 +71,20 @@ TITRES = {
 }
 ORDRE = list(TypeAlerte)
 
+# What an alert's day is, as its badge says it while the day is ahead or today (« Date limite de dénonciation :
+# 31 décembre 2026 », not « Échéance » for a deadline three months before the échéance); a day gone by reads
+# « Depuis le … » whatever the kind.
+LIBELLES_DATE = {
+    TypeAlerte.DENONCIATION: "Date limite de dénonciation",
+    TypeAlerte.DEMANDE: "Date de la demande",
+    TypeAlerte.RETARD: "Constat",
+    TypeAlerte.QPV: "Constat",
+    TypeAlerte.SILENCE: "Premier mois sans heures",
+    TypeAlerte.SANS_ATTRIBUTAIRE: "Date d'attribution",
+    TypeAlerte.SORTIE_SIX_MOIS: "Date du suivi à six mois",
+    TypeAlerte.BILAN: "Échéance",
+}
+
 
 @dataclass(frozen=True)
 class Alerte:
@@ -83,6 +97,10 @@ class Alerte:
     @property
     def en_depassement(self) -> bool:
         return self.jours < 0
+
+    @property
+    def libelle_date(self) -> str:
+        return LIBELLES_DATE[self.type]
 
 
 @dataclass

@@ -4,6 +4,7 @@ The login tests go through the real form at /connexion/ (django-axes counts what
 """
 
 import datetime as dt
+import html
 import re
 from pathlib import Path
 
@@ -30,6 +31,22 @@ def connexion(client, email: str, mot_de_passe: str, adresse: str = "203.0.113.1
 def echouer(client, email: str, fois: int, adresse: str = "203.0.113.10"):
     reponses = [connexion(client, email, "pas-le-bon", adresse) for _ in range(fois)]
     return reponses[-1]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        (URL_CONNEXION, "Saisissez une adresse e-mail et un mot de passe valides."),
+        ("/admin/login/", "Saisissez l'adresse e-mail et le mot de passe d'un compte de l'équipe."),
+    ],
+)
+def test_le_refus_de_connexion_parle_d_une_adresse(client, facilitateur, url, message):
+    """Django's French « Saisissez un %(username)s » read « un adresse e-mail » with the e-mail as login."""
+    reponse = client.post(url, {"username": facilitateur.email, "password": "pas-le-bon"}, REMOTE_ADDR="203.0.113.9")
+    contenu = html.unescape(reponse.content.decode())
+    assert message in contenu
+    assert "un adresse" not in contenu
 
 
 # --- Login throttling ---------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from django import forms
 
 from clauses import objectif
 from clauses.models import ClauseInsertion, CorpsDEtat, DestinationModele, ModaliteJuridique
-from clauses.redaction import Calcul
+from clauses.redaction import Calcul, OptionsRedaction
 from marches.models import Lot
 
 CHAMPS_CALCUL = ("montant_ht", "part_main_oeuvre", "taux_insertion", "cout_horaire")
@@ -31,7 +31,11 @@ class ClauseForm(forms.ModelForm):
         queryset=ModaliteJuridique.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="Plusieurs modalités peuvent se combiner sur un même lot.",
+        help_text=(
+            "Plusieurs modalités peuvent se combiner sur un même lot. Depuis le 22 août 2026, un marché d'une valeur "
+            "estimée égale ou supérieure aux seuils européens comporte une condition d'exécution sociale ou relative "
+            "à l'emploi, sauf dans les cas que prévoit l'article L2112-2-1 du Code de la commande publique."
+        ),
     )
 
     class Meta:
@@ -143,3 +147,50 @@ class RedactionForm(forms.Form):
         return [
             (libelle, self.cleaned_data.get(destination) or "") for destination, libelle in DestinationModele.choices
         ]
+
+
+class OptionsRedactionForm(forms.Form):
+    """What the drafted texts depend on beyond the clause: read from the drafting page's query string, so that a
+    choice is a link the facilitator can come back to."""
+
+    seuils_europeens = forms.BooleanField(
+        label="Marché d'une valeur estimée égale ou supérieure aux seuils européens",
+        required=False,
+        help_text=(
+            "Pour une consultation engagée depuis le 22 août 2026, l'article L2112-2-1 du Code de la commande "
+            "publique impose alors une condition d'exécution sociale ou relative à l'emploi, sauf exceptions prévues "
+            "par cet article : le texte indique que la clause y répond."
+        ),
+    )
+    deroger_plafond = forms.BooleanField(
+        label="Déroger au plafond des pénalités du CCAG",
+        required=False,
+        help_text=(
+            "Sans dérogation, les pénalités de la clause restent soumises au plafond du CCAG auquel se réfère le "
+            "marché. Pour qu'elles ne soient pas plafonnées, le CCAP doit déroger expressément à l'article du CCAG "
+            "qui fixe ce plafond et reprendre cette dérogation dans la liste de ses dérogations au CCAG."
+        ),
+    )
+    article_ccag = forms.CharField(
+        label="Numéro de l'article du CCAG auquel il est dérogé",
+        required=False,
+        max_length=30,
+        help_text=(
+            "Le numéro de l'article qui plafonne les pénalités dans le CCAG auquel se réfère le marché (CCAG-Travaux, "
+            "CCAG-FCS…), à vérifier dans ce CCAG. Laissé vide, le texte porte « [article à compléter] »."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for nom, champ in self.fields.items():
+            classe = "form-check-input" if isinstance(champ, forms.BooleanField) else "form-control"
+            champ.widget.attrs.update({"class": classe, "aria-describedby": f"id_{nom}_aide"})
+
+    def options(self) -> OptionsRedaction:
+        donnees = self.cleaned_data if self.is_valid() else {}
+        return OptionsRedaction(
+            seuils_europeens=bool(donnees.get("seuils_europeens")),
+            deroger_plafond=bool(donnees.get("deroger_plafond")),
+            article_ccag=(donnees.get("article_ccag") or "").strip(),
+        )

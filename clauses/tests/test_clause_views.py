@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from clauses.factories import ClauseInsertionFactory, HeuresMensuellesFactory, PlacementFactory
 from clauses.models import ClauseInsertion, CorpsDEtat, ModaliteJuridique
 from marches.factories import AttributionFactory, LotFactory
+from marches.models import StatutMarche
 
 pytestmark = pytest.mark.django_db
 
@@ -97,6 +98,23 @@ class TestPageLot:
         assert reverse("clauses:heures_grille", args=[attribution.pk]) in contenu
         assert reverse("clauses:calcul_objectif", args=[clause.lot.pk]) in contenu
         assert reverse("clauses:redaction", args=[clause.lot.pk]) in contenu
+
+    def test_why_nothing_is_expected(self, client_facilitateur):
+        """A lot of a marché not yet awarded shows its planned dates: they are not what is missing."""
+        clause = ClauseInsertionFactory(
+            lot__marche__statut=StatutMarche.EN_CONSULTATION,
+            lot__date_debut=dt.date(2026, 1, 1),
+            lot__date_fin=dt.date(2026, 12, 31),
+        )
+        contenu = texte(client_facilitateur.get(reverse("clauses:lot", args=[clause.lot.pk])))
+        assert "du 1er janvier 2026 au 31 décembre 2026" in contenu
+        assert "(marché en consultation : rien n'est attendu avant son attribution)" in contenu
+        assert "période d'exécution non renseignée" not in contenu
+        sans_dates = ClauseInsertionFactory(
+            lot__marche__statut=StatutMarche.EN_EXECUTION, lot__date_debut=None, lot__date_fin=None
+        )
+        contenu = texte(client_facilitateur.get(reverse("clauses:lot", args=[sans_dates.lot.pk])))
+        assert "(période d'exécution non renseignée)" in contenu
 
     def test_a_lot_without_clause(self, client_facilitateur):
         lot = LotFactory(date_debut=None, date_fin=None)

@@ -8,7 +8,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from clauses import redaction
-from clauses.forms.clause import ClauseForm, RedactionForm
+from clauses.forms.clause import ClauseForm, OptionsRedactionForm, RedactionForm
 from clauses.services import avancement_lot, enregistrer_clause
 from config.permissions import facilitateur_requis
 from conventions.models import StructurePorteuse
@@ -110,7 +110,8 @@ def redaction_page(request, pk):
         messages.info(request, "Calculez d'abord l'objectif d'heures du lot et choisissez sa modalité juridique.")
         return redirect("clauses:calcul_objectif", pk=lot.pk)
     facilitateur = lot.marche.facilitateur or request.user
-    textes = redaction.textes_proposes(clause, facilitateur, StructurePorteuse.get())
+    options = OptionsRedactionForm(request.GET or None)
+    textes = redaction.textes_proposes(clause, facilitateur, StructurePorteuse.get(), options.options())
     return render(
         request,
         "clauses/clause/redaction.html",
@@ -120,6 +121,7 @@ def redaction_page(request, pk):
             "marche": lot.marche,
             "clause": clause,
             "modalites": list(clause.modalites.all()),
+            "options": options,
             "form": RedactionForm(initial=textes),
         },
     )

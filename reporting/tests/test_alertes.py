@@ -551,3 +551,43 @@ def test_the_conventions_groups_keep_the_most_urgent_and_count_them_all():
     assert bilans.non_affichees == 5
     echeances = [a.echeance for a in bilans.alertes]
     assert echeances == sorted(echeances) and echeances[0] == D(2026, 6, 30)
+
+
+class TestDateDeChaqueAlerte:
+    """Each alert's badge says what its day is: a notice deadline is no « Échéance »."""
+
+    @pytest.fixture
+    def convention(self):
+        commune = DonneurDOrdreFactory(nom="Ville d'Arles")
+        return ConventionFactory(donneur_d_ordre=commune, date_effet=D(2025, 7, 1), date_signature=D(2025, 6, 1))
+
+    def _badges(self, client, jour) -> list[str]:
+        import html
+        import re
+
+        with time_machine.travel(dt.datetime(jour.year, jour.month, jour.day, 12, tzinfo=PARIS), tick=False):
+            client.force_login(FacilitateurFactory())  # a session opened today has expired by then
+            contenu = html.unescape(client.get(reverse("reporting:accueil"), {"alertes": "equipe"}).content.decode())
+        return [" ".join(b.split()) for b in re.findall(r'<span class="badge[^"]*text-nowrap">(.*?)</span>', contenu)]
+
+    def test_the_notice_deadline_is_named_as_such(self, client, convention):
+        badges = self._badges(client, D(2027, 2, 1))
+        assert "Date limite de dénonciation : 31 mars 2027" in badges
+        assert not any(b.startswith("Échéance") for b in badges)
+        assert "Date limite de dénonciation : aujourd'hui" in self._badges(client, D(2027, 3, 31))
+
+    def test_the_echeance_of_a_bilan_is_an_echeance(self, client, convention):
+        assert "Échéance : 30 juin 2027" in self._badges(client, D(2027, 6, 1))
+
+    @pytest.mark.parametrize("type_", list(TypeAlerte))
+    def test_every_kind_says_what_its_day_is(self, type_):
+        import html
+
+        from django.template.loader import render_to_string
+
+        jour = D(2027, 2, 1)
+        a_venir = alertes.Alerte(type_, "Texte", None, D(2027, 3, 31), (D(2027, 3, 31) - jour).days)
+        rendu = html.unescape(
+            " ".join(render_to_string("reporting/includes/alerte.html", {"alerte": a_venir}).split())
+        )
+        assert f"{alertes.LIBELLES_DATE[type_]} : 31 mars 2027" in rendu

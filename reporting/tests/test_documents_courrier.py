@@ -112,3 +112,20 @@ def test_an_unsigned_convention_is_refused(convention):
     convention.save()
     with pytest.raises(CourrierImpossible, match="n'est pas signée"):
         courrier_echeance.contexte(_rapport(convention, D(2026, 6, 30)))
+
+
+def test_the_parties_are_named_with_their_article(convention):
+    """« conclue entre Communauté d'agglomération … et Ville d'Arles » lacked its articles."""
+    from conventions.models import StructurePorteuse
+
+    StructurePorteuse.objects.filter(pk=1).update(nom="Communauté d'agglomération Arles Crau Camargue Montagnette")
+    donneur = convention.donneur_d_ordre
+    donneur.nom = "Ville d'Arles"
+    donneur.save()
+    texte = " ".join(texte_pdf(produire(_rapport(convention, D(2026, 6, 30))).contenu).split())
+    assert "conclue entre la Communauté d'agglomération Arles Crau Camargue Montagnette et la Ville d'Arles," in texte
+    # A bailleur known by its proper name takes none.
+    donneur.nom = "Delta Rhône Habitat"
+    donneur.save()
+    texte = " ".join(texte_pdf(produire(_rapport(convention, D(2026, 6, 30))).contenu).split())
+    assert "Montagnette et Delta Rhône Habitat," in texte

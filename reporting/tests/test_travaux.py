@@ -6,17 +6,20 @@ needs one that drops the connection or a worker that dies in the middle of a sen
 """
 
 import datetime as dt
+import html
 import importlib
+import re
 import smtplib
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
@@ -368,6 +371,69 @@ def test_le_rappel_dit_combien_de_jours_il_reste(territoire, jour, sujet, corps)
     assert corps in message.body
     html = message.alternatives[0][0]
     assert "<script" not in html and "style=" not in html
+
+
+PHRASES_DU_DELAI = {
+    "reste": "au plus tard le 31 mars 2027",
+    "dernier_jour": "C'est aujourd'hui, 31 mars 2027, le dernier jour pour la dénoncer",
+    "passe": "La date limite de dénonciation était le 31 mars 2027",
+}
+
+
+@pytest.mark.parametrize(
+    ("jour", "cas"),
+    [(D(2027, 1, 30), "reste"), (D(2027, 3, 30), "reste"), (D(2027, 3, 31), "dernier_jour"), (D(2027, 4, 2), "passe")],
+)
+def test_le_rappel_ne_dit_que_la_phrase_du_cas(territoire, jour, cas):
+    """The deadline day no longer reads « au plus tard le… », then « avant cette date », then « le dernier jour »."""
+    convention = territoire["convention"]
+    message = emails.rappel_echeance(
+        convention, convention.periode_numero(3), jour, referents=["jeanne@arles.fr"], facilitateurs=[], courrier=None
+    )
+    for corps in (message.body, re.sub(r"<[^>]+>", "", message.alternatives[0][0])):
+        corps = " ".join(html.unescape(corps).split())
+        assert [c for c, phrase in PHRASES_DU_DELAI.items() if phrase in corps] == [cas]
+        assert "avant cette date" not in corps
+    if jour == D(2027, 3, 30):
+        assert "au plus tard le 31 mars 2027, demain." in message.body
+
+
+def _liens(message) -> list[str]:
+    textes = [message.body, message.alternatives[0][0]]
+    return sorted({lien for texte in textes for lien in re.findall(r"https?://[^\s\"<>]+", texte)})
+
+
+def test_un_courriel_aux_referents_ne_porte_que_des_liens_qu_ils_peuvent_ouvrir(
+    territoire, facilitateur, django_capture_on_commit_callbacks
+):
+    """Every e-mail a référent receives (the reminder, the periodic report) links only to the portal."""
+    convention = territoire["convention"]
+    rappel = emails.rappel_echeance(
+        convention,
+        convention.periode_numero(3),
+        D(2027, 3, 1),
+        referents=["jeanne@arles.fr"],
+        facilitateurs=[facilitateur.email],
+        courrier=None,
+    )
+    with django_capture_on_commit_callbacks():
+        travaux.lancer_travaux_du_jour(LUNDI_1ER_MARS)
+    rapport = Rapport.objects.get(type=TypeRapport.RAPPORT_PERIODIQUE)
+    tasks.generer_rapport.apply(args=(rapport.pk,))
+    rapport.refresh_from_db()
+    periodique = emails.rapport_periodique(rapport, ["jeanne@arles.fr"])
+    for message in (rappel, periodique):
+        liens = _liens(message)
+        assert liens, message.subject
+        for lien in liens:
+            chemin = urlsplit(lien).path
+            assert resolve(chemin).namespace == "portail", (message.subject, lien)
+        assert "Réservé au facilitateur" not in message.body + message.alternatives[0][0]
+    # Written to the facilitators alone (no référent), the reminder links to the convention's page.
+    seul = emails.rappel_echeance(
+        convention, convention.periode_numero(3), D(2027, 3, 1), referents=[], facilitateurs=["f@x.fr"], courrier=None
+    )
+    assert reverse("conventions:convention", args=[convention.pk]) in seul.body
 
 
 # --- The day's planning --------------------------------------------------------------------------------
