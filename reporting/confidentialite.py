@@ -34,35 +34,10 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils.formats import number_format
-
 from reporting import indicateurs
+from reporting.diffusion import MASQUE, SECRET, SEUIL, Ligne
+from reporting.diffusion import effectif as masquer
 from reporting.indicateurs import Part
-
-SEUIL = 3
-MASQUE = f"< {SEUIL}"  # a count from 1 to SEUIL - 1
-SECRET = "masqué"  # a count of SEUIL or more hidden so that a « < 3 » cannot be worked out
-
-
-def masquer(n: int) -> str:
-    """A count of people as shown outside the dashboard: « < 3 » for 1 and 2, « 0 », else « 1 234 »."""
-    n = int(n)
-    if n < 0:
-        raise ValueError(f"Un effectif ne peut pas être négatif : {n}.")
-    if 0 < n < SEUIL:
-        return MASQUE
-    return number_format(n, 0, force_grouping=True)
-
-
-@dataclass(frozen=True)
-class Ligne:
-    """One row as shown: the count is already text, and a masked row keeps no trace of its value."""
-
-    code: str
-    libelle: str
-    effectif: str
-    part: Decimal | None  # None when masked, or when shares are not shown
-    masquee: bool
 
 
 @dataclass(frozen=True)
