@@ -13,6 +13,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import psycopg2
 import pytest
@@ -264,6 +265,17 @@ def test_a_report_asked_while_the_broker_was_down_is_made_once_it_is_back(donneu
 # --- A worker killed mid-job -----------------------------------------------------------------------------------
 
 
+def _acces_a_la_base() -> tuple[str, str]:
+    """The test database as a libpq DSN and as a DATABASE_URL for another process: from the connection's own
+    parameters, so that the local server of `make test` (a Unix socket in its folder, no port) is reached too."""
+    parametres = connection.get_connection_params()
+    hote, port = parametres.get("host") or "", parametres.get("port") or ""
+    utilisateur, base = parametres.get("user") or "", parametres.get("dbname") or parametres.get("database")
+    dsn = psycopg2.extensions.make_dsn(host=hote or None, port=port or None, user=utilisateur or None, dbname=base)
+    url = f"postgres://{utilisateur}@{quote(str(hote), safe='')}{f':{port}' if port else ''}/{base}"
+    return dsn, url
+
+
 def _sql(dsn: str, requete: str, parametres=()) -> list[tuple]:
     """A query on a connection of its own, outside Django's (autocommit)."""
     lien = psycopg2.connect(dsn)
@@ -308,13 +320,12 @@ def test_a_report_left_by_a_killed_worker_is_made_again_once_and_only_once(
         periode_debut=dt.date(2026, 1, 1),
         periode_fin=dt.date(2026, 1, 31),
     )
-    base = connection.settings_dict
-    dsn = f"host={base['HOST']} port={base['PORT']} user={base['USER']} dbname={base['NAME']}"
+    dsn, url = _acces_a_la_base()
     file_ = f"clauses-tests-{uuid.uuid4().hex}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings_test",
-        "DATABASE_URL": f"postgres://{base['USER']}@{base['HOST']}:{base['PORT']}/{base['NAME']}",
+        "DATABASE_URL": url,
         "PGAPPNAME": "worker-tue",
         "CLAUSES_BATTEMENT_SECONDES": "1",
         "CLAUSES_VAR_DIR": str(tmp_path),
@@ -403,8 +414,7 @@ def test_a_connection_cut_between_two_requests_costs_no_error(verification, faci
         connection.close()
         assert get(reverse("reporting:accueil")) == 200
         pid = connection.connection.get_backend_pid()
-        base = connection.settings_dict
-        dsn = f"host={base['HOST']} port={base['PORT']} user={base['USER']} dbname={base['NAME']}"
+        dsn, _ = _acces_a_la_base()
         assert _sql(dsn, "SELECT pg_terminate_backend(%s)", [pid]) == [(True,)]
         statut = get(reverse("reporting:accueil"))
     finally:
