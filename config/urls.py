@@ -60,3 +60,4 @@ urlpatterns = [
 ]
 # No URL serves MEDIA_ROOT, in any mode (Django's static() helper did under DEBUG): stored files are served by
 # views that check who asks, which the file fields' url names (config/fichiers.py).
+handler500 = "config.erreurs.erreur_serveur"

@@ -12,7 +12,9 @@ from django.template import loader
 from django.test import Client
 from django.urls import include, path, reverse
 
+from config.urls import handler500  # noqa: F401 — this test URLconf's error handler is the site's
 from config.urls import urlpatterns as urlpatterns_du_site
+from tests.test_pannes import _acces_a_la_base, _sql
 
 
 def _plante(request):
@@ -62,14 +64,45 @@ def client_sans_exceptions(client_facilitateur) -> Client:
 
 
 @pytest.mark.urls("tests.test_pages_erreur")
-@pytest.mark.parametrize("chemin", ["/test-erreur/plante/", "/test-erreur/base-coupee/"])
-def test_a_view_that_fails_answers_the_french_500_page(client_sans_exceptions, settings, chemin):
+def test_a_view_that_fails_answers_the_french_500_page(client_sans_exceptions, settings):
     assert settings.DEBUG is False
-    reponse = client_sans_exceptions.get(chemin)
+    reponse = client_sans_exceptions.get("/test-erreur/plante/")
     assert reponse.status_code == 500
     html = reponse.content.decode()
     assert "Une erreur est survenue" in html
     _sans_fuite(html)
+
+
+@pytest.mark.urls("tests.test_pages_erreur")
+def test_a_database_that_cannot_be_reached_answers_503_try_again(client_sans_exceptions):
+    reponse = client_sans_exceptions.get("/test-erreur/base-coupee/")
+    assert reponse.status_code == 503 and reponse["Retry-After"] == "30"
+    html = reponse.content.decode()
+    assert "Service momentanément indisponible" in html and "Réessayez dans un instant" in html
+    _sans_fuite(html)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_while_the_database_refuses_connections_pages_answer_503_and_come_back_after(client_facilitateur):
+    """The database really refuses new connections (as during a restart): the page and the health check say
+    « momentanément indisponible » with a 503; once it accepts them again, the next request is served."""
+    from django.db import connection
+
+    client_facilitateur.raise_request_exception = False
+    assert client_facilitateur.get(reverse("reporting:accueil")).status_code == 200
+    dsn, _ = _acces_a_la_base()
+    base = connection.settings_dict["NAME"]
+    administration = dsn.replace(f"dbname={base}", "dbname=postgres")
+    _sql(administration, f'ALTER DATABASE "{base}" WITH ALLOW_CONNECTIONS false')
+    try:
+        connection.close()
+        for chemin in (reverse("reporting:accueil"), reverse("sante")):
+            reponse = client_facilitateur.get(chemin)
+            assert reponse.status_code == 503, chemin
+            assert "Service momentanément indisponible" in reponse.content.decode()
+    finally:
+        _sql(administration, f'ALTER DATABASE "{base}" WITH ALLOW_CONNECTIONS true')
+    assert client_facilitateur.get(reverse("reporting:accueil")).status_code == 200
 
 
 @pytest.mark.urls("tests.test_pages_erreur")
@@ -104,7 +137,7 @@ def test_the_403_page_is_french_with_a_way_home(client_referent):
     assert "Retour à l'accueil" in reponse.content.decode()
 
 
-@pytest.mark.parametrize("gabarit", ["500.html", "400.html", "403_csrf.html"])
+@pytest.mark.parametrize("gabarit", ["500.html", "503.html", "400.html", "403_csrf.html"])
 def test_the_pages_rendered_without_context_read_nothing_from_the_database(gabarit, django_assert_num_queries, db):
     # Django renders them with an empty context; any query (a context processor, a user, a setting row) would
     # make the error page itself fail when the database is the cause.

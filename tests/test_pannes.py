@@ -283,7 +283,7 @@ def _sql(dsn: str, requete: str, parametres=()) -> list[tuple]:
     try:
         with lien.cursor() as curseur:
             curseur.execute(requete, parametres)
-            return curseur.fetchall()
+            return curseur.fetchall() if curseur.description else []
     finally:
         lien.close()
 
