@@ -114,7 +114,8 @@ def test_a_refusal_names_the_convention_in_a_sentence(convention):
     with pytest.raises(CourrierImpossible) as refus:
         courrier_echeance.contexte(_rapport(convention, D(2026, 6, 30)))
     assert str(refus.value) == (
-        "La convention n° CI-2025-007 avec la Ville de Testville n'est pas signée : elle n'a pas d'échéance à rappeler."
+        "La convention n° CI-2025-007 avec la Ville de Testville n'est pas signée : "
+        "elle n'a pas d'échéance à rappeler."
     )
 
 

@@ -100,7 +100,8 @@ class TestDeclaration:
         [message] = mailoutbox
         assert message.to == [facilitateur.email]
         assert message.subject == "Nouveau marché déclaré par la Ville d'Arles : Construction d'un groupe scolaire"
-        assert "Jeanne Arnaud (jeanne.arnaud@arles.example), pour la Ville d'Arles, a déclaré un marché" in message.body
+        declarant = "Jeanne Arnaud (jeanne.arnaud@arles.example), pour la Ville d'Arles, a déclaré un marché"
+        assert declarant in message.body
         assert "Montant estimé : 4 500 000 € HT" in message.body.replace("\u202f", " ").replace("\xa0", " ")
         assert "http://testserver" + reverse("marches:marche", args=[marche.pk]) in message.body
         assert "Ville d&#x27;Arles" not in message.body  # the text part is not HTML-escaped
