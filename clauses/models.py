@@ -584,6 +584,8 @@ VARIABLES_MODELE = {
     "marche": "objet du marché",
     "reference": "référence du marché chez le donneur d'ordre",
     "donneur": "nom du donneur d'ordre",
+    "le_donneur": "nom du donneur d'ordre précédé de son article (ex. : la Ville d'Arles, le Syndicat mixte…)",
+    "du_donneur": "le même après « de » (ex. : de la Ville d'Arles, du Syndicat mixte…)",
     "structure": "nom de la structure porteuse du facilitateur",
     "facilitateur": "nom du facilitateur en charge",
     "email_facilitateur": "e-mail du facilitateur",

@@ -18,6 +18,7 @@ from django.utils.formats import number_format
 
 from clauses.models import ClauseInsertion, DestinationModele, ModeleClause
 from conventions.models import StructurePorteuse
+from conventions.noms import avec_article, de_avec_article
 
 HEURES_PAR_ETP = 1600
 
@@ -182,6 +183,9 @@ def variables(
         "marche": marche.objet,
         "reference": marche.reference,
         "donneur": marche.donneur_d_ordre.nom,
+        # « L'acheteur, la Ville d'Arles, a inscrit… »: the bare name reads as a label inside a sentence.
+        "le_donneur": avec_article(marche.donneur_d_ordre.nom),
+        "du_donneur": de_avec_article(marche.donneur_d_ordre.nom),
         "structure": structure.nom,
         "facilitateur": (facilitateur.get_full_name() or facilitateur.email)
         if facilitateur

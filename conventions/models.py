@@ -324,6 +324,12 @@ class Convention(ErreursHorsFormulaireMixin, models.Model):
         ref = f" n° {self.numero}" if self.numero else ""
         return f"Convention{ref} — {self.donneur_d_ordre}"
 
+    @property
+    def designation(self) -> str:
+        """The convention inside a sentence: « la convention n° CI-2025-007 avec la Ville d'Arles »."""
+        ref = f" n° {self.numero}" if self.numero else " de coopération"
+        return f"la convention{ref} avec {avec_article(self.donneur_d_ordre.nom)}"
+
     def clean(self):
         verifier_dates_ordonnees(
             self, (("date_effet", "date_denonciation", "La dénonciation ne peut pas précéder la date d'effet."),)

@@ -25,6 +25,7 @@ from clauses import objectif
 from config.fichiers import telechargement
 from conventions.calendrier import periodes_affichees, situation
 from conventions.models import Avenant, Convention, EtatConvention
+from conventions.noms import de_avec_article
 from conventions.portail import choisir_donneur, portail_requis
 from marches.models import STATUTS_ACTIFS, Marche, StatutMarche
 from marches.services import marches_avec_chiffres
@@ -220,5 +221,5 @@ def changer_donneur(request):
     if donneur is None:
         messages.error(request, "Vous n'êtes pas référent de cette organisation.")
     else:
-        messages.success(request, f"Vous consultez maintenant l'espace de {donneur.nom}.")
+        messages.success(request, f"Vous consultez maintenant l'espace {de_avec_article(donneur.nom)}.")
     return redirect("portail:accueil")
