@@ -16,9 +16,9 @@ from clauses.models import CritereEligibilite, Participant, Placement
 from conventions.factories import ConventionFactory
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
 from marches.models import StatutMarche
-from reporting import alertes, indicateurs
+from reporting import alertes, diffusion, indicateurs
 from reporting.cumuls import reconstruction
-from reporting.documents import bilan_annuel, rapport_marche
+from reporting.documents import bilan_annuel, bilan_territorial, rapport_marche
 from reporting.documents.rendu import rendre_pdf
 from reporting.indicateurs import Periode
 from reporting.models import Rapport, TypeRapport
@@ -195,3 +195,37 @@ class TestMinimumQPV:
             _embauche(attribution, qpv_a_l_embauche=True, heures=3)
             texte = " ".join(texte_pdf(bilan_annuel.produire(document).contenu).split())
             assert "5 % (50 h) 50 h 54 h" in texte and "non publiées" not in texte
+
+
+# --- The territorial bilan -----------------------------------------------------------------------------------------
+
+
+class TestBilanTerritorial:
+    def test_the_lots_with_a_minimum_are_listed_against_it_hours_of_three_people_only(self, lot_anru):
+        """The bilan leaves the facilitators' hands (elected officials, the national survey): it lists every lot
+        whose clause sets a QPV minimum under its donneur d'ordre and marché, and prints a lot's QPV hours as a
+        donneur d'ordre may read them (``diffusion.heures_qpv_publiees``), with the rule's sentence."""
+        lot, attribution = lot_anru
+        marche = lot.marche
+        sans_minimum = LotFactory(marche=marche, numero="2", intitule="Peinture")
+        ClauseInsertionFactory(lot=sans_minimum, heures_forcees=500)
+        _embauche(AttributionFactory(lot=sans_minimum), qpv_a_l_embauche=True, heures=50)
+        _embauche(attribution, qpv_a_l_embauche=True, heures=3)
+        _embauche(attribution, qpv_a_l_embauche=False, heures=100)
+
+        texte = texte_pdf(bilan_territorial.rendre(ANNEE, JOUR))
+        assert "Heures des résidents de quartiers prioritaires (QPV)" in texte
+        assert f"{marche.donneur_d_ordre.nom} — Réhabilitation NPNRU Lot 1 — Gros œuvre" in texte
+        # One QPV resident on the lot: the situation against the minimum, not their hours.
+        assert "Lot 1 — Gros œuvre 5 % (50 h) 24,8 h non publiées — En retard" in texte
+        assert diffusion.PHRASE_QPV in texte
+        # The lot without a minimum is no row of the table.
+        assert "Lot 2 — Peinture" not in texte
+
+        # Two more residents: three people, their hours are published (6 × (3 + 3 + 3) h = 54 h, 8,3 % of the
+        # lot's 654 h).
+        _embauche(attribution, qpv_a_l_embauche=True, heures=3)
+        _embauche(attribution, qpv_a_l_embauche=True, heures=3)
+        texte = texte_pdf(bilan_territorial.rendre(ANNEE, JOUR))
+        assert "Lot 1 — Gros œuvre 5 % (50 h) 24,8 h 54 h 8,3 %" in texte
+        assert "non publiées" not in texte
