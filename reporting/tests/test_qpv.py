@@ -2,7 +2,9 @@
 clause's minimum on the lot's page, the marché report, the bilan annuel and the home alerts (issue 13 §3)."""
 
 import datetime as dt
+import html
 import importlib
+import re
 from decimal import Decimal
 
 import pytest
@@ -13,7 +15,7 @@ from django.urls import reverse
 from clauses import objectif
 from clauses.factories import ClauseInsertionFactory, HeuresMensuellesFactory, ParticipantFactory, PlacementFactory
 from clauses.models import CritereEligibilite, Participant, Placement
-from conventions.factories import ConventionFactory
+from conventions.factories import ConventionFactory, ReferentFactory
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
 from marches.models import StatutMarche
 from reporting import alertes, diffusion, indicateurs
@@ -229,3 +231,50 @@ class TestBilanTerritorial:
         texte = texte_pdf(bilan_territorial.rendre(ANNEE, JOUR))
         assert "Lot 1 — Gros œuvre 5 % (50 h) 24,8 h 54 h 8,3 %" in texte
         assert "non publiées" not in texte
+
+
+# --- The référents' portal ----------------------------------------------------------------------------------------
+
+
+def _bloc_qpv(page: str) -> str:
+    """The text of the one QPV block of a portal page, tags removed."""
+    [bloc] = re.findall(r'<section class="mb-3" aria-labelledby="qpv-.*?</section>', page)
+    return " ".join(re.sub(r"<[^>]+>", " ", bloc).split())
+
+
+class TestPortail:
+    def test_the_marche_page_shows_the_minimum_and_the_hours_of_three_people_only(self, client, lot_anru):
+        """The marché page of the portal shows a lot's QPV minimum, the QPV hours expected pro rata and those done,
+        through the disclosure policy as the donneur's copy of the marché report: never a person."""
+        lot, attribution = lot_anru
+        marche = lot.marche
+        sans_minimum = LotFactory(marche=marche, numero="2", intitule="Peinture")
+        ClauseInsertionFactory(lot=sans_minimum, heures_forcees=500)
+        resident = _embauche(attribution, qpv_a_l_embauche=True, heures=3).participant
+        Participant.objects.filter(pk=resident.pk).update(nom="Quillebœuf", prenom="Zéphyrine")
+        _embauche(attribution, qpv_a_l_embauche=False, heures=100)
+        client.force_login(ReferentFactory(donneur_d_ordre=marche.donneur_d_ordre).user)
+        url = reverse("portail:marche", args=[marche.pk])
+
+        def page() -> str:
+            with time_machine.travel(dt.datetime(2025, 7, 15, 10, tzinfo=dt.UTC)):
+                reponse = client.get(url)
+            assert reponse.status_code == 200
+            return " ".join(html.unescape(reponse.content.decode()).split())
+
+        texte = page()
+        # One block (the lot without a minimum has none). One QPV resident: their hours stay with the facilitator,
+        # the minimum, the QPV hours expected by 30 June and the situation are given.
+        assert _bloc_qpv(texte) == (
+            "Heures des résidents de quartiers prioritaires (QPV) Minimum 5 % de l'objectif, soit 50 h "
+            "Minimum attendu 24,8 h au 30 juin 2025 Heures QPV depuis le début non publiées (réalisées par moins de "
+            "3 personnes) Situation En retard"
+        )
+        assert diffusion.PHRASE_QPV in texte
+        assert "Quillebœuf" not in texte and "Zéphyrine" not in texte and resident.reference not in texte
+
+        # Three residents: 6 × (3 + 3 + 3) h = 54 h, 8,3 % of the lot's 654 h, over the 24,8 h expected.
+        _embauche(attribution, qpv_a_l_embauche=True, heures=3)
+        _embauche(attribution, qpv_a_l_embauche=True, heures=3)
+        bloc = _bloc_qpv(page())
+        assert "Heures QPV depuis le début 54 h (8,3 % des heures du lot) Situation Dans les temps" in bloc
