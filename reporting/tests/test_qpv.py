@@ -278,3 +278,41 @@ class TestPortail:
         _embauche(attribution, qpv_a_l_embauche=True, heures=3)
         bloc = _bloc_qpv(page())
         assert "Heures QPV depuis le début 54 h (8,3 % des heures du lot) Situation Dans les temps" in bloc
+
+
+# --- The facilitator's placement and participant pages --------------------------------------------------------------
+
+
+def _texte_page(client, url: str) -> str:
+    """A page's text as read, tags removed."""
+    reponse = client.get(url)
+    assert reponse.status_code == 200
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", reponse.content.decode())).split())
+
+
+class TestPagesDuFacilitateur:
+    def test_the_placement_and_the_participant_state_the_one_residence(self, client_facilitateur, lot_anru):
+        """The placement page states its residence at hiring (what every figure counts), dated, and says when the
+        participant's file reads otherwise today; the participant page gives the file as today's and each placement's
+        residence at hiring."""
+        _, attribution = lot_anru
+        # Lived in Barriol when hired on 6 January 2025, moved out since.
+        avant = _embauche(attribution, qpv_a_l_embauche=True, dossier_qpv=False, heures=10)
+        participant = avant.participant
+        ensuite = PlacementFactory(
+            participant=participant, attribution=AttributionFactory(), date_debut=D(2025, 9, 1), reside_qpv=False
+        )
+
+        texte = _texte_page(client_facilitateur, reverse("clauses:placement", args=[avant.pk]))
+        assert "Résidait en QPV à l'embauche oui (le 6 janvier 2025, jour de l'embauche)" in texte
+        assert "Le dossier du participant indique aujourd'hui une résidence hors QPV" in texte
+        texte = _texte_page(client_facilitateur, reverse("clauses:placement", args=[ensuite.pk]))
+        assert "Résidait en QPV à l'embauche non (le 1er septembre 2025, jour de l'embauche)" in texte
+        assert "Le dossier du participant indique" not in texte
+
+        texte = _texte_page(client_facilitateur, reverse("clauses:participant", args=[participant.pk]))
+        assert "Réside en QPV aujourd'hui non Dossier actuel" in texte
+        assert "Réside en QPV non" not in texte
+        # The placements, most recent first, with their residence at hiring.
+        assert "Début Fin QPV à l'embauche Heures" in texte
+        assert re.search(r"1er septembre 2025 .*? non .*? 6 janvier 2025 .*? oui ", texte)
