@@ -14,8 +14,8 @@ from django.urls import reverse
 
 from clauses import objectif
 from clauses.factories import ClauseInsertionFactory, HeuresMensuellesFactory, ParticipantFactory, PlacementFactory
-from clauses.models import CritereEligibilite, Participant, Placement
-from conventions.factories import ConventionFactory, ReferentFactory
+from clauses.models import CRITERE_QPV_REFUSE, CritereEligibilite, Participant, Placement
+from conventions.factories import AdminFactory, ConventionFactory, ReferentFactory
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
 from marches.models import StatutMarche
 from reporting import alertes, diffusion, indicateurs
@@ -83,6 +83,33 @@ class TestUneSeuleNotion:
     def test_no_eligibility_criterion_duplicates_it(self):
         assert not CritereEligibilite.objects.filter(code="qpv").exists()
         assert not CritereEligibilite.objects.filter(libelle__icontains="quartier prioritaire").exists()
+
+    def test_no_criterion_for_it_can_be_added_again_in_the_admin(self, client):
+        """A criterion « Habitant d'un QPV » would print a second QPV count next to the residence's in every table of
+        people (the eligible public): the admin, where criteria are kept, refuses one, by its label or its code."""
+        client.force_login(AdminFactory())
+        ajout = reverse("admin:clauses_critereeligibilite_add")
+        avant = set(CritereEligibilite.objects.values_list("code", flat=True))
+        for libelle, code in (
+            ("Habitant d'un QPV", "habitant"),
+            ("Résident d'un quartier prioritaire de la ville", "resident"),
+            ("Habitant d'un quartier de la politique de la ville", "quartier"),
+            ("Public des quartiers", "qpv"),
+        ):
+            reponse = client.post(ajout, {"libelle": libelle, "code": code, "ordre": 9})
+            assert reponse.status_code == 200, libelle
+            assert CRITERE_QPV_REFUSE in html.unescape(reponse.content.decode())
+        assert set(CritereEligibilite.objects.values_list("code", flat=True)) == avant
+        # Renaming a criterion into one is refused too; any other criterion is welcome.
+        rsa = CritereEligibilite.objects.get(code="rsa")
+        modification = reverse("admin:clauses_critereeligibilite_change", args=[rsa.pk])
+        reponse = client.post(modification, {"libelle": "Habitant QPV bénéficiaire du RSA", "ordre": rsa.ordre})
+        assert reponse.status_code == 200
+        rsa.refresh_from_db()
+        assert rsa.libelle == "Bénéficiaire du RSA"
+        reponse = client.post(ajout, {"libelle": "Sortant de détention", "code": "sortant", "ordre": 9})
+        assert reponse.status_code == 302
+        assert CritereEligibilite.objects.filter(code="sortant").exists()
 
     def test_the_migration_folds_the_criterion_into_the_one_notion_and_back(self, lot_anru):
         _, attribution = lot_anru
