@@ -122,7 +122,9 @@ def monde():
     )
     marche = MarcheFactory(donneur_d_ordre=donneur_a)
     MarcheFactory(donneur_d_ordre=donneur_b)
-    clause = ClauseInsertionFactory(lot=LotFactory(marche=marche))
+    # A lot with a QPV minimum (ANRU): its block joins the pages that show one (the lot's, the portal's marché page),
+    # so that the width and markup walks cover it.
+    clause = ClauseInsertionFactory(lot=LotFactory(marche=marche), part_qpv_minimum=Decimal("5"))
     attribution = AttributionFactory(lot=clause.lot)
     participant = ParticipantFactory(nom="Quillebœuf", prenom="Zéphyrine", date_naissance=dt.date(1987, 3, 14))
     placement = PlacementFactory(attribution=attribution, participant=participant, date_debut=dt.date(2026, 1, 5))

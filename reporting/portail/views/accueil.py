@@ -7,8 +7,8 @@ pro rata of the execution period at the end of the last complete month (``clause
 and a lot is late under 80 % of it (``clauses.objectif.en_retard``). Hours are summed in the database with
 one grouped query per level, so each page runs a fixed number of queries whatever the number of rows.
 
-People are never listed: a lot shows how many distinct people worked on it, and the home page the year's
-people and contracts as the statistics page publishes them (``reporting.diffusion``).
+People are never listed: the home page shows the year's people and contracts as the statistics page publishes them,
+and a lot with a QPV minimum its QPV hours only when at least 3 people did them (``reporting.diffusion``).
 """
 
 from django.conf import settings
@@ -130,14 +130,18 @@ def marche(request, pk: int):
         marches_avec_chiffres(Marche.objects.for_donneur(donneur), agregats.heures_du_marche()), pk=pk
     )
     jour = timezone.localdate()
+    lignes = lignes_du_marche(donneur, marche, jour)
     return render(
         request,
         "reporting/portail/marche.html",
         {
             "titre": marche.objet,
             "marche": marche,
-            "lignes": lignes_du_marche(donneur, marche, jour),
+            "lignes": lignes,
             "arrete_au": objectif.date_d_arrete(jour),
+            # A lot's QPV hours as the donneur's copy of the marché report prints them (``diffusion.PHRASE_QPV``).
+            "avec_minimum_qpv": any(ligne.avancement.qpv for ligne in lignes),
+            "regle_qpv": diffusion.PHRASE_QPV,
         },
     )
 
