@@ -241,8 +241,20 @@ class ParticipantAdmin(admin.ModelAdmin):
         ),
         ("Contact", {"fields": ("telephone", "email")}),
         ("Notes", {"fields": ("notes", ("cree_le", "modifie_le"))}),
+        (
+            "Anonymisation",
+            {"fields": (("anonymise_le", "anonymise_par"), "cause_anonymisation", "motif_anonymisation")},
+        ),
     )
-    readonly_fields = ("reference", "cree_le", "modifie_le")
+    readonly_fields = (
+        "reference",
+        "cree_le",
+        "modifie_le",
+        "anonymise_le",
+        "anonymise_par",
+        "cause_anonymisation",
+        "motif_anonymisation",
+    )
     inlines = (PlacementDuParticipantInline,)
 
     def get_queryset(self, request):

@@ -25,6 +25,7 @@ from auditlog.registry import auditlog
 from auditlog.signals import pre_log
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
 from django.db import models
 from django.db.models import Count, Q, Subquery, Window
@@ -53,6 +54,7 @@ MODELES_SUIVIS: dict[str, list[str]] = {
     "marches.propositionattribution": [],
     "clauses.clauseinsertion": ["modalites"],
     "clauses.participant": ["criteres"],
+    "clauses.prolongationconservation": [],
     "clauses.placement": [],
     "clauses.heuresmensuelles": [],
     "clauses.sortie": [],
@@ -66,7 +68,7 @@ MODELES_SUIVIS: dict[str, list[str]] = {
 ENFANTS: dict[str, list[tuple[str, str]]] = {
     "marches.marche": [("marches.lot", "marche"), ("marches.propositionattribution", "marche")],
     "marches.lot": [("clauses.clauseinsertion", "lot"), ("marches.attribution", "lot")],
-    "clauses.participant": [("clauses.placement", "participant")],
+    "clauses.participant": [("clauses.placement", "participant"), ("clauses.prolongationconservation", "participant")],
     "clauses.placement": [("clauses.heuresmensuelles", "placement"), ("clauses.sortie", "placement")],
     "conventions.convention": [("conventions.avenant", "convention"), ("reporting.bilanannuel", "convention")],
     "conventions.donneurdordre": [
@@ -175,6 +177,8 @@ ACTIONS = {
     LogEntry.Action.CREATE: "Création",
     LogEntry.Action.UPDATE: "Modification",
     LogEntry.Action.DELETE: "Suppression",
+    # A download or a read written by the code that serves it (additional_data["libelle"] says what).
+    LogEntry.Action.ACCESS: "Consultation",
 }
 
 
@@ -246,6 +250,21 @@ def _filtre(objet: models.Model) -> tuple[Q, dict[str, str]]:
     return filtre, liens
 
 
+def type_de(modele) -> ContentType:
+    """The content type the log files ``modele``'s entries under (its concrete model's)."""
+    return ContentType.objects.get_for_model(modele)
+
+
+def champ(modele, nom: str):
+    """The field ``nom`` of ``modele`` as an entry names it; None if it no longer exists."""
+    return _champ(modele, nom)
+
+
+def libelles_des_cles(journal: list[LogEntry]) -> dict[tuple[type, str], str]:
+    """The texts of the objects the foreign keys of ``journal``'s changes point to (``valeur_lisible`` reads them)."""
+    return _libelles_des_cles(journal)
+
+
 def _champ(modele, nom: str):
     if modele is None:
         return None
@@ -302,6 +321,8 @@ def _entree(entree: LogEntry, objet: models.Model, liens: dict[str, str], libell
             if changement is not None:
                 changements.append(changement)
         changements.sort(key=lambda c: c.libelle)
+    if libelle := (entree.additional_data or {}).get("libelle"):
+        changements.insert(0, Changement("Détail", texte=str(libelle)))
     if entree.actor is not None:
         nom_auteur = str(entree.actor)
     else:

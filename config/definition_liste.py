@@ -55,6 +55,9 @@ class DefinitionListe:
     colonnes_export: list[Colonne] = []
     nom_export: str = "export"
     titre: str = ""
+    # The attribute of a row that is a participant's id, when the list names people (participants, placements): a
+    # long export records them, and is deleted when one of them is anonymised (config.exports_longs).
+    champ_personne: str = ""
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -2,6 +2,7 @@
 e-mails a request asks for, sent by the worker."""
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from config.fichiers import FichierProtege
@@ -34,6 +35,9 @@ class ExportListe(models.Model):
     mis_en_file_le = models.DateTimeField("mis en file le", null=True, blank=True, editable=False)
     cree_le = models.DateTimeField("demandé le", auto_now_add=True)
     termine_le = models.DateTimeField("terminé le", null=True, blank=True)
+    # The participants the workbook names (a list of participants or placements), written with it: the export is
+    # deleted when one of them is anonymised (clauses.protection.anonymisation), as their documents are.
+    personnes = ArrayField(models.BigIntegerField(), default=list, blank=True, editable=False)
 
     class Meta:
         verbose_name = "export de liste"

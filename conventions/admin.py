@@ -128,6 +128,14 @@ class StructurePorteuseAdmin(SiretAdminMixin, admin.ModelAdmin):
         ("Identité", {"fields": ("nom", "sigle", "service", "siret", "logo", "apercu_logo")}),
         ("Coordonnées", {"fields": ("adresse", ("code_postal", "commune"), "email", "telephone")}),
         ("Signature des documents", {"fields": ("signataire_nom", "signataire_qualite")}),
+        (
+            "Données personnelles des participants",
+            {
+                "fields": ("conservation_annees", "conservation_sans_placement_annees"),
+                "description": "Durées de conservation avant l'anonymisation automatique (voir la documentation "
+                "« Données personnelles »).",
+            },
+        ),
     )
     readonly_fields = ("apercu_logo",)
 

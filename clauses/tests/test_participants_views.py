@@ -268,7 +268,8 @@ class TestFicheParticipant:
             )
             HeuresMensuellesFactory(placement=placement, mois=il_y_a(years=3))
             SortieFactory(placement=placement, date_constat=il_y_a(months=n + 1))
-        with django_assert_max_num_queries(7):  # the history of changes included
+        # The history of changes included, and the retention term (one query, clauses.protection.conservation).
+        with django_assert_max_num_queries(8):
             reponse = client_facilitateur.get(reverse("clauses:participant", args=[participant.pk]))
         assert len(reponse.context["placements"]) == 25
         assert len(reponse.context["six_mois_a_saisir"]) == 20

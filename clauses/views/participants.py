@@ -19,6 +19,7 @@ from clauses import services_parcours
 from clauses.filters import ParticipantFilter, PlacementFilter
 from clauses.forms.participants import ParticipantForm, PlacementForm, SortieForm
 from clauses.models import MomentSortie, Participant, Placement, Sortie
+from clauses.protection import conservation
 from clauses.services_parcours import HEURES
 from config.definition_liste import DefinitionListe
 from config.listes import VueListe
@@ -55,6 +56,7 @@ class DefinitionParticipants(DefinitionListe):
     filterset_class = ParticipantFilter
     titre = "Participants"
     nom_export = "participants"
+    champ_personne = "pk"
     tris = {
         "reference": "reference",
         "nom": "nom",
@@ -130,6 +132,7 @@ class ParticipantDetail(FacilitateurRequisMixin, DetailView):
             placements=placements,
             six_mois_a_saisir=[p for p in placements if p.six_mois_a_saisir],
             sorties=services_parcours.sorties_du_participant(participant),
+            echeance=conservation.echeance(participant),
             **kwargs,
         )
 
@@ -156,6 +159,10 @@ class ParticipantModification(_ParticipantFormulaire, VueModification):
     titre = "Modifier le participant {objet.reference}"
     success_message = "Le participant %(reference)s a été modifié."
 
+    def get_queryset(self):
+        # An anonymised file is not edited again: nothing identifying may come back into it.
+        return Participant.objects.identifiables()
+
 
 # --- Placements ------------------------------------------------------------------------------------
 
@@ -165,6 +172,7 @@ class DefinitionPlacements(DefinitionListe):
     filterset_class = PlacementFilter
     titre = "Placements"
     nom_export = "placements"
+    champ_personne = "participant_id"
     tris = {
         "participant": "participant__reference",
         "entreprise": "attribution__entreprise__raison_sociale",
