@@ -109,6 +109,10 @@ def test_aucune_violation_de_la_politique(browser, live_server):
         reverse("conventions:conventions"),
         reverse("conventions:donneurs"),
         reverse("clauses:imports"),
+        reverse("clauses:conservation"),
+        reverse("clauses:conservation_prolongation", args=[participant.pk]),
+        reverse("clauses:participant_acces", args=[participant.pk]),
+        reverse("clauses:participant_effacement", args=[participant.pk]),
     ]
     for chemin in pages:
         violations += surveillance.visiter(base + chemin)

@@ -189,7 +189,7 @@ def _champs(modele: type[models.Model], sauf: set[str]) -> list:
         champ
         for champ in modele._meta.get_fields()
         if (champ.concrete or (champ.many_to_many and not champ.auto_created))
-        and not champ.primary_key
+        and not getattr(champ, "primary_key", False)
         and champ.name not in CHAMPS_TECHNIQUES
         and champ.name not in sauf
     ]

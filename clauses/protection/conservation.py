@@ -22,6 +22,7 @@ their index), or over a few people, never stored: a stored date would be wrong a
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -164,7 +165,7 @@ def ajouter_annees(jour: dt.date, annees: int) -> dt.date:
 def echeances(ids: list[int] | None = None) -> list[Echeance]:
     """The term of every person not anonymised (or of ``ids``), in one query (the structure porteuse's durations
     included: its defaults while it has no row)."""
-    parametres = {"fuseau": settings.TIME_ZONE, "ids": list(ids or [])}
+    parametres: dict[str, Any] = {"fuseau": settings.TIME_ZONE, "ids": list(ids or [])}
     with connection.cursor() as curseur:
         curseur.execute(_sql(ids is not None), parametres)
         colonnes = [c.name for c in curseur.description]

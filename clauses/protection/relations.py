@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from auditlog.models import LogEntry
-from django.apps import apps
 from django.db import models
 
 # Participant → placement → hours and outcomes: three levels reach every row known today; one more for safety.
@@ -33,7 +32,9 @@ def relations_vers(modele: type[models.Model]) -> list:
         if champ.auto_created
         and not champ.concrete
         and (champ.one_to_many or champ.one_to_one or champ.many_to_many)
-        and not champ.related_model._meta.auto_created
+        and isinstance(cible := champ.related_model, type)
+        and issubclass(cible, models.Model)
+        and not cible._meta.auto_created
     ]
 
 
@@ -47,8 +48,6 @@ class Rattaches:
 
     presents: dict[type[models.Model], set] = field(default_factory=lambda: defaultdict(set))
     supprimes: dict[type[models.Model], set] = field(default_factory=lambda: defaultdict(set))
-    # model → the relations through which its rows were reached (for the access export's headings).
-    chemins: dict[type[models.Model], list[str]] = field(default_factory=lambda: defaultdict(list))
 
     def modeles(self) -> list[type[models.Model]]:
         return sorted(set(self.presents) | set(self.supprimes), key=lambda m: m._meta.label_lower)
@@ -77,7 +76,6 @@ def rattaches(modele: type[models.Model], pks: Iterable, profondeur: int = PROFO
     modele = _modele_concret(modele)
     resultat = Rattaches()
     resultat.presents[modele] = set(pks)
-    resultat.chemins[modele] = []
     # A level: model → (keys of rows that exist, keys of rows deleted). A deleted row may have deleted children.
     frontiere: dict[type[models.Model], tuple[set, set]] = {modele: (set(pks), set())}
     for _ in range(profondeur):
@@ -98,9 +96,6 @@ def rattaches(modele: type[models.Model], pks: Iterable, profondeur: int = PROFO
                 if nouveaux or disparus:
                     resultat.presents[enfant] |= nouveaux
                     resultat.supprimes[enfant] |= disparus
-                    chemin = f"{parent._meta.label_lower}.{relation.name}"
-                    if chemin not in resultat.chemins[enfant]:
-                        resultat.chemins[enfant].append(chemin)
                     suivante[enfant][0].update(nouveaux)
                     suivante[enfant][1].update(disparus)
         if not suivante:
@@ -110,7 +105,3 @@ def rattaches(modele: type[models.Model], pks: Iterable, profondeur: int = PROFO
         for cle_vide in [m for m, cles in dico.items() if not cles]:
             del dico[cle_vide]
     return resultat
-
-
-def modele(label: str) -> type[models.Model]:
-    return apps.get_model(label)

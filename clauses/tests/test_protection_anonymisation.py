@@ -89,15 +89,20 @@ def test_the_classification_sees_a_field_left_out(monkeypatch):
 # --- What the anonymisation does ------------------------------------------------------------------------------
 
 
-def test_identity_contact_address_and_notes_go_what_figures_count_stays(facilitateur):
+def test_identity_contact_address_and_notes_go_what_figures_count_stays(
+    facilitateur, django_capture_on_commit_callbacks
+):
     participant = personne_complete(facilitateur)
+    export = ExportListe.objects.get()
+    rapport = Rapport.objects.get(nominatif=True)
     ancienne_reference = participant.reference
     placement = participant.placements.get()
     avant_placement = Placement.objects.filter(pk=placement.pk).values().get()
     heures_avant = list(HeuresMensuelles.objects.filter(placement=placement).values_list("mois", "heures"))
     criteres = set(participant.criteres.values_list("code", flat=True))
 
-    assert anonymisation.anonymiser([participant.pk], cause=CauseAnonymisation.CONSERVATION, motif="Échue.")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert anonymisation.anonymiser([participant.pk], cause=CauseAnonymisation.CONSERVATION, motif="Échue.")
 
     participant.refresh_from_db()
     for champ, valeur in anonymisation.EFFACES["clauses.participant"].items():
@@ -121,6 +126,8 @@ def test_identity_contact_address_and_notes_go_what_figures_count_stays(facilita
     # The nominative report and the export naming the person are gone, files included.
     assert not Rapport.objects.filter(nominatif=True).exists()
     assert not ExportListe.objects.exists()
+    assert not export.fichier.storage.exists(export.fichier.name)
+    assert not rapport.fichier.storage.exists(rapport.fichier.name)
 
 
 def test_a_second_anonymisation_does_nothing(facilitateur):
