@@ -307,9 +307,11 @@ class Participant(models.Model):
         ]
 
     def __str__(self) -> str:
-        if self.anonymise_le is not None:
+        # Read only when loaded: a list that defers it (``only("participant__nom", …)``) would pay a query per row.
+        # An anonymised file's name reads « Anonymisé » anyway.
+        if self.__dict__.get("anonymise_le") is not None:
             return f"Personne anonymisée {self.reference}"
-        return f"{self.prenom} {self.nom}"
+        return f"{self.prenom} {self.nom}".strip()
 
     def save(self, *args, **kwargs):
         # The form, the admin and the factories number a new participant here; imports and the demo, which write

@@ -4,7 +4,6 @@ month ahead who will be anonymised, and the import files left behind."""
 
 import datetime as dt
 import os
-import time
 from decimal import Decimal
 
 import pytest
@@ -159,7 +158,10 @@ def test_keeping_someone_longer_is_dated_reasoned_recorded_and_audited(client_fa
 def test_import_files_left_behind_are_deleted_after_a_day():
     ancien = default_storage.save("imports/ancien.csv", ContentFile(b"nom;prenom\nQuilleboeuf;Zephyrine\n"))
     recent = default_storage.save("imports/recent.rapport.json", ContentFile(b"{}"))
-    il_y_a_deux_jours = time.time() - 2 * 86400
-    os.utime(default_storage.path(ancien), (il_y_a_deux_jours, il_y_a_deux_jours))
-    assert conservation.supprimer_imports_abandonnes(timezone.now()) == 1
+    # Dated by the test's clock (CLAUSES_JOUR may move it away from the file system's).
+    maintenant = timezone.now()
+    for nom, age in ((ancien, dt.timedelta(days=2)), (recent, dt.timedelta(hours=1))):
+        instant = (maintenant - age).timestamp()
+        os.utime(default_storage.path(nom), (instant, instant))
+    assert conservation.supprimer_imports_abandonnes(maintenant) == 1
     assert not default_storage.exists(ancien) and default_storage.exists(recent)
