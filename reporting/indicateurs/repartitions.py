@@ -221,3 +221,27 @@ def heures_par_corps_d_etat(debut: dt.date, fin: dt.date, **portee) -> list[Part
     rangees = [(str(r[corps]), r[f"{corps}__libelle"], r["valeur"]) for r in lignes if r[corps] is not None]
     rangees += [("", NON_RENSEIGNE, r["valeur"]) for r in lignes if r[corps] is None]
     return _avec_parts(rangees)
+
+
+SANS_MODALITE = "Sans modalité juridique renseignée"
+
+
+def heures_par_modalite_juridique(debut: dt.date, fin: dt.date, **portee) -> list[Part]:
+    """Hours by legal modality of the lot's clause (condition d'exécution, marché réservé…), in the reference table's
+    order, the modalities with hours only, then the hours of lots whose clause has none (or without a clause) when
+    there are some (one query). A clause may combine several modalities: its hours count in each, so the rows may
+    add up to more than the hours and carry no share."""
+    _verifier(portee)
+    modalite = "placement__attribution__lot__clause__modalites"
+    lignes = (
+        _heures(debut, fin, portee)
+        .values(f"{modalite}__code", f"{modalite}__libelle", f"{modalite}__ordre")
+        .annotate(valeur=Coalesce(Sum("heures"), ZERO))
+        .filter(valeur__gt=0)
+        .order_by(f"{modalite}__ordre", f"{modalite}__libelle")
+    )
+    rangees = [r for r in lignes if r[f"{modalite}__code"] is not None]
+    rangees += [r for r in lignes if r[f"{modalite}__code"] is None]
+    return [
+        Part(r[f"{modalite}__code"] or "", r[f"{modalite}__libelle"] or SANS_MODALITE, r["valeur"]) for r in rangees
+    ]

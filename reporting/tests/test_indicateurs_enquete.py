@@ -16,13 +16,22 @@ from clauses.factories import (
     PlacementFactory,
     SortieFactory,
 )
-from clauses.models import CATEGORIE_PAR_SITUATION, CorpsDEtat, CritereEligibilite, MomentSortie, Situation
+from clauses.models import (
+    CATEGORIE_PAR_SITUATION,
+    ClauseInsertion,
+    CorpsDEtat,
+    CritereEligibilite,
+    ModaliteJuridique,
+    MomentSortie,
+    Situation,
+)
 from conventions.factories import DonneurDOrdreFactory
 from conventions.models import TypeDonneur
 from entreprises.factories import EntrepriseFactory
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
 from marches.models import StatutMarche, TypeMarche
 from reporting import indicateurs
+from reporting.documents import bilan_territorial
 from reporting.indicateurs import Periode
 
 pytestmark = pytest.mark.django_db
@@ -224,6 +233,23 @@ class TestHeures:
         assert parts[TypeDonneur.BAILLEUR] == Decimal("60.5")
         assert set(parts) == set(TypeDonneur.values)  # every kind, zeros included
 
+    def test_by_legal_modality(self, territoire):
+        execution = ModaliteJuridique.objects.get(code="condition_execution")
+        attribution = ModaliteJuridique.objects.get(code="critere_attribution")
+        ClauseInsertion.objects.get(corps_d_etat=territoire["peinture"]).modalites.set([execution, attribution])
+        ClauseInsertion.objects.get(corps_d_etat=territoire["maconnerie"]).modalites.set([execution])
+        parts = indicateurs.heures_par_modalite_juridique(AN.debut, AN.fin)
+        # A clause combining two modalities counts its hours in each; Bruno's hours have no clause.
+        assert [(p.code, p.valeur) for p in parts] == [
+            ("condition_execution", Decimal("230.5")),
+            ("critere_attribution", Decimal("170")),
+            ("", Decimal("40")),
+        ]
+        assert parts[-1].libelle == indicateurs.SANS_MODALITE
+        # The territorial bilan's table, which leaves out the hours without a modality, reads the same.
+        bilan = bilan_territorial.heures_par_modalite_juridique(AN)
+        assert [(p.libelle, p.valeur) for p in bilan] == [(p.libelle, p.valeur) for p in parts[:-1]]
+
     def test_scoped(self, territoire):
         parts = indicateurs.heures_par_corps_d_etat(AN.debut, AN.fin, donneur=territoire["bailleur"])
         assert [(p.libelle, p.valeur) for p in parts] == [("Gros œuvre, maçonnerie", Decimal("60.5"))]
@@ -297,6 +323,7 @@ def test_each_is_one_query(territoire, django_assert_num_queries):
         indicateurs.heures_par_type_de_marche,
         indicateurs.heures_par_type_de_donneur,
         indicateurs.heures_par_corps_d_etat,
+        indicateurs.heures_par_modalite_juridique,
         indicateurs.nouveaux_entrants,
         indicateurs.sorties_a_six_mois,
         indicateurs.sorties_par_situation,
