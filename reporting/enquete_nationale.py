@@ -81,7 +81,7 @@ class Enquete:
 
     @property
     def taux(self) -> Decimal | None:
-        return indicateurs.taux_realisation(self.chiffres["A01"].valeur, self.chiffres["A03"].valeur)
+        return indicateurs.taux_realisation(Decimal(self.chiffres["A01"].valeur), self.chiffres["A03"].valeur)
 
     @property
     def sorties_comparees(self) -> list[tuple[str, Valeur, Valeur]]:

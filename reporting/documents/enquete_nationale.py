@@ -119,6 +119,7 @@ def tableur(enquete: Enquete, produit_le: dt.date | None = None) -> bytes:
     """The survey's workbook (a few dozen rows: written in memory)."""
     classeur = Workbook()
     feuille = classeur.active
+    assert isinstance(feuille, Worksheet)  # a new workbook's one sheet
     feuille.title = "Structure"
     _structure(feuille, enquete, produit_le or timezone.localdate())
     for bloc in enquete.blocs:

@@ -27,6 +27,7 @@ from clauses.models import (
     Placement,
     Situation,
     Sortie,
+    SortieQuerySet,
     TypeContrat,
 )
 from conventions.calendrier import add_months
@@ -239,7 +240,7 @@ def repartitions_des_personnes(
     )
 
 
-def _sorties(moment: str, debut: dt.date, fin: dt.date, portee: dict) -> QuerySet:
+def _sorties(moment: str, debut: dt.date, fin: dt.date, portee: dict) -> SortieQuerySet:
     return Sortie.objects.filter(
         _portee("placement__attribution", portee), moment=moment, date_constat__gte=debut, date_constat__lte=fin
     )
