@@ -7,66 +7,147 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('conventions', '0002_invitation'),
-        ('marches', '0005_cle_de_declaration'),
+        ("conventions", "0002_invitation"),
+        ("marches", "0005_cle_de_declaration"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='marche',
-            name='origine',
-            field=models.CharField(choices=[('facilitateur', 'Saisi par le facilitateur'), ('portail', "Déclaré par le donneur d'ordre"), ('import', 'Importé'), ('decp', 'Données essentielles de la commande publique')], default='facilitateur', max_length=15, verbose_name='origine'),
+            model_name="marche",
+            name="origine",
+            field=models.CharField(
+                choices=[
+                    ("facilitateur", "Saisi par le facilitateur"),
+                    ("portail", "Déclaré par le donneur d'ordre"),
+                    ("import", "Importé"),
+                    ("decp", "Données essentielles de la commande publique"),
+                ],
+                default="facilitateur",
+                max_length=15,
+                verbose_name="origine",
+            ),
         ),
         migrations.CreateModel(
-            name='ImportDECP',
+            name="ImportDECP",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('televersement', 'Fichier envoyé par un facilitateur'), ('programme', 'Téléchargement programmé')], max_length=15, verbose_name='source')),
-                ('nom', models.CharField(max_length=500, verbose_name='fichier ou adresse')),
-                ('cree_le', models.DateTimeField(auto_now_add=True, verbose_name='le')),
-                ('reussi', models.BooleanField(default=False, verbose_name='enregistré')),
-                ('resume', models.TextField(verbose_name='résumé')),
-                ('utilisateur', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='imports_decp', to=settings.AUTH_USER_MODEL, verbose_name='par')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("televersement", "Fichier envoyé par un facilitateur"),
+                            ("programme", "Téléchargement programmé"),
+                        ],
+                        max_length=15,
+                        verbose_name="source",
+                    ),
+                ),
+                ("nom", models.CharField(max_length=500, verbose_name="fichier ou adresse")),
+                ("cree_le", models.DateTimeField(auto_now_add=True, verbose_name="le")),
+                ("reussi", models.BooleanField(default=False, verbose_name="enregistré")),
+                ("resume", models.TextField(verbose_name="résumé")),
+                (
+                    "utilisateur",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="imports_decp",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="par",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'import des données essentielles',
-                'verbose_name_plural': 'imports des données essentielles',
-                'ordering': ['-cree_le', '-pk'],
+                "verbose_name": "import des données essentielles",
+                "verbose_name_plural": "imports des données essentielles",
+                "ordering": ["-cree_le", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='MarcheDECP',
+            name="MarcheDECP",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('identifiant', models.CharField(max_length=100, verbose_name='identifiant DECP')),
-                ('acheteur_siret', models.CharField(max_length=14, verbose_name="SIRET de l'acheteur")),
-                ('acheteur_nom', models.CharField(blank=True, max_length=300, verbose_name="nom de l'acheteur")),
-                ('objet', models.TextField(verbose_name='objet')),
-                ('nature', models.CharField(max_length=100, verbose_name='nature')),
-                ('procedure', models.CharField(blank=True, max_length=150, verbose_name='procédure')),
-                ('code_cpv', models.CharField(max_length=10, verbose_name='code CPV')),
-                ('type', models.CharField(choices=[('travaux', 'Travaux'), ('services', 'Services'), ('fournitures', 'Fournitures')], max_length=15, verbose_name='type de marché')),
-                ('montant', models.DecimalField(decimal_places=2, max_digits=16, verbose_name='montant HT (€)')),
-                ('date_notification', models.DateField(verbose_name='notification')),
-                ('duree_mois', models.PositiveIntegerField(blank=True, null=True, verbose_name='durée (mois)')),
-                ('lieu_code', models.CharField(blank=True, max_length=20, verbose_name="lieu d'exécution : code")),
-                ('lieu_type_code', models.CharField(blank=True, max_length=30, verbose_name="lieu d'exécution : type de code")),
-                ('considerations_sociales', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('Clause sociale', 'Clause sociale'), ('Critère social', 'Critère social'), ('Marché réservé', 'Marché réservé'), ('Pas de considération sociale', 'Pas de considération sociale')], max_length=40), blank=True, default=list, size=None, verbose_name='considérations sociales')),
-                ('titulaires', models.JSONField(blank=True, default=list, verbose_name='titulaires')),
-                ('importe_le', models.DateTimeField(auto_now_add=True, verbose_name='importé le')),
-                ('modifie_le', models.DateTimeField(auto_now=True, verbose_name='modifié le')),
-                ('donneur_d_ordre', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='marches_decp', to='conventions.donneurdordre', verbose_name="donneur d'ordre")),
-                ('marche', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='decp', to='marches.marche', verbose_name='marché suivi dans Clauses')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("identifiant", models.CharField(max_length=100, verbose_name="identifiant DECP")),
+                ("acheteur_siret", models.CharField(max_length=14, verbose_name="SIRET de l'acheteur")),
+                ("acheteur_nom", models.CharField(blank=True, max_length=300, verbose_name="nom de l'acheteur")),
+                ("objet", models.TextField(verbose_name="objet")),
+                ("nature", models.CharField(max_length=100, verbose_name="nature")),
+                ("procedure", models.CharField(blank=True, max_length=150, verbose_name="procédure")),
+                ("code_cpv", models.CharField(max_length=10, verbose_name="code CPV")),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[("travaux", "Travaux"), ("services", "Services"), ("fournitures", "Fournitures")],
+                        max_length=15,
+                        verbose_name="type de marché",
+                    ),
+                ),
+                ("montant", models.DecimalField(decimal_places=2, max_digits=16, verbose_name="montant HT (€)")),
+                ("date_notification", models.DateField(verbose_name="notification")),
+                ("duree_mois", models.PositiveIntegerField(blank=True, null=True, verbose_name="durée (mois)")),
+                ("lieu_code", models.CharField(blank=True, max_length=20, verbose_name="lieu d'exécution : code")),
+                (
+                    "lieu_type_code",
+                    models.CharField(blank=True, max_length=30, verbose_name="lieu d'exécution : type de code"),
+                ),
+                (
+                    "considerations_sociales",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(
+                            choices=[
+                                ("Clause sociale", "Clause sociale"),
+                                ("Critère social", "Critère social"),
+                                ("Marché réservé", "Marché réservé"),
+                                ("Pas de considération sociale", "Pas de considération sociale"),
+                            ],
+                            max_length=40,
+                        ),
+                        blank=True,
+                        default=list,
+                        size=None,
+                        verbose_name="considérations sociales",
+                    ),
+                ),
+                ("titulaires", models.JSONField(blank=True, default=list, verbose_name="titulaires")),
+                ("importe_le", models.DateTimeField(auto_now_add=True, verbose_name="importé le")),
+                ("modifie_le", models.DateTimeField(auto_now=True, verbose_name="modifié le")),
+                (
+                    "donneur_d_ordre",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="marches_decp",
+                        to="conventions.donneurdordre",
+                        verbose_name="donneur d'ordre",
+                    ),
+                ),
+                (
+                    "marche",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="decp",
+                        to="marches.marche",
+                        verbose_name="marché suivi dans Clauses",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'marché des données essentielles (DECP)',
-                'verbose_name_plural': 'marchés des données essentielles (DECP)',
-                'ordering': ['-date_notification', '-pk'],
-                'indexes': [models.Index(fields=['donneur_d_ordre', '-date_notification'], name='decp_donneur_date_idx')],
-                'constraints': [models.UniqueConstraint(fields=('acheteur_siret', 'identifiant'), name='decp_identifiant_par_acheteur'), models.CheckConstraint(condition=models.Q(('montant__gte', 0)), name='decp_montant_positif')],
+                "verbose_name": "marché des données essentielles (DECP)",
+                "verbose_name_plural": "marchés des données essentielles (DECP)",
+                "ordering": ["-date_notification", "-pk"],
+                "indexes": [
+                    models.Index(fields=["donneur_d_ordre", "-date_notification"], name="decp_donneur_date_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("acheteur_siret", "identifiant"), name="decp_identifiant_par_acheteur"
+                    ),
+                    models.CheckConstraint(condition=models.Q(("montant__gte", 0)), name="decp_montant_positif"),
+                ],
             },
         ),
     ]

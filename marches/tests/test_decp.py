@@ -242,7 +242,9 @@ class TestImport:
         textes = [e.texte for e in rapport.erreurs]
         assert textes[0].startswith("Marché n° 2 (id « 2026-0588 ») : le champ « dateNotification »")
         assert textes[1].startswith("Marché n° 5 (id « C13-2026-0902 ») : ")
-        assert "titulaire n° 1 : un objet est attendu" in textes[1] and "valeur inconnue « Pas de clause »" in textes[1]
+        assert (
+            "titulaire n° 1 : un objet est attendu" in textes[1] and "valeur inconnue « Pas de clause »" in textes[1]
+        )
         assert textes[2] == (
             "Marché n° 6 (id « CHPA-26-1011 ») : « acheteur.id » doit être le SIRET de l'acheteur (14 chiffres)."
         )
