@@ -75,8 +75,9 @@ class Veille:
 
 
 def veille(donneur: DonneurDOrdre | None = None, premiers: int = SUR_L_ACCUEIL) -> Veille:
-    """Two queries whatever the number of records: the count, then at most AFFICHES_MAX rows."""
+    """One query (at most AFFICHES_MAX rows), and the count only when there are more."""
     queryset = marches_a_verifier(donneur)
-    total = queryset.count()
-    lignes = list(queryset[:AFFICHES_MAX]) if total else []
+    lignes = list(queryset[: AFFICHES_MAX + 1])
+    total = len(lignes) if len(lignes) <= AFFICHES_MAX else queryset.count()
+    lignes = lignes[:AFFICHES_MAX]
     return Veille(total=total, premiers=lignes[:premiers], suivants=lignes[premiers:])
