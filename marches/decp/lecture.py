@@ -24,10 +24,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import IO, Any
 
 from entreprises.validators import normaliser_siret
 from marches.models import ConsiderationSociale, TypeMarche
+
+# A small file of the 2024 format written for the demo territory (its buyers and companies): the demo, the tests.
+EXEMPLE = Path(__file__).resolve().parent / "exemple_decp.json"
 
 FENETRE = 1024 * 1024
 # One marché's JSON: a few kilobytes in practice; far beyond this, the file is not what it claims.

@@ -1,13 +1,10 @@
 """The territory the DECP sample (marches/decp/exemple_decp.json) was written for: the demo's donneurs d'ordre and
 companies, by SIRET. Shared by the DECP tests of marches, reporting and the browser."""
 
-from pathlib import Path
-
 from conventions.factories import DonneurDOrdreFactory
 from conventions.models import TypeDonneur
 from entreprises.factories import EntrepriseFactory
-
-EXEMPLE = Path(__file__).resolve().parents[1] / "decp" / "exemple_decp.json"
+from marches.decp.lecture import EXEMPLE
 
 ARLES = "21130004100012"
 TARASCON = "21130108000019"
