@@ -22,7 +22,7 @@ from clauses.redaction import DEBUT_L2112_2_1, SEUILS_EUROPEENS
 from conventions.models import DonneurDOrdre, TypeDonneur
 from marches.models import MarcheDECP, TypeMarche
 
-MONTANT = models.DecimalField(max_digits=16, decimal_places=2)
+MONTANT: models.DecimalField = models.DecimalField(max_digits=16, decimal_places=2)
 SUR_L_ACCUEIL = 5
 AFFICHES_MAX = 50
 

@@ -197,6 +197,19 @@ def monde():
         considerations_sociales=["Clause sociale"],
         titulaires=[{"id": EntrepriseFactory.build().siret, "type_identifiant": "SIRET", "denomination": ""}],
     )
+    # And one published without any social consideration above the threshold: the L2112-2-1 watch list's.
+    MarcheDECP.objects.create(
+        identifiant="2026-0990",
+        acheteur_siret=donneur_a.siret,
+        donneur_d_ordre=donneur_a,
+        objet="Fourniture de mobilier scolaire pour les écoles maternelles et élémentaires de la commune",
+        nature="Marché",
+        code_cpv="39160000-1",
+        type="fournitures",
+        montant=Decimal("260000"),
+        date_notification=dt.date(2026, 9, 28),
+        considerations_sociales=["Pas de considération sociale"],
+    )
     return Monde(
         donneur_a=donneur_a,
         donneur_b=donneur_b,

@@ -57,7 +57,7 @@ class CreationDepuisDECPForm(forms.Form):
             )
 
     def clean(self):
-        donnees = super().clean()
+        donnees = super().clean() or {}
         for titulaire in self.a_creer:
             siret = titulaire.identifiant
             if donnees.get(f"ajouter_{siret}") and not (donnees.get(f"raison_{siret}") or "").strip():

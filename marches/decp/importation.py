@@ -15,11 +15,10 @@ refused file is recorded too.
 from dataclasses import dataclass, field
 from typing import IO
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection, transaction
 from django.utils import timezone
 
-from conventions.models import DonneurDOrdre
+from conventions.models import DonneurDOrdre, User
 from marches.decp import lecture
 from marches.decp.lecture import EnregistrementDECP, ErreurDECP, FichierDECPInvalide
 from marches.models import ImportDECP, MarcheDECP, SourceImportDECP
@@ -183,7 +182,7 @@ def importer(
     *,
     nom: str,
     source: str = SourceImportDECP.TELEVERSEMENT,
-    utilisateur: AbstractBaseUser | None = None,
+    utilisateur: User | None = None,
 ) -> RapportDECP:
     """Reads the file and, if every marché of the territory in it is valid, records them; the report says what
     was done (nothing when ``rapport.valide`` is false)."""

@@ -468,8 +468,9 @@ def verifier(position: int, brut: Any) -> EnregistrementDECP | ErreurDECP:
     siret = siret_acheteur(brut)
     if siret is None or not SIRET_RE.match(siret):
         erreurs.append("« acheteur.id » doit être le SIRET de l'acheteur (14 chiffres)")
-    acheteur = brut.get("acheteur") if isinstance(brut.get("acheteur"), dict) else {}
-    nom = acheteur.get("nom") if isinstance(acheteur.get("nom"), str) else ""
+    acheteur = brut.get("acheteur")
+    nom = acheteur.get("nom") if isinstance(acheteur, dict) else None
+    nom = nom if isinstance(nom, str) else ""
     objet = _texte(brut, "objet", erreurs, longueur=1000)
     nature = _texte(brut, "nature", erreurs, longueur=100)
     procedure = _texte(brut, "procedure", erreurs, requis=False, longueur=150)
@@ -493,7 +494,7 @@ def verifier(position: int, brut: Any) -> EnregistrementDECP | ErreurDECP:
     if erreurs:
         return ErreurDECP(position, identifiant[:100], erreurs)
     assert siret is not None and correspondance is not None
-    cpv = code_cpv.strip()
+    cpv = correspondance.group(0)
     return EnregistrementDECP(
         identifiant=identifiant,
         acheteur_siret=siret,

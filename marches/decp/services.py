@@ -9,13 +9,14 @@ foreign identifier) cannot be added: the directory keys companies by SIRET.
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from dateutil.relativedelta import relativedelta
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from config.formats import date_longue
+from conventions.calendrier import add_months
+from conventions.models import User
 from entreprises.models import Entreprise
 from entreprises.validators import siret_valide
 from marches.models import (
@@ -49,6 +50,9 @@ class TitulaireApercu:
     type_identifiant: str
     denomination: str
     entreprise: Entreprise | None
+    # The review form's two fields for this titulaire, when the directory lacks it (set by the view).
+    champ_ajouter: Any = None
+    champ_raison: Any = None
 
     @property
     def siret(self) -> bool:
@@ -88,13 +92,11 @@ def dates_d_execution(decp: MarcheDECP) -> tuple[dt.date, dt.date | None]:
     debut = decp.date_notification
     if not decp.duree_mois:
         return debut, None
-    return debut, debut + relativedelta(months=decp.duree_mois) - dt.timedelta(days=1)
+    return debut, add_months(debut, decp.duree_mois) - dt.timedelta(days=1)
 
 
 @transaction.atomic
-def creer_marche(
-    decp: MarcheDECP, facilitateur: AbstractBaseUser, nouvelles_entreprises: dict[str, str] | None = None
-) -> Marche:
+def creer_marche(decp: MarcheDECP, facilitateur: User, nouvelles_entreprises: dict[str, str] | None = None) -> Marche:
     """Creates the marché of a DECP record, its lot and its attributaires; the record then links to it.
 
     ``nouvelles_entreprises``: {SIRET: raison sociale} of the titulaires unknown to the directory that the
@@ -113,7 +115,7 @@ def creer_marche(
     marche = Marche(
         donneur_d_ordre=decp.donneur_d_ordre,
         # An administrator who is not a facilitator creates it without taking it in charge.
-        facilitateur=facilitateur if getattr(facilitateur, "is_facilitateur", False) else None,
+        facilitateur=facilitateur if facilitateur.is_facilitateur else None,
         objet=objet,
         reference=decp.identifiant,
         type=decp.type,
