@@ -7,6 +7,7 @@ import html
 import io
 import json
 import threading
+import tracemalloc
 from decimal import Decimal
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
@@ -84,6 +85,27 @@ class TestLecture:
             assert list(lecture.enregistrements(fichier)) == attendu
         assert [genre for genre, _ in attendu].count(lecture.MARCHE) == 11
         assert [genre for genre, _ in attendu].count(lecture.CONCESSION) == 1
+
+    def test_memory_stays_bounded_whatever_the_file_s_size(self, monkeypatch, tmp_path):
+        """5 MB of marchés of other buyers read with a 64 KB window: memory holds a window and a record."""
+        modele = exemple()["marches"]["marche"][0]
+        chemin = tmp_path / "national.json"
+        with chemin.open("w", encoding="utf-8") as sortie:
+            sortie.write('{"marches": {"marche": [')
+            for n in range(5_000):
+                sortie.write(("," if n else "") + json.dumps({**modele, "id": f"X{n}", "acheteur": {"id": "0" * 14}}))
+            sortie.write("]}}")
+        assert chemin.stat().st_size > 4.5 * 1024 * 1024
+        monkeypatch.setattr(lecture, "FENETRE", 64 * 1024)
+        tracemalloc.start()
+        try:
+            with chemin.open("rb") as fichier:
+                rapport, retenus = importation.lire(fichier, {})
+            _, pic = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert (rapport.lus, rapport.hors_territoire, retenus) == (5_000, 5_000, {})
+        assert pic < 1024 * 1024, pic
 
     def test_a_record_of_the_2024_format(self):
         marche = next(m for m in exemple()["marches"]["marche"] if m["id"] == "2026-0877")
