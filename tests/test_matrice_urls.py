@@ -48,7 +48,7 @@ from conventions.models import Avenant, StructurePorteuse
 from conventions.services import inviter_referent
 from entreprises.factories import EntrepriseFactory, OperateurFactory
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
-from marches.models import PropositionAttribution
+from marches.models import MarcheDECP, PropositionAttribution
 from reporting.models import BilanAnnuel, Rapport, StatutRapport, Tache, TypeRapport
 
 pytestmark = pytest.mark.django_db
@@ -88,6 +88,7 @@ class Monde:
     rapport: object
     export: object
     bilan: object
+    decp: object
     utilisateurs: dict
 
 
@@ -183,6 +184,34 @@ def monde():
         statut=StatutExport.PRET,
         fichier=SimpleUploadedFile("marches.xlsx", b"PK\x03\x04"),
     )
+    # A marché donneur A published in the données essentielles, with a social consideration.
+    decp = MarcheDECP.objects.create(
+        identifiant="2026-0412",
+        acheteur_siret=donneur_a.siret,
+        donneur_d_ordre=donneur_a,
+        objet="Réhabilitation du groupe scolaire — gros œuvre",
+        nature="Marché",
+        code_cpv="45210000-2",
+        type="travaux",
+        montant=Decimal("1850000"),
+        date_notification=dt.date(2026, 4, 14),
+        duree_mois=18,
+        considerations_sociales=["Clause sociale"],
+        titulaires=[{"id": EntrepriseFactory.build().siret, "type_identifiant": "SIRET", "denomination": ""}],
+    )
+    # And one published without any social consideration above the threshold: the L2112-2-1 watch list's.
+    MarcheDECP.objects.create(
+        identifiant="2026-0990",
+        acheteur_siret=donneur_a.siret,
+        donneur_d_ordre=donneur_a,
+        objet="Fourniture de mobilier scolaire pour les écoles maternelles et élémentaires de la commune",
+        nature="Marché",
+        code_cpv="39160000-1",
+        type="fournitures",
+        montant=Decimal("260000"),
+        date_notification=dt.date(2026, 9, 28),
+        considerations_sociales=["Pas de considération sociale"],
+    )
     return Monde(
         donneur_a=donneur_a,
         donneur_b=donneur_b,
@@ -203,6 +232,7 @@ def monde():
         rapport=rapport,
         bilan=bilan,
         export=export,
+        decp=decp,
         utilisateurs={
             "anonyme": None,
             "referent_a": referent_a.user,
@@ -277,6 +307,10 @@ MATRICE = {
     "marches:proposition_acceptation": (TABLEAU, _pk("proposition")),
     "marches:proposition_correction": (TABLEAU, _pk("proposition")),
     "marches:proposition_refus": (TABLEAU, _pk("proposition")),
+    # The données essentielles (DECP).
+    "marches:decp": (TABLEAU, None),
+    "marches:decp_import": (TABLEAU, None),
+    "marches:decp_examen": (TABLEAU, _pk("decp")),
     # Companies and operators.
     "entreprises:entreprises": (TABLEAU, None),
     "entreprises:entreprise_creation": (TABLEAU, None),

@@ -23,7 +23,7 @@ from clauses.factories import ParticipantFactory, PlacementFactory
 from clauses.models import Participant
 from entreprises.models import Entreprise, Operateur
 from marches.factories import AttributionFactory
-from marches.models import Lot, Marche
+from marches.models import Lot, Marche, MarcheDECP
 from tests.navigateur import se_connecter
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -109,6 +109,9 @@ def test_aucune_violation_de_la_politique(browser, live_server):
         reverse("conventions:conventions"),
         reverse("conventions:donneurs"),
         reverse("clauses:imports"),
+        reverse("marches:decp"),
+        reverse("marches:decp_import"),
+        reverse("marches:decp_examen", args=[MarcheDECP.objects.order_by("pk").first().pk]),
     ]
     for chemin in pages:
         violations += surveillance.visiter(base + chemin)

@@ -34,7 +34,7 @@ from clauses.models import HeuresMensuelles, Participant, Placement
 from config.bench import DELAI_GUNICORN_S, FACILITATEUR, PLANCHER, REFERENT, fichiers
 from conventions.models import Convention, DonneurDOrdre, Referent
 from conventions.portail import CLE_SESSION
-from marches.models import STATUTS_ACTIFS, Attribution, Marche
+from marches.models import STATUTS_ACTIFS, Attribution, Marche, MarcheDECP
 from reporting import bilans
 from reporting.demandes_rapports import periode_du_bilan, periode_du_marche
 from reporting.documents import produire
@@ -147,6 +147,8 @@ def _acteurs_et_objets(jour: dt.date) -> tuple[dict, dict]:
         )
         or marches_actifs.values_list("pk", flat=True).first(),
         "bilan_transmis": bilan.pk if bilan else None,
+        # A DECP marché still to follow (the demo imports a sample; a dataset without any leaves the page out).
+        "decp": MarcheDECP.objects.avec_consideration_sociale().non_suivis().values_list("pk", flat=True).first(),
     }
     acteurs = {FACILITATEUR: facilitateur.pk, REFERENT: referent.user_id}
     return acteurs, objets
@@ -193,6 +195,9 @@ def pages_a_mesurer(objets: dict, jour: dt.date) -> list[Page]:
     pages += page("Participant — le plus grand", "clauses:participant", "participant")
     pages += page("Placement — le plus grand", "clauses:placement", "placement")
     pages += page("Imports", "clauses:imports")
+    pages += page("Données essentielles (DECP)", "marches:decp")
+    pages += page("Données essentielles : importer", "marches:decp_import")
+    pages += page("Données essentielles : examen d'un marché", "marches:decp_examen", "decp")
 
     portail = {"acteur": REFERENT}
     pages += page("Portail : accueil", "portail:accueil", **portail)
