@@ -48,3 +48,23 @@ def avec_article(nom: str) -> str:
     if not debut:
         return nom
     return f"{debut}{nom}" if debut == "l'" else f"{debut} {nom}"
+
+
+def avec_de(nom: str) -> str:
+    """The name after « de »: « de la Ville d'Arles », « du Département … », « des Hôpitaux … », « de l'Office … »,
+    « d'Erilia », « de Delta Rhône Habitat »."""
+    nom = nom.strip()
+    # A name with its own article contracts it: « du Comptoir… » for « Le Comptoir… », « des Compagnons… ».
+    for propre, contracte in (("le ", "du "), ("les ", "des ")):
+        if nom.lower().startswith(propre):
+            return f"{contracte}{nom[len(propre) :]}"
+    debut = article(nom)
+    if debut == "le":
+        return f"du {nom}"
+    if debut == "les":
+        return f"des {nom}"
+    if debut:
+        return f"de {avec_article(nom)}"
+    if _cle(nom[:1]) in "aeiouy" and nom[:1].isalpha():
+        return f"d'{nom}"
+    return f"de {nom}"

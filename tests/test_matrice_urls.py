@@ -49,6 +49,7 @@ from conventions.services import inviter_referent
 from entreprises.factories import EntrepriseFactory, OperateurFactory
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
 from marches.models import PropositionAttribution
+from reporting.agenda import emettre_adresse
 from reporting.models import BilanAnnuel, Rapport, StatutRapport, Tache, TypeRapport
 
 pytestmark = pytest.mark.django_db
@@ -88,6 +89,7 @@ class Monde:
     rapport: object
     export: object
     bilan: object
+    jeton_agenda: str
     utilisateurs: dict
 
 
@@ -201,6 +203,8 @@ def monde():
         rapport=rapport,
         bilan=bilan,
         export=export,
+        # The calendar feed's secret address of the référent of A.
+        jeton_agenda=emettre_adresse(referent_a.user),
         utilisateurs={
             "anonyme": None,
             "referent_a": referent_a.user,
@@ -261,6 +265,10 @@ MATRICE = {
     "reporting:rapport_etat": (TABLEAU, _pk("rapport")),
     "reporting:rapport_telecharger": (TABLEAU, _pk("rapport")),
     "reporting:rapport_relance": (TABLEAU, _pk("rapport")),
+    # The calendar feeds: the facilitator's page; the feed at its secret address answers whoever holds it, with no
+    # session (calendar applications open it), and 404 to any other address (reporting/tests/test_agenda.py).
+    "reporting:agenda": (TABLEAU, None),
+    "reporting:agenda_flux": (PUBLIC, lambda m: [m.jeton_agenda]),
     # Marchés, lots, attributions.
     "marches:marches": (TABLEAU, None),
     "marches:marche_creation": (TABLEAU, None),
@@ -311,6 +319,7 @@ MATRICE = {
     "portail:accueil": (PORTAIL, None),
     "portail:changer_donneur": (PORTAIL, None),
     "portail:profil": (PORTAIL, None),
+    "portail:agenda": (PORTAIL, None),
     "portail:marches": (PORTAIL, None),
     "portail:marche": (PORTAIL_OBJET, _pk("marche")),
     "portail:convention": (PORTAIL_OBJET, _pk("convention")),

@@ -1,8 +1,8 @@
-"""The article before a public body's name in a sentence (conventions.noms)."""
+"""The article before a public body's name in a sentence, and after « de » (conventions.noms)."""
 
 import pytest
 
-from conventions.noms import avec_article
+from conventions.noms import avec_article, avec_de
 
 
 @pytest.mark.parametrize(
@@ -36,3 +36,22 @@ from conventions.noms import avec_article
 )
 def test_avec_article(nom, attendu):
     assert avec_article(nom) == attendu
+
+
+@pytest.mark.parametrize(
+    ("nom", "attendu"),
+    [
+        ("Ville d'Arles", "de la Ville d'Arles"),
+        ("Département des Bouches-du-Rhône", "du Département des Bouches-du-Rhône"),
+        ("Office public de l'habitat du Pays d'Arles", "de l'Office public de l'habitat du Pays d'Arles"),
+        ("Hôpitaux de Provence", "des Hôpitaux de Provence"),
+        ("Delta Rhône Habitat", "de Delta Rhône Habitat"),
+        ("Erilia", "d'Erilia"),
+        ("13 Habitat", "de 13 Habitat"),
+        ("La Poste", "de La Poste"),
+        ("Les Compagnons bâtisseurs", "des Compagnons bâtisseurs"),
+        ("Le Comptoir de l'emploi", "du Comptoir de l'emploi"),
+    ],
+)
+def test_avec_de(nom, attendu):
+    assert avec_de(nom) == attendu
