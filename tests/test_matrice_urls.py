@@ -252,6 +252,10 @@ MATRICE = {
     "password_reset_confirm": (PUBLIC, lambda m: ["MQ", "lien-perime"]),
     "password_reset_complete": (PUBLIC, None),
     "sante": (PUBLIC, None),
+    # The legal pages linked in every footer; the site map adapts to whoever reads it (tests/test_pages_legales.py).
+    "accessibilite": (PUBLIC, None),
+    "mentions_legales": (PUBLIC, None),
+    "plan_du_site": (PUBLIC, None),
     "suggestions_de_filtre": (TABLEAU, None),
     "exports": (TABLEAU, None),
     "export_fichier": (TABLEAU_PERSONNEL, _pk("export")),
