@@ -367,7 +367,7 @@ def test_the_page_shows_the_address_once_then_renews_and_deletes_it(client, terr
 
     reponse = client.post(page, {"action": "emettre"})
     assert reponse.status_code == 200
-    (premiere,) = re.findall(r'value="(http://testserver/agenda/[\w-]+\.ics)"', reponse.content.decode())
+    (premiere,) = re.findall(r">(http://testserver/agenda/[\w-]+\.ics)</textarea>", reponse.content.decode())
     abonnement = AgendaPersonnel.objects.get(user=facilitateur)
     assert premiere.rsplit("/", 1)[1].removesuffix(".ics") not in abonnement.token_hash  # only its hash is kept
     client.logout()
@@ -381,7 +381,7 @@ def test_the_page_shows_the_address_once_then_renews_and_deletes_it(client, terr
     assert premiere not in texte and "Renouveler l'adresse" in texte and "Dernière consultation" in texte
 
     reponse = client.post(page, {"action": "emettre"})
-    (seconde,) = re.findall(r'value="(http://testserver/agenda/[\w-]+\.ics)"', reponse.content.decode())
+    (seconde,) = re.findall(r">(http://testserver/agenda/[\w-]+\.ics)</textarea>", reponse.content.decode())
     assert seconde != premiere
     assert client.get(premiere).status_code == 404  # renewed: the old address stops at once
     assert client.get(seconde).status_code == 200
