@@ -124,8 +124,8 @@ def _periode_du_rapport(debut: dt.date, fin: dt.date) -> str:
 class Liens:
     """The pages an event links to, on the facilitator's side or the portal's."""
 
-    convention: Callable[[int], str]
-    bilans: Callable[[int], str]
+    convention: Callable[[int], str | None]
+    bilans: Callable[[int], str | None]
     rapports: str
     referent: bool
 
@@ -158,7 +158,7 @@ def _dates_de_la_convention(convention: Convention, debut: dt.date, fin: dt.date
         return []  # nothing is due under a convention not signed yet
     donneur = convention.donneur_d_ordre
     avec = f"la convention avec {donneur.nom_avec_article}"
-    chemin = liens.convention(convention.pk)
+    chemin = liens.convention(convention.pk) or ""
     evenements = []
 
     jour = debut
@@ -228,7 +228,7 @@ def _dates_de_la_convention(convention: Convention, debut: dt.date, fin: dt.date
                     TypeEvenement.BILAN,
                     titre,
                     texte,
-                    liens.bilans(convention.pk),
+                    liens.bilans(convention.pk) or "",
                 )
             )
         jour = periode.date_renouvellement
@@ -495,6 +495,11 @@ def emettre_adresse(user) -> str:
         defaults={"token_hash": hacher_jeton_agenda(jeton), "emis_le": timezone.now(), "consulte_le": None},
     )
     return jeton
+
+
+def abonnement(user) -> AgendaPersonnel | None:
+    """The user's feed, if they have one."""
+    return AgendaPersonnel.objects.filter(user=user).first()
 
 
 def supprimer_adresse(user) -> bool:

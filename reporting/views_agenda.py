@@ -45,7 +45,7 @@ def page_agenda(request: HttpRequest, gabarit: str, nom_url: str, ce_qu_il_conti
     prochaines = [e for e in liste if e.jour >= jour][:PROCHAINES_DATES]
     contexte = {
         "titre": "Mon agenda",
-        "abonnement": agenda.AgendaPersonnel.objects.filter(user=request.user).first(),
+        "abonnement": agenda.abonnement(request.user),
         "adresse": adresse,
         "mois": agenda.regroupes_par_mois(prochaines),
         "nombre": len(liste),
