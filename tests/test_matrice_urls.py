@@ -49,6 +49,7 @@ from conventions.services import inviter_referent
 from entreprises.factories import EntrepriseFactory, OperateurFactory
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
 from marches.models import MarcheDECP, PropositionAttribution
+from reporting.agenda import emettre_adresse
 from reporting.models import BilanAnnuel, Rapport, StatutRapport, Tache, TypeRapport
 
 pytestmark = pytest.mark.django_db
@@ -89,6 +90,7 @@ class Monde:
     export: object
     bilan: object
     decp: object
+    jeton_agenda: str
     utilisateurs: dict
 
 
@@ -233,6 +235,8 @@ def monde():
         bilan=bilan,
         export=export,
         decp=decp,
+        # The calendar feed's secret address of the référent of A.
+        jeton_agenda=emettre_adresse(referent_a.user),
         utilisateurs={
             "anonyme": None,
             "referent_a": referent_a.user,
@@ -280,6 +284,10 @@ MATRICE = {
     "password_reset_confirm": (PUBLIC, lambda m: ["MQ", "lien-perime"]),
     "password_reset_complete": (PUBLIC, None),
     "sante": (PUBLIC, None),
+    # The legal pages linked in every footer; the site map adapts to whoever reads it (tests/test_pages_legales.py).
+    "accessibilite": (PUBLIC, None),
+    "mentions_legales": (PUBLIC, None),
+    "plan_du_site": (PUBLIC, None),
     "suggestions_de_filtre": (TABLEAU, None),
     "exports": (TABLEAU, None),
     "export_fichier": (TABLEAU_PERSONNEL, _pk("export")),
@@ -293,6 +301,10 @@ MATRICE = {
     "reporting:rapport_etat": (TABLEAU, _pk("rapport")),
     "reporting:rapport_telecharger": (TABLEAU, _pk("rapport")),
     "reporting:rapport_relance": (TABLEAU, _pk("rapport")),
+    # The calendar feeds: the facilitator's page; the feed at its secret address answers whoever holds it, with no
+    # session (calendar applications open it), and 404 to any other address (reporting/tests/test_agenda.py).
+    "reporting:agenda": (TABLEAU, None),
+    "reporting:agenda_flux": (PUBLIC, lambda m: [m.jeton_agenda]),
     # Marchés, lots, attributions.
     "marches:marches": (TABLEAU, None),
     "marches:marche_creation": (TABLEAU, None),
@@ -347,6 +359,7 @@ MATRICE = {
     "portail:accueil": (PORTAIL, None),
     "portail:changer_donneur": (PORTAIL, None),
     "portail:profil": (PORTAIL, None),
+    "portail:agenda": (PORTAIL, None),
     "portail:marches": (PORTAIL, None),
     "portail:marche": (PORTAIL_OBJET, _pk("marche")),
     "portail:convention": (PORTAIL_OBJET, _pk("convention")),
