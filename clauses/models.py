@@ -1,4 +1,6 @@
 import datetime as dt
+import re
+import unicodedata
 from decimal import Decimal
 
 from django.conf import settings
@@ -38,6 +40,21 @@ class ModaliteJuridique(models.Model):
         return f"{self.libelle} ({self.article})"
 
 
+def designe_la_residence_qpv(texte: str) -> bool:
+    """Whether a criterion's code or label names residence in a quartier prioritaire (« qpv », « Habitant d'un
+    quartier prioritaire », « … de la politique de la ville »), whatever its case, accents and punctuation."""
+    simple = unicodedata.normalize("NFKD", texte).encode("ascii", "ignore").decode("ascii").lower()
+    simple = " ".join(re.sub(r"[^a-z0-9]+", " ", simple).split())
+    return bool(re.search(r"\bqpv\b|\bquartiers? prioritaires?\b|\bpolitique de la ville\b", simple))
+
+
+CRITERE_QPV_REFUSE = (
+    "La résidence en quartier prioritaire (QPV) n'est pas un critère d'éligibilité dans Clauses : elle se renseigne "
+    "sur le participant et, pour chaque placement, au jour de l'embauche, et les tableaux la comptent une seule fois. "
+    "Un critère de plus la compterait une seconde fois, avec un autre chiffre."
+)
+
+
 class CritereEligibilite(models.Model):
     code = models.SlugField("code", max_length=40, unique=True)
     libelle = models.CharField("libellé", max_length=200)
@@ -50,6 +67,13 @@ class CritereEligibilite(models.Model):
 
     def __str__(self) -> str:
         return self.libelle
+
+    def clean(self):
+        # The eligible public « habitant d'un QPV » is the one notion of residence (Placement.reside_qpv, clauses
+        # migration 0009): a criterion for it would print a second QPV figure next to the residence's.
+        for champ in ("code", "libelle"):
+            if designe_la_residence_qpv(getattr(self, champ) or ""):
+                raise ValidationError({champ: CRITERE_QPV_REFUSE})
 
 
 class CorpsDEtat(models.Model):
@@ -584,6 +608,8 @@ VARIABLES_MODELE = {
     "marche": "objet du marché",
     "reference": "référence du marché chez le donneur d'ordre",
     "donneur": "nom du donneur d'ordre",
+    "le_donneur": "nom du donneur d'ordre précédé de son article (ex. : la Ville d'Arles, le Syndicat mixte…)",
+    "du_donneur": "le même après « de » (ex. : de la Ville d'Arles, du Syndicat mixte…)",
     "structure": "nom de la structure porteuse du facilitateur",
     "facilitateur": "nom du facilitateur en charge",
     "email_facilitateur": "e-mail du facilitateur",

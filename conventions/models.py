@@ -116,6 +116,29 @@ class StructurePorteuse(models.Model):
     signataire_qualite = models.CharField(
         "qualité du signataire", max_length=200, blank=True, help_text="Ex. : le Président."
     )
+    # The « Mentions légales » page (config.pages_legales) reads these: a public body publishing a site names its
+    # director of publication and its host (loi n° 2004-575, art. 6), and its data protection officer (RGPD, art. 37).
+    directeur_publication = models.CharField(
+        "directeur ou directrice de la publication",
+        max_length=200,
+        blank=True,
+        help_text="Par défaut, le signataire et sa qualité.",
+    )
+    hebergeur = models.TextField(
+        "hébergeur du site",
+        blank=True,
+        help_text="Nom, adresse et téléphone de qui héberge les serveurs : la structure ou son prestataire.",
+    )
+    dpo_email = models.EmailField(
+        "e-mail du délégué à la protection des données",
+        blank=True,
+        help_text="Adresse à laquelle exercer ses droits sur ses données personnelles.",
+    )
+    url_donnees_personnelles = models.URLField(
+        "page d'information sur les données personnelles",
+        blank=True,
+        help_text="Page du site de la structure qui présente ce traitement de données, s'il y en a une.",
+    )
 
     class Meta:
         verbose_name = "structure porteuse"
@@ -323,6 +346,12 @@ class Convention(ErreursHorsFormulaireMixin, models.Model):
     def __str__(self) -> str:
         ref = f" n° {self.numero}" if self.numero else ""
         return f"Convention{ref} — {self.donneur_d_ordre}"
+
+    @property
+    def designation(self) -> str:
+        """The convention inside a sentence: « la convention n° CI-2025-007 avec la Ville d'Arles »."""
+        ref = f" n° {self.numero}" if self.numero else " de coopération"
+        return f"la convention{ref} avec {avec_article(self.donneur_d_ordre.nom)}"
 
     def clean(self):
         verifier_dates_ordonnees(

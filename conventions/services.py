@@ -29,6 +29,7 @@ from conventions.models import (
     duree_invitation,
     hacher_jeton,
 )
+from conventions.noms import de_avec_article
 
 # --- Référents --------------------------------------------------------------------------------------------
 
@@ -77,7 +78,7 @@ def ajouter_referent(
     else:
         _refuser_les_comptes_du_personnel(user)
         if Referent.objects.filter(user=user, donneur_d_ordre=donneur).exists():
-            raise ValidationError({"email": f"Cette personne est déjà référente de « {donneur.nom} »."})
+            raise ValidationError({"email": f"Cette personne est déjà référente {de_avec_article(donneur.nom)}."})
         # The account may belong to another donneur d'ordre's référent: fill in what is missing, never
         # overwrite what the person or another facilitator already entered.
         modifies = []
@@ -158,7 +159,7 @@ def inviter_referent(
         _refuser_les_comptes_du_personnel(compte)
         # A member whose account was created without a password may still need the link that activates it.
         if compte_actif(compte) and Referent.objects.filter(user=compte, donneur_d_ordre=donneur).exists():
-            raise ValidationError({"email": f"Cette personne est déjà référente de « {donneur.nom} »."})
+            raise ValidationError({"email": f"Cette personne est déjà référente {de_avec_article(donneur.nom)}."})
     maintenant = timezone.now()
     Invitation.objects.ouvertes().filter(email=email, donneur_d_ordre=donneur).update(revoquee_le=maintenant)
     jeton, empreinte = _nouveau_jeton()

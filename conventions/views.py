@@ -54,6 +54,7 @@ from conventions.models import (
     User,
     duree_invitation,
 )
+from conventions.noms import de_avec_article
 from conventions.portail import choisir_donneur
 
 # The donneur d'ordre's pages show its marchés: the dashboard reads across apps, the models do not.
@@ -225,16 +226,16 @@ class ReferentAjout(FacilitateurRequisMixin, FormView):
             form.add_error(None, erreur)
             return self.form_invalid(form)
         user = ajout.referent.user
+        du_donneur = de_avec_article(self.donneur.nom)
         if ajout.compte_cree:
             messages.success(
                 self.request,
-                f"{user} ({user.email}) est désormais référent de « {self.donneur.nom} ». Son compte n'a pas encore "
-                "de mot de passe : envoyez-lui une invitation pour lui ouvrir le portail.",
+                f"{user} ({user.email}) est désormais référent {du_donneur}. Son compte n'a pas encore de mot de "
+                "passe : envoyez-lui une invitation pour lui ouvrir le portail.",
             )
         else:
             messages.success(
-                self.request,
-                f"Le compte existant de {user} ({user.email}) est désormais référent de « {self.donneur.nom} ».",
+                self.request, f"Le compte existant de {user} ({user.email}) est désormais référent {du_donneur}."
             )
         return redirect("conventions:donneur", self.donneur.pk)
 
@@ -255,7 +256,7 @@ class ReferentRetrait(FacilitateurRequisMixin, TemplateView):
         referent = self.referent
         donneur = referent.donneur_d_ordre
         services.retirer_referent(referent)
-        message = f"{referent.user} n'est plus référent de « {donneur.nom} »."
+        message = f"{referent.user} n'est plus référent {de_avec_article(donneur.nom)}."
         if not referent.user.referents.exists():
             message += " Son compte reste ouvert, mais il n'a plus accès au portail."
         messages.success(request, message)
@@ -396,7 +397,7 @@ class InvitationAcceptation(View):
             self.request,
             self.template_name,
             {
-                "titre": f"Rejoindre l'espace de {self.invitation.donneur_d_ordre.nom}",
+                "titre": f"Rejoindre l'espace {de_avec_article(self.invitation.donneur_d_ordre.nom)}",
                 "invitation": self.invitation,
                 "donneur": self.invitation.donneur_d_ordre,
                 "etat": etat,
@@ -423,7 +424,8 @@ class InvitationAcceptation(View):
             return self.invalide()
         except ValidationError as erreur:
             return self.page(erreur=" ".join(erreur.messages))
-        return self.vers_le_portail(referent, f"Vous êtes désormais référent de {referent.donneur_d_ordre.nom}.")
+        du_donneur = de_avec_article(referent.donneur_d_ordre.nom)
+        return self.vers_le_portail(referent, f"Vous êtes désormais référent {du_donneur}.")
 
     def creer_compte(self):
         form = self.formulaire(self.request.POST)
@@ -441,9 +443,8 @@ class InvitationAcceptation(View):
             return self.page(form=form)
         # The site may list several authentication backends (login throttling): name the one that applies.
         login(self.request, referent.user, backend="django.contrib.auth.backends.ModelBackend")
-        return self.vers_le_portail(
-            referent, f"Bienvenue ! Votre compte est créé : vous êtes référent de {referent.donneur_d_ordre.nom}."
-        )
+        du_donneur = de_avec_article(referent.donneur_d_ordre.nom)
+        return self.vers_le_portail(referent, f"Bienvenue ! Votre compte est créé : vous êtes référent {du_donneur}.")
 
     def vers_le_portail(self, referent: Referent, message: str):
         choisir_donneur(self.request, referent.donneur_d_ordre_id)

@@ -25,6 +25,7 @@ from django.db.models import Case, Count, Exists, F, Min, OuterRef, Q, Subquery,
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
+from django.utils.text import capfirst
 
 from clauses import objectif
 from clauses.models import MomentSortie, Placement, Sortie
@@ -32,6 +33,7 @@ from config.formats import date_longue
 from config.templatetags.ui import heures as format_heures
 from conventions.calendrier import JOURS_PREAVIS_PROCHE, EtatConvention, add_months, situations
 from conventions.models import Convention
+from conventions.noms import avec_article, de_avec_article
 from marches.models import STATUTS_ACTIFS, Attribution, Lot, Marche, PropositionAttribution, StatutMarche
 from reporting import agregats
 
@@ -220,8 +222,8 @@ def conventions(jour: dt.date) -> tuple[list[Alerte], list[Alerte]]:
         if situation.preavis_proche:
             limite = situation.date_limite
             texte = (
-                f"La convention avec {donneur} arrive à sa date limite de dénonciation le {date_(limite)} "
-                f"({_dans(situation.jours_avant_limite)})"
+                f"La convention avec {avec_article(donneur)} arrive à sa date limite de dénonciation le "
+                f"{date_(limite)} ({_dans(situation.jours_avant_limite)})"
             )
             denonciations.append(_alerte(TypeAlerte.DENONCIATION, texte, url(pk), limite, jour))
         echeance = situation.echeance
@@ -231,7 +233,7 @@ def conventions(jour: dt.date) -> tuple[list[Alerte], list[Alerte]]:
         ):
             suite = " ; la convention prend fin à cette date" if situation.etat == EtatConvention.DENONCEE else ""
             texte = (
-                f"Bilan annuel à préparer pour la convention avec {donneur} "
+                f"Bilan annuel à préparer pour la convention avec {avec_article(donneur)} "
                 f"(échéance le {date_(echeance)}, {_dans((echeance - jour).days)}){suite}"
             )
             bilans.append(_alerte(TypeAlerte.BILAN, texte, url(pk), echeance, jour))
@@ -537,7 +539,7 @@ def marches_sans_attributaire(jour: dt.date, facilitateur_id: int | None = None)
         total = marche.total
         statut = marche.get_statut_display().lower()
         texte = (
-            f"Le marché {marche.objet} ({marche.donneur_d_ordre.nom}) est {statut} "
+            f"Le marché « {marche.objet} » {de_avec_article(marche.donneur_d_ordre.nom)} est {statut} "
             "mais aucun attributaire n'est enregistré"
         )
         echeance = marche.date_attribution or jour
@@ -585,7 +587,9 @@ def demandes_des_donneurs(jour: dt.date, facilitateur_id: int | None = None) -> 
         donneur, objet, n = marche.donneur_d_ordre.nom, marche.objet, marche.nb_propositions
         attributaires = f"{n} attributaire{'s' if n > 1 else ''} proposé{'s' if n > 1 else ''}"
         if marche.declare_le is not None and marche.pris_en_charge_le is None:
-            texte = f"{donneur} a déclaré le marché « {objet} » et demande l'appui du facilitateur"
+            texte = (
+                f"{capfirst(avec_article(donneur))} a déclaré le marché « {objet} » et demande l'appui du facilitateur"
+            )
             if n:
                 texte += f" ; {attributaires} à traiter"
         else:

@@ -15,6 +15,7 @@ from config.formats import date_longue
 from config.permissions import facilitateur_requis
 from conventions import calendrier
 from conventions.models import Convention
+from conventions.noms import de_avec_article
 from reporting import bilans
 from reporting.models import BilanAnnuel
 
@@ -100,8 +101,8 @@ def transmission(request, pk: int):
     elif not bilan.texte_qualitatif.strip():
         messages.error(request, "Écrivez le bilan qualitatif avant de le transmettre.")
     elif bilans.transmettre(bilan, request.user):
-        donneur = bilan.convention.donneur_d_ordre
-        messages.success(request, f"Le bilan est transmis : les référents de {donneur} le lisent sur le portail.")
+        du_donneur = de_avec_article(bilan.convention.donneur_d_ordre.nom)
+        messages.success(request, f"Le bilan est transmis : les référents {du_donneur} le lisent sur le portail.")
     else:
         messages.info(request, "Ce bilan a déjà été transmis.")
     return redirect(reverse("reporting:bilans", args=[bilan.convention_id]))

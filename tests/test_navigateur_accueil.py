@@ -22,7 +22,7 @@ def test_camille_sees_her_alerts_and_follows_one(page, live_server):
     expect(page.get_by_role("columnheader", name="Heures réalisées")).to_be_visible()
     assert violations_accessibilite(page) == []
 
-    lien = page.get_by_role("link", name="La convention avec Ville d'Arles arrive à sa date limite de dénonciation")
+    lien = page.get_by_role("link", name="La convention avec la Ville d'Arles arrive à sa date limite de dénonciation")
     destination = lien.get_attribute("href")
     lien.click()
     expect(page).to_have_url(f"{live_server.url}{destination}")

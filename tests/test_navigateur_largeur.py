@@ -70,6 +70,7 @@ PAS_UNE_PAGE = {
     "conventions:convention_document": "téléchargement",
     "conventions:avenant_document": "téléchargement",
     "conventions:structure_logo": "téléchargement",
+    "reporting:agenda_flux": "fichier iCalendar",
 }
 
 # Who opens each kind of page: the matrix's users.
@@ -239,3 +240,12 @@ def test_no_page_scrolls_sideways(browser, live_server, monde, taille):  # noqa:
     trouves, vues = defauts(browser, live_server, monde, taille)
     assert vues >= 60  # the matrix's pages, both sides
     assert not trouves, "Pages qui ne tiennent pas dans la fenêtre :\n" + "\n".join(map(str, trouves))
+
+
+def test_the_walk_sees_a_lot_with_a_qpv_minimum(client, monde):  # noqa: F811
+    """The world's lot carries a QPV minimum, so the walk measures the pages that show it against its minimum: the
+    référent's marché page and the facilitator's lot page."""
+    for lecteur, nom in (("referent_a", "portail:marche"), ("facilitateur", "clauses:lot")):
+        client.force_login(monde.utilisateurs[lecteur])
+        page = client.get(_url(nom, MATRICE[nom][1], monde)).content.decode()
+        assert "Heures des résidents de quartiers prioritaires (QPV)" in page, nom

@@ -243,7 +243,7 @@ def test_a_referent_is_invited_and_walks_the_portal(page, live_server, facilitat
     lien = re.search(r"https?://\S+/invitation/\S+/", invitation.body).group(0)
     assert lien.startswith(url)
     page.goto(lien)
-    expect(page.get_by_role("heading", name="Rejoindre l'espace de Ville d'Arles")).to_be_visible()
+    expect(page.get_by_role("heading", name="Rejoindre l'espace de la Ville d'Arles")).to_be_visible()
     expect(page.get_by_label("Prénom")).to_have_value("Jeanne")
     expect(champ(page, "Nom")).to_have_value("Roux")
     champ(page, "Mot de passe").fill(MOT_DE_PASSE_REFERENTE)
@@ -252,7 +252,7 @@ def test_a_referent_is_invited_and_walks_the_portal(page, live_server, facilitat
     page.get_by_role("button", name="Créer mon compte").click()
 
     expect(
-        page.get_by_text("Bienvenue ! Votre compte est créé : vous êtes référent de Ville d'Arles.")
+        page.get_by_text("Bienvenue ! Votre compte est créé : vous êtes référent de la Ville d'Arles.")
     ).to_be_visible()
     expect(page).to_have_url(f"{url}{reverse('portail:accueil')}")
     referent = Referent.objects.select_related("user").get(user__email=EMAIL_REFERENTE)
@@ -416,7 +416,7 @@ def test_a_referent_is_invited_and_walks_the_portal(page, live_server, facilitat
     expect(demandes).to_be_visible()
     alertes = page.locator("#titre-alertes").locator("..")
     expect(
-        alertes.get_by_role("link", name=f"Ville d'Arles a déclaré le marché « {OBJET_DECLARE} »", exact=False)
+        alertes.get_by_role("link", name=f"La Ville d'Arles a déclaré le marché « {OBJET_DECLARE} »", exact=False)
     ).to_be_visible()
     lien_propositions = alertes.get_by_role(
         "link", name=f"Ville d'Arles : 1 attributaire proposé pour le marché « {marche.objet} »", exact=False

@@ -176,8 +176,10 @@ class OptionsRedactionForm(forms.Form):
         required=False,
         max_length=30,
         help_text=(
-            "Le numéro de l'article qui plafonne les pénalités dans le CCAG auquel se réfère le marché (CCAG-Travaux, "
-            "CCAG-FCS…), à vérifier dans ce CCAG. Laissé vide, le texte porte « [article à compléter] »."
+            "Le numéro de l'article qui plafonne les pénalités dans le CCAG auquel se réfère le marché, à vérifier "
+            "dans ce CCAG. Dans les CCAG 2021, selon les commentaires publiés : 19.2.2 (Travaux), 14.1.2 (FCS, PI, "
+            "TIC), 16.2.2 (maîtrise d'œuvre), 15.2 (marchés industriels). Laissé vide, le texte porte « [article à "
+            "compléter] »."
         ),
     )
 

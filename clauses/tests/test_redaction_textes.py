@@ -21,11 +21,14 @@ from conventions.models import StructurePorteuse
 pytestmark = pytest.mark.django_db
 
 MIGRATION = importlib.import_module("clauses.migrations.0010_textes_des_clauses_2026")
+MIGRATION_0011 = importlib.import_module("clauses.migrations.0011_textes_des_clauses_article_et_contradictoire")
 ANCIENS = {m[0]: m[4] for m in importlib.import_module("clauses.migrations.0005_modeles_clauses").MODELES}
 
 
-def _clause(*codes: str):
-    clause = ClauseInsertionFactory(lot__numero="2", lot__intitule="Gros œuvre")
+def _clause(*codes: str, donneur: str = "Ville d'Arles"):
+    clause = ClauseInsertionFactory(
+        lot__numero="2", lot__intitule="Gros œuvre", lot__marche__donneur_d_ordre__nom=donneur
+    )
     clause.modalites.set(ModaliteJuridique.objects.filter(code__in=codes))
     return clause
 
@@ -68,6 +71,31 @@ def test_the_ccag_cap_applies_unless_the_facilitator_derogates_from_a_named_arti
     assert "Par dérogation à l'article [article à compléter] du cahier des clauses" in sans_article
 
 
+@pytest.mark.parametrize(
+    ("donneur", "acheteur"),
+    [
+        ("Ville d'Arles", "L'acheteur, la Ville d'Arles, a inscrit"),
+        ("Syndicat mixte des eaux du Delta", "L'acheteur, le Syndicat mixte des eaux du Delta, a inscrit"),
+        ("Office public de l'habitat du Pays d'Arles", "L'acheteur, l'Office public de l'habitat du Pays d'Arles, a"),
+        ("Delta Rhône Habitat", "L'acheteur, Delta Rhône Habitat, a inscrit"),
+    ],
+)
+def test_the_notice_names_the_buyer_with_its_article(donneur, acheteur):
+    """« L'acheteur, Ville d'Arles, a inscrit… » read as a label inside the sentence."""
+    textes = redaction.textes_proposes(_clause("condition_execution", donneur=donneur), None, StructurePorteuse.get())
+    assert acheteur in textes["avis"]
+
+
+def test_the_buyer_hears_the_holder_in_writing_within_fifteen_days():
+    """The contradictory procedure of the CCAG 2021, stated with its form and its time, before any penalty."""
+    texte = _textes(_clause("condition_execution", "critere_attribution"))
+    phrase = (
+        "Avant de les appliquer, l'acheteur invite le titulaire, par écrit, à présenter ses observations dans un "
+        "délai de quinze jours."
+    )
+    assert texte.count(phrase) == 2
+
+
 def test_l2112_2_1_is_cited_for_a_marche_at_or_above_the_european_thresholds():
     clause = _clause("condition_execution")
     assert "L2112-2-1" not in _textes(clause)
@@ -106,7 +134,43 @@ class TestMigration:
         assert (modalite.libelle, modalite.article) == ("MIQ", "R2123-1 3°")
 
     def test_the_database_holds_the_new_texts(self):
-        for code, texte in MIGRATION.TEXTES.items():
+        for code, texte in {**MIGRATION.TEXTES, **MIGRATION_0011.TEXTES}.items():
+            assert ModeleClause.objects.get(code=code).texte == texte
+
+
+class TestMigration0011:
+    def test_a_text_still_as_0010_shipped_it_is_rewritten_an_edited_one_is_kept(self):
+        ModeleClause.objects.filter(code="condition-execution-avis").update(
+            texte=MIGRATION.TEXTES["condition-execution-avis"]
+        )
+        edite = MIGRATION.TEXTES["condition-execution-ccap"] + "\nX.6 – Clause ajoutée par l'acheteur"
+        ModeleClause.objects.filter(code="condition-execution-ccap").update(texte=edite)
+        MIGRATION_0011.charger(apps, None)
+        avis = ModeleClause.objects.get(code="condition-execution-avis").texte
+        assert avis == MIGRATION_0011.TEXTES["condition-execution-avis"] and "L'acheteur, $le_donneur," in avis
+        assert ModeleClause.objects.get(code="condition-execution-ccap").texte == edite
+
+    def test_it_changes_only_the_buyer_s_name_and_the_observations(self):
+        assert sorted(MIGRATION_0011.TEXTES) == [
+            "condition-execution-avis",
+            "condition-execution-ccap",
+            "critere-attribution-ccap",
+        ]
+        for code, texte in MIGRATION_0011.TEXTES.items():
+            avant = MIGRATION.TEXTES[code]
+            assert (
+                texte.replace(MIGRATION_0011.CONTRADICTOIRE, MIGRATION_0011.CONTRADICTOIRE_AVANT).replace(
+                    MIGRATION_0011.ACHETEUR, MIGRATION_0011.ACHETEUR_AVANT
+                )
+                == avant
+            )
+
+    def test_going_back_restores_the_0010_texts(self):
+        MIGRATION_0011.revenir(apps, None)
+        for code in MIGRATION_0011.TEXTES:
+            assert ModeleClause.objects.get(code=code).texte == MIGRATION.TEXTES[code]
+        MIGRATION_0011.charger(apps, None)
+        for code, texte in MIGRATION_0011.TEXTES.items():
             assert ModeleClause.objects.get(code=code).texte == texte
 
 
@@ -127,6 +191,8 @@ class TestPageEtDocuments:
         assert page.status_code == 200
         contenu = html.unescape(page.content.decode())
         assert "Déroger au plafond des pénalités du CCAG" in contenu
+        # Where to look, as published commentaries give it, for the facilitator to check in the CCAG.
+        assert "19.2.2 (Travaux), 14.1.2 (FCS, PI, TIC)" in contenu
         textes = {d: page.context["form"].initial[d] for d in ("ccap", "avis")}
         assert "Par dérogation à l'article 19.2.2 du cahier des clauses" in textes["ccap"]
         assert "L2112-2-1" in textes["ccap"]

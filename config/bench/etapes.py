@@ -34,8 +34,9 @@ from clauses.models import HeuresMensuelles, Participant, Placement
 from config.bench import DELAI_GUNICORN_S, FACILITATEUR, PLANCHER, REFERENT, fichiers
 from conventions.models import Convention, DonneurDOrdre, Referent
 from conventions.portail import CLE_SESSION
-from marches.models import STATUTS_ACTIFS, Attribution, Marche
+from marches.models import STATUTS_ACTIFS, Attribution, Marche, MarcheDECP
 from reporting import bilans
+from reporting.agenda import emettre_adresse
 from reporting.demandes_rapports import periode_du_bilan, periode_du_marche
 from reporting.documents import produire
 from reporting.models import BilanAnnuel, Rapport, TypeRapport
@@ -147,6 +148,8 @@ def _acteurs_et_objets(jour: dt.date) -> tuple[dict, dict]:
         )
         or marches_actifs.values_list("pk", flat=True).first(),
         "bilan_transmis": bilan.pk if bilan else None,
+        # A DECP marché still to follow (the demo imports a sample; a dataset without any leaves the page out).
+        "decp": MarcheDECP.objects.avec_consideration_sociale().non_suivis().values_list("pk", flat=True).first(),
     }
     acteurs = {FACILITATEUR: facilitateur.pk, REFERENT: referent.user_id}
     return acteurs, objets
@@ -165,9 +168,9 @@ LISTES = [
 ]
 
 
-def pages_a_mesurer(objets: dict, jour: dt.date) -> list[Page]:
+def pages_a_mesurer(objets: dict, jour: dt.date, agendas: dict[str, str] | None = None) -> list[Page]:
     """Every facilitator page and every portal page, on the largest objects; a page whose object is missing
-    from the dataset is left out."""
+    from the dataset is left out. ``agendas``: each actor's calendar feed (its secret address)."""
 
     def page(nom: str, url: str, cle: str | None = None, *args, acteur: str = FACILITATEUR) -> list[Page]:
         if cle is not None and objets.get(cle) is None:
@@ -193,6 +196,16 @@ def pages_a_mesurer(objets: dict, jour: dt.date) -> list[Page]:
     pages += page("Participant — le plus grand", "clauses:participant", "participant")
     pages += page("Placement — le plus grand", "clauses:placement", "placement")
     pages += page("Imports", "clauses:imports")
+    pages += page("Données essentielles (DECP)", "marches:decp")
+    pages += page("Données essentielles : importer", "marches:decp_import")
+    pages += page("Données essentielles : examen d'un marché", "marches:decp_examen", "decp")
+    pages += page("Mon agenda", "reporting:agenda")
+    pages += page("Plan du site", "plan_du_site")
+    # Public pages, and the calendar feeds that calendar applications fetch without a session.
+    pages += page("Déclaration d'accessibilité", "accessibilite", acteur="")
+    pages += page("Mentions légales", "mentions_legales", acteur="")
+    for acteur, chemin in (agendas or {}).items():
+        pages.append(Page(f"Agenda ICS : {'facilitateur' if acteur == FACILITATEUR else 'référent'}", chemin))
 
     portail = {"acteur": REFERENT}
     pages += page("Portail : accueil", "portail:accueil", **portail)
@@ -207,6 +220,7 @@ def pages_a_mesurer(objets: dict, jour: dt.date) -> list[Page]:
     pages += page("Portail : rapports", "portail:rapports", **portail)
     pages += page("Portail : bilan transmis", "portail:bilan", "bilan_transmis", **portail)
     pages += page("Portail : profil", "portail:profil", **portail)
+    pages += page("Portail : mon agenda", "portail:agenda", **portail)
 
     # Last: they are the heaviest requests, and the RSS read after the run should count them.
     for nom, url, _filtre in LISTES:
@@ -397,9 +411,12 @@ def inventaire(filtre_pages: str, compter: bool, lignes_import: int, dossier: st
     }
     pages = []
     if compter:
+        # Each actor's calendar feed, at a new address (the previous run's stops): written to the results masked.
+        flux = "reporting:agenda_flux"
+        agendas = {acteur: reverse(flux, args=[emettre_adresse(users[pk])]) for acteur, pk in acteurs.items()}
         motif = re.compile(filtre_pages, re.IGNORECASE) if filtre_pages else None
         pages = [Page(PLANCHER, "/sante/")]
-        pages += [p for p in pages_a_mesurer(objets, jour) if motif is None or motif.search(p.nom)]
+        pages += [p for p in pages_a_mesurer(objets, jour, agendas) if motif is None or motif.search(p.nom)]
     return {
         "base": {"moteur": connection.vendor, "version": _version_de_la_base()},
         "volumes": {

@@ -3,6 +3,7 @@
 import json
 import os
 import platform
+import re
 import subprocess
 from pathlib import Path
 
@@ -296,5 +297,8 @@ def ecrire_json(resultats: dict, dossier: Path) -> Path:
     chemin, numero = dossier / f"{nom}.json", 2
     while chemin.exists():
         chemin, numero = dossier / f"{nom}-{numero}.json", numero + 1
-    chemin.write_text(json.dumps(resultats, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+    texte = json.dumps(resultats, ensure_ascii=False, indent=2, default=str)
+    # The calendar feeds' secret addresses open a user's dates to whoever reads them: never written out.
+    texte = re.sub(r"/agenda/[\w-]+\.ics", "/agenda/<jeton>.ics", texte)
+    chemin.write_text(texte + "\n", encoding="utf-8")
     return chemin

@@ -47,7 +47,7 @@ def test_beyond_twenty_the_latest_are_shown_with_a_link_to_the_list(
         contenu = client_facilitateur.get(reverse("conventions:donneur", args=[donneur.pk])).content.decode()
     assert _liens_vers_les_marches(contenu, marches) == marches[:20]
     liste = f"{reverse('marches:marches')}?donneur_d_ordre={donneur.pk}"
-    assert f'<a href="{liste}">Voir tous les marchés de Ville d&#x27;Arles</a>' in contenu
+    assert f'<a href="{liste}">Voir tous les marchés de la Ville d&#x27;Arles</a>' in contenu
     assert contenu.count("Voir tous les marchés") == 1
 
 

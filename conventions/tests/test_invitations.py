@@ -143,7 +143,7 @@ class TestEnvoi:
             reverse("conventions:invitation_creation", args=[arles.pk]), {"email": "jeanne.dupont@arles.fr"}
         )
         assert reponse.status_code == 200
-        assert "déjà référente de « Commune d&#x27;Arles »" in reponse.content.decode()
+        assert "déjà référente de la Commune d&#x27;Arles." in reponse.content.decode()
         assert not Invitation.objects.exists() and not mailoutbox
 
     @pytest.mark.parametrize("factory", [FacilitateurFactory, AdminFactory])
@@ -170,7 +170,7 @@ class TestAcceptationNouveauCompte:
         page = client.get(url(jeton))
         assert page.status_code == 200
         contenu = page.content.decode()
-        assert "Rejoindre l&#x27;espace de Commune d&#x27;Arles" in contenu
+        assert "Rejoindre l&#x27;espace de la Commune d&#x27;Arles" in contenu
         assert 'value="Jeanne"' in contenu  # the names the facilitator typed fill the form in
         assert page["Cache-Control"].startswith("max-age=0")
 
@@ -289,7 +289,7 @@ class TestAcceptationCompteExistant:
         # Through the real login form, which sends the person back to the invitation.
         reponse = client.post(connexion, {"username": existant.email, "password": MOT_DE_PASSE, "next": url(jeton)})
         assert reponse["Location"] == url(jeton)
-        assert "Rejoindre l&#x27;espace de Commune d&#x27;Arles" in client.get(url(jeton)).content.decode()
+        assert "Rejoindre l&#x27;espace de la Commune d&#x27;Arles" in client.get(url(jeton)).content.decode()
         reponse = client.post(url(jeton))
         assert reponse["Location"] == reverse("portail:accueil")
         assert Referent.objects.filter(user=existant, donneur_d_ordre=arles).exists()

@@ -224,7 +224,7 @@ class TestProposer:
             proposer(marche, referent)
         assert [m.to for m in mailoutbox] == [[facilitateur.email]]
         message = mailoutbox[0]
-        assert message.subject == f"Attributaires proposés par {marche.donneur_d_ordre.nom} : {marche.objet}"
+        assert message.subject == f"Attributaires proposés par la {marche.donneur_d_ordre.nom} : {marche.objet}"
         assert "Bâtir Provence (SIRET" in message.body and "du 4 janvier 2027 au 30 juin 2027" in message.body
         assert reverse("marches:marche", args=[marche.pk]) in message.body
         assert message.alternatives[0][1] == "text/html"

@@ -36,8 +36,8 @@ from clauses.models import (
 )
 from conventions import calendrier
 from conventions.models import Convention, DonneurDOrdre, TypeDonneur
-from marches.models import STATUTS_AVEC_OBJECTIF, Lot
-from reporting import confidentialite, indicateurs
+from marches.models import STATUTS_AVEC_OBJECTIF, Lot, Marche, StatutMarche
+from reporting import confidentialite, diffusion, indicateurs
 from reporting.confidentialite import RepartitionProtegee, Tableau, masquer
 from reporting.documents import commun
 from reporting.documents.rapport_marche import jour_de_reference
@@ -289,6 +289,27 @@ def heures_des_residents_qpv(periode: Periode) -> Decimal:
     return _heures(periode).filter(placement__reside_qpv=True).aggregate(total=Coalesce(Sum("heures"), ZERO))["total"]
 
 
+def lots_avec_minimum_qpv(periode: Periode, jour: dt.date) -> list[commun.LigneQPV]:
+    """The lots whose clause sets a QPV minimum (ANRU), by donneur d'ordre then marché, their QPV hours against it
+    as the marché report and the bilan annuel judge them (``commun.lignes_qpv``): five queries at most, over those
+    lots only.
+
+    The bilan leaves the facilitators' hands (elected officials, the national survey): a lot's QPV hours are
+    printed only as the disclosure policy lets a donneur d'ordre read them (``diffusion.heures_qpv_publiees``).
+    Every status, as the bilan annuel: a lot's hours count whatever became of its marché since.
+    """
+    marches = indicateurs.avancement_des_marches(
+        periode.debut, periode.fin, jour, statuts=StatutMarche.values, minimum_qpv=True
+    )
+    if not marches:
+        return []
+    donneurs = dict(
+        Marche.objects.filter(pk__in=[m.marche_id for m in marches]).values_list("pk", "donneur_d_ordre__nom")
+    )
+    marches.sort(key=lambda m: (donneurs.get(m.marche_id, ""), m.objet, m.marche_id))
+    return commun.lignes_qpv(marches, donneur=True, donneurs_des_marches=donneurs)
+
+
 # --- What the national survey adds: companies, trades, new entrants ----------------------------------------------
 
 
@@ -354,6 +375,8 @@ class ContenuBilanTerritorial:
     par_modalite_juridique: list[Part]
     graphique: str
     enquete: ChiffresEnquete
+    # The lots with a QPV minimum, their QPV hours as a donneur d'ordre may read them (``lots_avec_minimum_qpv``).
+    lignes_qpv: list[commun.LigneQPV]
 
     donneurs_max_detailles = DONNEURS_MAX_DETAILLES
 
@@ -403,6 +426,7 @@ def contenu(periode: Periode, aujourd_hui: dt.date | None = None) -> ContenuBila
         par_modalite_juridique=heures_par_modalite_juridique(periode),
         graphique=graphique,
         enquete=chiffres_de_l_enquete(periode),
+        lignes_qpv=lots_avec_minimum_qpv(periode, jour),
     )
 
 
@@ -412,6 +436,7 @@ def rendre(periode: Periode, aujourd_hui: dt.date | None = None) -> bytes:
         "bilan": contenu(periode, aujourd_hui),
         "seuil": confidentialite.SEUIL,
         "heures_par_etp": settings.CLAUSES_HEURES_PAR_ETP,
+        "regle_qpv": diffusion.PHRASE_QPV,
     }
     return rendre_pdf(GABARIT, contexte)
 

@@ -109,25 +109,38 @@ def marches_par_statut(marches: list[indicateurs.AvancementMarche]) -> list[Grou
 
 @dataclass(frozen=True)
 class LigneQPV:
-    """A lot with a QPV minimum in a document: its ``MinimumQPV``, and whether its QPV hours may be printed."""
+    """A lot with a QPV minimum in a document: its ``MinimumQPV``, and whether its QPV hours may be printed.
+    ``groupe``: the marché (and its donneur d'ordre) heading the lot's rows in a document covering several."""
 
     libelle: str
     qpv: objectif.MinimumQPV
     heures_publiees: bool
+    groupe: str = ""
 
 
 def lignes_qpv(
-    marches: list[indicateurs.AvancementMarche], *, donneur: bool, avec_marche: bool = True
+    marches: list[indicateurs.AvancementMarche],
+    *,
+    donneur: bool,
+    avec_marche: bool = True,
+    donneurs_des_marches: dict[int, str] | None = None,
 ) -> list[LigneQPV]:
-    """The lots of ``marches`` whose clause sets a QPV minimum, in their order. ``donneur``: the document is addressed
-    to a donneur d'ordre, which reads a lot's QPV hours only as ``diffusion.heures_qpv_publiees`` allows."""
+    """The lots of ``marches`` whose clause sets a QPV minimum, in their order. ``donneur``: the document leaves the
+    facilitators' hands (a donneur d'ordre's copy, the territorial bilan), and reads a lot's QPV hours only as
+    ``diffusion.heures_qpv_publiees`` allows. ``avec_marche``: the lots are grouped under their marché
+    (``LigneQPV.groupe``); ``donneurs_des_marches``: the name of each marché's donneur d'ordre, to open that heading
+    with (a document covering several donneurs)."""
     lignes = []
     for marche in marches:
+        groupe = ""
+        if avec_marche:
+            groupe = marche.objet
+            if donneurs_des_marches:
+                groupe = f"{donneurs_des_marches.get(marche.marche_id, '')} — {groupe}"
         for lot in marche.lots_avec_minimum_qpv:
             a = lot.avancement
             if a.qpv is None:  # no minimum after all: nothing to print
                 continue
             publiees = not donneur or diffusion.heures_qpv_publiees(a.personnes_qpv)
-            libelle = f"Lot {lot.numero} — {lot.intitule}"
-            lignes.append(LigneQPV(f"{marche.objet} — {libelle}" if avec_marche else libelle, a.qpv, publiees))
+            lignes.append(LigneQPV(f"Lot {lot.numero} — {lot.intitule}", a.qpv, publiees, groupe))
     return lignes

@@ -9,6 +9,8 @@ the worker records on the report.
 
 import datetime as dt
 
+from django.utils.text import capfirst
+
 from conventions import calendrier
 from conventions.models import Convention
 from reporting.documents.commun import aujourd_hui
@@ -28,7 +30,7 @@ def periode_a_echeance(convention: Convention, echeance: dt.date) -> calendrier.
     periode = convention.periode_numero(numero)
     if periode.echeance != echeance:
         raise CourrierImpossible(
-            f"Le {echeance:%d/%m/%Y} n'est pas une échéance de la {convention} "
+            f"Le {echeance:%d/%m/%Y} n'est pas une échéance de {convention.designation} "
             f"(échéance de la période : {periode.echeance:%d/%m/%Y})."
         )
     return periode
@@ -39,13 +41,15 @@ def contexte(rapport: Rapport) -> dict:
     if convention is None:
         raise CourrierImpossible("Un courrier d'échéance porte sur une convention : ce rapport n'en a pas.")
     if convention.date_signature is None:
-        raise CourrierImpossible(f"La {convention} n'est pas signée : elle n'a pas d'échéance à rappeler.")
+        raise CourrierImpossible(
+            f"{capfirst(convention.designation)} n'est pas signée : elle n'a pas d'échéance à rappeler."
+        )
     periode = periode_a_echeance(convention, rapport.periode_fin)
     finale = convention.periode_finale
     if finale is not None and finale.numero <= periode.numero:
         raise CourrierImpossible(
-            f"La {convention} a été dénoncée le {convention.date_denonciation:%d/%m/%Y} : elle prend fin le "
-            f"{finale.echeance:%d/%m/%Y} et ne sera pas reconduite."
+            f"{capfirst(convention.designation)} a été dénoncée le {convention.date_denonciation:%d/%m/%Y} : elle "
+            f"prend fin le {finale.echeance:%d/%m/%Y} et ne sera pas reconduite."
         )
     jour = aujourd_hui()
     suivante = convention.periode_numero(periode.numero + 1)
@@ -63,6 +67,7 @@ def contexte(rapport: Rapport) -> dict:
         "date_limite": periode.date_limite_denonciation,
         "renouvellement": periode.date_renouvellement,
         "delai_expire": jour > periode.date_limite_denonciation,
+        "echeance_passee": jour > periode.echeance,
         "avenants": list(convention.avenants_en_vigueur(periode.echeance).order_by("numero")),
         "date_du_courrier": jour,
     }

@@ -141,14 +141,18 @@ def _cle_numero(numero: str) -> tuple:
     return (0, int(numero[:chiffres]), numero[chiffres:]) if chiffres else (1, 0, numero)
 
 
-def _heures_groupees(champ: str, debut: dt.date, fin: dt.date, portee: dict, statuts) -> dict[int, dict]:
+def _heures_groupees(
+    champ: str, debut: dt.date, fin: dt.date, portee: dict, statuts, filtre_lots: Q | None = None
+) -> dict[int, dict]:
     """Hours of [debut, fin], hours from the start to ``fin`` and people of [debut, fin], by ``champ`` (one query,
-    over the scope's hours: a join on the scope, not a list of lots, which the planner handles far better)."""
+    over the scope's hours: a join on the scope, not a list of lots, which the planner handles far better).
+    ``filtre_lots``: a condition on the lot, written from ``placement__attribution__lot``."""
     debut_mois = premier_du_mois(debut)
     dans_la_periode = Q(mois__gte=debut_mois)
     lignes = (
         HeuresMensuelles.objects.filter(
             _portee("placement__attribution", portee),
+            filtre_lots or Q(),
             placement__attribution__lot__marche__statut__in=statuts,
             mois__lte=fin,
         )
@@ -183,12 +187,20 @@ def arrete_de_la_periode(fin: dt.date, jour: dt.date | None = None) -> dt.date:
 
 
 def avancement_des_marches(
-    debut: dt.date, fin: dt.date, jour: dt.date | None = None, *, statuts=STATUTS_AVEC_OBJECTIF, **portee
+    debut: dt.date,
+    fin: dt.date,
+    jour: dt.date | None = None,
+    *,
+    statuts=STATUTS_AVEC_OBJECTIF,
+    minimum_qpv: bool = False,
+    **portee,
 ) -> list[AvancementMarche]:
     """Each marché of the scope, its lots and their attributaires, target against hours: four queries.
 
-    Scopes: ``donneur``, ``convention``, ``marche``, ``lot``. A lot is listed when its marché's status is in
-    ``statuts`` and it has a clause and execution dates overlapping the period, or hours in the period.
+    Scopes: ``donneur``, ``convention``, ``marche``, ``lot``; none is the whole territory. A lot is listed when its
+    marché's status is in ``statuts`` and it has a clause and execution dates overlapping the period, or hours in the
+    period. ``minimum_qpv``: only the lots whose clause sets a QPV minimum, every query restricted to them (the
+    territorial bilan reads the territory's so, without grouping every hour of the territory by lot).
 
     Progress is judged at the end of the period, or on ``jour`` when that comes first (a period under way):
     hours recorded up to then against the pro-rata expectation at the end of the last complete month
@@ -210,11 +222,15 @@ def avancement_des_marches(
         "lot": "pk",
     }
     lots = Lot.objects.filter(marche__statut__in=statuts)
+    filtre_lots = None
+    if minimum_qpv:
+        lots = lots.filter(clause__part_qpv_minimum__gt=0)
+        filtre_lots = Q(placement__attribution__lot__clause__part_qpv_minimum__gt=0)
     for cle, valeur in portee.items():
         if valeur is not None:
             lots = lots.filter(**{chemins[cle]: _pk(valeur)})
-    par_lot = _heures_groupees("placement__attribution__lot", debut, jusqu_au, portee, statuts)
-    par_attribution = _heures_groupees("placement__attribution", debut, jusqu_au, portee, statuts)
+    par_lot = _heures_groupees("placement__attribution__lot", debut, jusqu_au, portee, statuts, filtre_lots)
+    par_attribution = _heures_groupees("placement__attribution", debut, jusqu_au, portee, statuts, filtre_lots)
     avec_objectif = Q(
         clause__isnull=False,
         date_debut__isnull=False,

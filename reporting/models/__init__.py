@@ -330,7 +330,9 @@ class BilanAnnuel(models.Model):
         return self.transmis_le is not None
 
 
-# The derived figures and the proxies carrying their triggers (after the models above: nothing below imports them).
+# The calendar feeds' addresses, the derived figures and the proxies carrying their triggers (after the models above:
+# nothing below imports them).
+from reporting.models.agenda import AgendaPersonnel  # noqa: E402
 from reporting.models.cumuls import (  # noqa: E402
     ContratJournalier,
     ContratTerritoire,
@@ -357,6 +359,7 @@ from reporting.models.sources import (  # noqa: E402
 )
 
 __all__ = [
+    "AgendaPersonnel",
     "AttributionSuivie",
     "BilanAnnuel",
     "BilanAnnuelQuerySet",

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.html import format_html
 
 from conventions.models import User
+from conventions.noms import de_avec_article
 
 CARACTERES_TELEPHONE = re.compile(r"^[0-9+().\s-]*$")
 
@@ -26,7 +27,8 @@ class CoordonneesForm(forms.ModelForm):
         self.fields["fonction"].initial = referent.fonction
         # Form templates print help texts unescaped (|safe, in Django's and crispy's alike): data goes in escaped.
         self.fields["fonction"].help_text = format_html(
-            "Votre fonction chez {}. Ex. : responsable de la commande publique.", referent.donneur_d_ordre.nom
+            "Votre fonction au sein {}. Ex. : responsable de la commande publique.",
+            de_avec_article(referent.donneur_d_ordre.nom),
         )
         for champ in ("first_name", "last_name"):
             self.fields[champ].required = True

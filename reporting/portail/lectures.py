@@ -1,12 +1,13 @@
-"""What the portal reads, for its pages: the progress of a marché's lots and attributaires, the late lots of
-the active marchés, the conventions with their periods. Every query starts from the donneur d'ordre it is
-given; a page runs a fixed number of queries whatever the number of rows."""
+"""What the portal reads, for its pages: the progress of a marché's lots and attributaires (and a lot's QPV hours
+against its minimum, as the disclosure policy lets a donneur d'ordre read them), the late lots of the active marchés,
+the conventions with their periods. Every query starts from the donneur d'ordre it is given; a page runs a fixed
+number of queries whatever the number of rows."""
 
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from clauses import objectif
 from clauses.models import HeuresMensuelles
@@ -16,22 +17,48 @@ from conventions.models import Avenant, Convention
 from conventions.services import prend_effet
 from marches.models import STATUTS_ACTIFS, STATUTS_AVEC_OBJECTIF, Attribution, Lot, Marche
 from marches.services import OBJECTIF_LOT
-from reporting import agregats
+from reporting import agregats, diffusion
 
 # --- Progress of lots and attributaires --------------------------------------------------------------
 
 
-def _avancement(cible: int, realisees: Decimal, debut, fin, statut: str, arrete: dt.date) -> Avancement:
-    """As ``clauses.services.avancement_lot``, from figures already summed: nothing is expected before award."""
+def _avancement(
+    cible: int,
+    realisees: Decimal,
+    debut,
+    fin,
+    statut: str,
+    arrete: dt.date,
+    part_qpv: Decimal | None = None,
+    heures_qpv: Decimal = Decimal(0),
+) -> Avancement:
+    """As ``clauses.services.avancement_lot``, from figures already summed: nothing is expected before award; a lot
+    whose clause sets a QPV minimum (``part_qpv``) has its QPV hours judged against it (``objectif.MinimumQPV``)."""
     attendues = objectif.heures_attendues(cible, debut, fin, arrete) if statut in STATUTS_AVEC_OBJECTIF else None
-    return Avancement(objectif=cible, realisees=realisees, attendues=attendues, arrete_au=arrete)
+    return Avancement(
+        objectif=cible,
+        realisees=realisees,
+        attendues=attendues,
+        arrete_au=arrete,
+        qpv=objectif.minimum_qpv(part_qpv, cible, realisees, heures_qpv, attendues),
+    )
 
 
-def _heures_par(champ: str, heures: QuerySet) -> dict[int, dict]:
-    """Hours grouped by ``champ`` (one query). No count of people: a lot's people since its start are not a figure
-    the disclosure policy publishes (``reporting.diffusion``: per year and per donneur d'ordre only)."""
-    lignes = heures.order_by().values(champ).annotate(total=Sum("heures"))
+def _heures_par(champ: str, heures: QuerySet, **autres) -> dict[int, dict]:
+    """Hours grouped by ``champ`` (one query). No count of people is shown: a lot's people since its start are not a
+    figure the disclosure policy publishes (``reporting.diffusion``: per year and per donneur d'ordre only)."""
+    lignes = heures.order_by().values(champ).annotate(total=Sum("heures"), **autres)
     return {ligne[champ]: ligne for ligne in lignes}
+
+
+def _heures_qpv() -> dict:
+    """A lot's hours done by people who resided in a QPV when hired (``Placement.reside_qpv``), and how many people
+    did them: that count is never shown, it only decides whether the hours are (``diffusion.heures_qpv_publiees``)."""
+    residents = Q(placement__reside_qpv=True)
+    return {
+        "qpv": Sum("heures", filter=residents),
+        "personnes_qpv": Count("placement__participant", distinct=True, filter=residents & Q(heures__gt=0)),
+    }
 
 
 @dataclass(frozen=True)
@@ -47,6 +74,9 @@ class LigneLot:
     lot: Lot
     avancement: Avancement
     attributaires: list[LigneAttributaire]
+    # A lot with a QPV minimum (``avancement.qpv``): whether the donneur d'ordre may read its QPV hours and their
+    # share, as in its copy of the marché report; below, the lot's situation against its minimum alone.
+    heures_qpv_publiees: bool = False
 
 
 def _cible_attributaire(attribution: Attribution, cible_lot: int, seul: bool) -> int | None:
@@ -57,9 +87,14 @@ def _cible_attributaire(attribution: Attribution, cible_lot: int, seul: bool) ->
 
 
 def lignes_du_marche(donneur, marche: Marche, jour: dt.date) -> list[LigneLot]:
-    """Each lot of ``marche`` and each of its attributaires with their progress, in four queries."""
+    """Each lot of ``marche`` and each of its attributaires with their progress, and a lot's QPV hours against its
+    clause's minimum (``LigneLot.heures_qpv_publiees``), in four queries."""
     arrete = objectif.date_d_arrete(jour)
-    lots = list(Lot.objects.for_donneur(donneur).filter(marche=marche).annotate(cible=OBJECTIF_LOT))
+    lots = list(
+        Lot.objects.for_donneur(donneur)
+        .filter(marche=marche)
+        .annotate(cible=OBJECTIF_LOT, part_qpv=F("clause__part_qpv_minimum"))
+    )
     attributions = list(
         Attribution.objects.for_donneur(donneur)
         .filter(lot__marche=marche)
@@ -69,7 +104,7 @@ def lignes_du_marche(donneur, marche: Marche, jour: dt.date) -> list[LigneLot]:
     heures = HeuresMensuelles.objects.for_donneur(donneur).filter(
         placement__attribution__lot__marche=marche, mois__lte=jour
     )
-    par_lot = _heures_par("placement__attribution__lot", heures)
+    par_lot = _heures_par("placement__attribution__lot", heures, **_heures_qpv())
     par_attribution = _heures_par("placement__attribution", heures)
 
     attributions_du_lot: dict[int, list[Attribution]] = {}
@@ -97,9 +132,17 @@ def lignes_du_marche(donneur, marche: Marche, jour: dt.date) -> list[LigneLot]:
             LigneLot(
                 lot=lot,
                 avancement=_avancement(
-                    lot.cible, chiffres.get("total") or Decimal(0), lot.date_debut, lot.date_fin, marche.statut, arrete
+                    lot.cible,
+                    chiffres.get("total") or Decimal(0),
+                    lot.date_debut,
+                    lot.date_fin,
+                    marche.statut,
+                    arrete,
+                    lot.part_qpv,
+                    chiffres.get("qpv") or Decimal(0),
                 ),
                 attributaires=attributaires,
+                heures_qpv_publiees=diffusion.heures_qpv_publiees(chiffres.get("personnes_qpv", 0)),
             )
         )
     return lignes

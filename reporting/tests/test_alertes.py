@@ -44,7 +44,7 @@ class TestConventions:
     def test_notice_deadline_within_60_days(self, convention):
         denonciations, _ = alertes.conventions(D(2027, 3, 31) - dt.timedelta(days=59))
         assert [a.texte for a in denonciations] == [
-            "La convention avec Commune de Boulbon arrive à sa date limite de dénonciation le 31 mars 2027 "
+            "La convention avec la Commune de Boulbon arrive à sa date limite de dénonciation le 31 mars 2027 "
             "(dans 59 jours)"
         ]
         assert denonciations[0].url == reverse("conventions:convention", args=[convention.pk])
@@ -69,7 +69,7 @@ class TestConventions:
     def test_bilan_within_30_days_of_the_echeance(self, convention):
         _, bilans = alertes.conventions(D(2027, 5, 31))
         assert [a.texte for a in bilans] == [
-            "Bilan annuel à préparer pour la convention avec Commune de Boulbon (échéance le 30 juin 2027, "
+            "Bilan annuel à préparer pour la convention avec la Commune de Boulbon (échéance le 30 juin 2027, "
             "dans 30 jours)"
         ]
         assert alertes.conventions(D(2027, 5, 30))[1] == []
@@ -406,7 +406,7 @@ class TestMarchesSansAttributaire:
         alertes_, total = alertes.marches_sans_attributaire(D(2026, 11, 25))
         assert total == 1
         assert alertes_[0].texte == (
-            f"Le marché Nettoyage des lycées ({seul.donneur_d_ordre.nom}) est attribué "
+            f"Le marché « Nettoyage des lycées » de la {seul.donneur_d_ordre.nom} est attribué "
             "mais aucun attributaire n'est enregistré"
         )
         assert alertes_[0].url == reverse("marches:marche", args=[seul.pk])

@@ -105,7 +105,7 @@ def test_the_texts_of_the_bilan_and_the_layout(donnees):
     assert "Bilan annuel de la convention de coopération" in texte
     assert "Année n° 1 de la convention, du 1er janvier 2025 au 31 décembre 2025" in texte
     assert "Une année de démarrage : quatre parcours ouverts" in texte
-    assert "Commentaire de Ville de Testville" in texte
+    assert "Commentaire de la Ville de Testville" in texte
     assert "Nous souhaitons étendre la clause aux marchés de voirie." in texte
     # The monthly chart's labels are text.
     assert "janv. 2025" in texte and "juin 2025" in texte

@@ -34,8 +34,9 @@ pytestmark = pytest.mark.django_db
 
 ANNEE = Periode.annee(2025)
 APRES = dt.date(2026, 3, 15)
-# The bilan's queries, whatever the number of donneurs d'ordre (the structure porteuse's row included).
-REQUETES = 28
+# The bilan's queries, whatever the number of donneurs d'ordre (the structure porteuse's row included), five of them
+# for the lots with a QPV minimum, three for the national survey's companies, new entrants and trades.
+REQUETES = 31
 
 
 def texte_pdf(contenu: bytes, tmp_path) -> str:
@@ -49,14 +50,17 @@ def h(valeur) -> str:
     return format_heures(valeur).replace("\u00a0", " ").replace("\u202f", " ")
 
 
-def donneur_avec_heures(nom: str, type_=TypeDonneur.COMMUNE, personnes: int = 1, heures=Decimal("100")):
-    """A donneur d'ordre in force since July 2024, one marché and lot (833 h over 2025), ``personnes`` people."""
+def donneur_avec_heures(
+    nom: str, type_=TypeDonneur.COMMUNE, personnes: int = 1, heures=Decimal("100"), part_qpv: Decimal | None = None
+):
+    """A donneur d'ordre in force since July 2024, one marché and lot (833 h over 2025, ``part_qpv`` % of them for
+    QPV residents), ``personnes`` people."""
     donneur = DonneurDOrdreFactory(nom=nom, type=type_)
     ConventionFactory(donneur_d_ordre=donneur)
     lot = LotFactory(
         marche=MarcheFactory(donneur_d_ordre=donneur), date_debut=dt.date(2025, 1, 1), date_fin=dt.date(2025, 12, 31)
     )
-    ClauseInsertionFactory(lot=lot)
+    ClauseInsertionFactory(lot=lot, part_qpv_minimum=part_qpv)
     attribution = AttributionFactory(lot=lot)
     for i in range(personnes):
         placement = PlacementFactory(
@@ -248,7 +252,9 @@ class TestCounts:
     def test_queries_do_not_grow_with_the_donneurs(self, nombre, django_assert_max_num_queries):
         types = TypeDonneur.values
         for i in range(nombre):
-            donneur_avec_heures(f"Donneur {i:02d}", types[i % len(types)], personnes=2)
+            donneur_avec_heures(
+                f"Donneur {i:02d}", types[i % len(types)], personnes=2, part_qpv=Decimal(5) if i % 2 == 0 else None
+            )
         StructurePorteuse.get()  # created once, then read: one query per document
         with django_assert_max_num_queries(REQUETES):
             bilan_territorial.rendre(ANNEE, APRES)

@@ -99,8 +99,9 @@ class TestDeclaration:
         assert marche.message_donneur == "Nous souhaitons une clause sur le gros œuvre."
         [message] = mailoutbox
         assert message.to == [facilitateur.email]
-        assert message.subject == "Nouveau marché déclaré par Ville d'Arles : Construction d'un groupe scolaire"
-        assert "Jeanne Arnaud (jeanne.arnaud@arles.example), pour Ville d'Arles, a déclaré un marché" in message.body
+        assert message.subject == "Nouveau marché déclaré par la Ville d'Arles : Construction d'un groupe scolaire"
+        declarant = "Jeanne Arnaud (jeanne.arnaud@arles.example), pour la Ville d'Arles, a déclaré un marché"
+        assert declarant in message.body
         assert "Montant estimé : 4 500 000 € HT" in message.body.replace("\u202f", " ").replace("\xa0", " ")
         assert "http://testserver" + reverse("marches:marche", args=[marche.pk]) in message.body
         assert "Ville d&#x27;Arles" not in message.body  # the text part is not HTML-escaped
@@ -167,7 +168,7 @@ class TestAlertes:
         MarcheFactory(statut=StatutMarche.EN_PREPARATION)  # entered by a facilitator: no request
         contenu = texte(client_facilitateur.get(reverse("reporting:accueil")))
         assert "Demandes des donneurs d'ordre (1)" in contenu
-        assert "Ville d'Arles a déclaré le marché « Groupe scolaire » et demande l'appui du facilitateur" in contenu
+        assert "La Ville d'Arles a déclaré le marché « Groupe scolaire » et demande l'appui du facilitateur" in contenu
         assert f'href="{reverse("marches:marche", args=[marche.pk])}"' in contenu
 
         services.prendre_en_charge(marche, facilitateur)

@@ -247,7 +247,7 @@ class TestEtat:
         attente = rapport(donneur, demande_par=referent)
         contenu = texte(client_a.get(reverse("portail:rapport_etat", args=[attente.pk])))
         assert "Rapport périodique du 1er janvier 2026 au 31 janvier 2026" in contenu
-        assert "Espace de" in contenu and 'aria-live="polite"' in contenu
+        assert 'Espace <strong class="text-body">' in contenu and 'aria-live="polite"' in contenu
         # A long wait is told in the référent's words, not the facilitator's.
         Rapport.objects.filter(pk=attente.pk).update(cree_le=timezone.now() - dt.timedelta(minutes=5))
         contenu = texte(etat(client_a, attente))

@@ -2,7 +2,9 @@
 clause's minimum on the lot's page, the marché report, the bilan annuel and the home alerts (issue 13 §3)."""
 
 import datetime as dt
+import html
 import importlib
+import re
 from decimal import Decimal
 
 import pytest
@@ -12,13 +14,13 @@ from django.urls import reverse
 
 from clauses import objectif
 from clauses.factories import ClauseInsertionFactory, HeuresMensuellesFactory, ParticipantFactory, PlacementFactory
-from clauses.models import CritereEligibilite, Participant, Placement
-from conventions.factories import ConventionFactory
+from clauses.models import CRITERE_QPV_REFUSE, CritereEligibilite, Participant, Placement
+from conventions.factories import AdminFactory, ConventionFactory, ReferentFactory
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
 from marches.models import StatutMarche
-from reporting import alertes, indicateurs
+from reporting import alertes, diffusion, indicateurs
 from reporting.cumuls import reconstruction
-from reporting.documents import bilan_annuel, rapport_marche
+from reporting.documents import bilan_annuel, bilan_territorial, rapport_marche
 from reporting.documents.rendu import rendre_pdf
 from reporting.indicateurs import Periode
 from reporting.models import Rapport, TypeRapport
@@ -81,6 +83,33 @@ class TestUneSeuleNotion:
     def test_no_eligibility_criterion_duplicates_it(self):
         assert not CritereEligibilite.objects.filter(code="qpv").exists()
         assert not CritereEligibilite.objects.filter(libelle__icontains="quartier prioritaire").exists()
+
+    def test_no_criterion_for_it_can_be_added_again_in_the_admin(self, client):
+        """A criterion « Habitant d'un QPV » would print a second QPV count next to the residence's in every table of
+        people (the eligible public): the admin, where criteria are kept, refuses one, by its label or its code."""
+        client.force_login(AdminFactory())
+        ajout = reverse("admin:clauses_critereeligibilite_add")
+        avant = set(CritereEligibilite.objects.values_list("code", flat=True))
+        for libelle, code in (
+            ("Habitant d'un QPV", "habitant"),
+            ("Résident d'un quartier prioritaire de la ville", "resident"),
+            ("Habitant d'un quartier de la politique de la ville", "quartier"),
+            ("Public des quartiers", "qpv"),
+        ):
+            reponse = client.post(ajout, {"libelle": libelle, "code": code, "ordre": 9})
+            assert reponse.status_code == 200, libelle
+            assert CRITERE_QPV_REFUSE in html.unescape(reponse.content.decode())
+        assert set(CritereEligibilite.objects.values_list("code", flat=True)) == avant
+        # Renaming a criterion into one is refused too; any other criterion is welcome.
+        rsa = CritereEligibilite.objects.get(code="rsa")
+        modification = reverse("admin:clauses_critereeligibilite_change", args=[rsa.pk])
+        reponse = client.post(modification, {"libelle": "Habitant QPV bénéficiaire du RSA", "ordre": rsa.ordre})
+        assert reponse.status_code == 200
+        rsa.refresh_from_db()
+        assert rsa.libelle == "Bénéficiaire du RSA"
+        reponse = client.post(ajout, {"libelle": "Sortant de détention", "code": "sortant", "ordre": 9})
+        assert reponse.status_code == 302
+        assert CritereEligibilite.objects.filter(code="sortant").exists()
 
     def test_the_migration_folds_the_criterion_into_the_one_notion_and_back(self, lot_anru):
         _, attribution = lot_anru
@@ -195,3 +224,122 @@ class TestMinimumQPV:
             _embauche(attribution, qpv_a_l_embauche=True, heures=3)
             texte = " ".join(texte_pdf(bilan_annuel.produire(document).contenu).split())
             assert "5 % (50 h) 50 h 54 h" in texte and "non publiées" not in texte
+
+
+# --- The territorial bilan -----------------------------------------------------------------------------------------
+
+
+class TestBilanTerritorial:
+    def test_the_lots_with_a_minimum_are_listed_against_it_hours_of_three_people_only(self, lot_anru):
+        """The bilan leaves the facilitators' hands (elected officials, the national survey): it lists every lot
+        whose clause sets a QPV minimum under its donneur d'ordre and marché, and prints a lot's QPV hours as a
+        donneur d'ordre may read them (``diffusion.heures_qpv_publiees``), with the rule's sentence."""
+        lot, attribution = lot_anru
+        marche = lot.marche
+        sans_minimum = LotFactory(marche=marche, numero="2", intitule="Peinture")
+        ClauseInsertionFactory(lot=sans_minimum, heures_forcees=500)
+        _embauche(AttributionFactory(lot=sans_minimum), qpv_a_l_embauche=True, heures=50)
+        _embauche(attribution, qpv_a_l_embauche=True, heures=3)
+        _embauche(attribution, qpv_a_l_embauche=False, heures=100)
+
+        texte = texte_pdf(bilan_territorial.rendre(ANNEE, JOUR))
+        assert "Heures des résidents de quartiers prioritaires (QPV)" in texte
+        assert f"{marche.donneur_d_ordre.nom} — Réhabilitation NPNRU Lot 1 — Gros œuvre" in texte
+        # One QPV resident on the lot: the situation against the minimum, not their hours.
+        assert "Lot 1 — Gros œuvre 5 % (50 h) 24,8 h non publiées — En retard" in texte
+        assert diffusion.PHRASE_QPV in texte
+        # The lot without a minimum is no row of the table.
+        assert "Lot 2 — Peinture" not in texte
+
+        # Two more residents: three people, their hours are published (6 × (3 + 3 + 3) h = 54 h, 8,3 % of the
+        # lot's 654 h).
+        _embauche(attribution, qpv_a_l_embauche=True, heures=3)
+        _embauche(attribution, qpv_a_l_embauche=True, heures=3)
+        texte = texte_pdf(bilan_territorial.rendre(ANNEE, JOUR))
+        assert "Lot 1 — Gros œuvre 5 % (50 h) 24,8 h 54 h 8,3 %" in texte
+        assert "non publiées" not in texte
+
+
+# --- The référents' portal ----------------------------------------------------------------------------------------
+
+
+def _bloc_qpv(page: str) -> str:
+    """The text of the one QPV block of a portal page, tags removed."""
+    [bloc] = re.findall(r'<section class="mb-3" aria-labelledby="qpv-.*?</section>', page)
+    return " ".join(re.sub(r"<[^>]+>", " ", bloc).split())
+
+
+class TestPortail:
+    def test_the_marche_page_shows_the_minimum_and_the_hours_of_three_people_only(self, client, lot_anru):
+        """The marché page of the portal shows a lot's QPV minimum, the QPV hours expected pro rata and those done,
+        through the disclosure policy as the donneur's copy of the marché report: never a person."""
+        lot, attribution = lot_anru
+        marche = lot.marche
+        sans_minimum = LotFactory(marche=marche, numero="2", intitule="Peinture")
+        ClauseInsertionFactory(lot=sans_minimum, heures_forcees=500)
+        resident = _embauche(attribution, qpv_a_l_embauche=True, heures=3).participant
+        Participant.objects.filter(pk=resident.pk).update(nom="Quillebœuf", prenom="Zéphyrine")
+        _embauche(attribution, qpv_a_l_embauche=False, heures=100)
+        client.force_login(ReferentFactory(donneur_d_ordre=marche.donneur_d_ordre).user)
+        url = reverse("portail:marche", args=[marche.pk])
+
+        def page() -> str:
+            with time_machine.travel(dt.datetime(2025, 7, 15, 10, tzinfo=dt.UTC)):
+                reponse = client.get(url)
+            assert reponse.status_code == 200
+            return " ".join(html.unescape(reponse.content.decode()).split())
+
+        texte = page()
+        # One block (the lot without a minimum has none). One QPV resident: their hours stay with the facilitator,
+        # the minimum, the QPV hours expected by 30 June and the situation are given.
+        assert _bloc_qpv(texte) == (
+            "Heures des résidents de quartiers prioritaires (QPV) Minimum 5 % de l'objectif, soit 50 h "
+            "Minimum attendu 24,8 h au 30 juin 2025 Heures QPV depuis le début non publiées (réalisées par moins de "
+            "3 personnes) Situation En retard"
+        )
+        assert diffusion.PHRASE_QPV in texte
+        assert "Quillebœuf" not in texte and "Zéphyrine" not in texte and resident.reference not in texte
+
+        # Three residents: 6 × (3 + 3 + 3) h = 54 h, 8,3 % of the lot's 654 h, over the 24,8 h expected.
+        _embauche(attribution, qpv_a_l_embauche=True, heures=3)
+        _embauche(attribution, qpv_a_l_embauche=True, heures=3)
+        bloc = _bloc_qpv(page())
+        assert "Heures QPV depuis le début 54 h (8,3 % des heures du lot) Situation Dans les temps" in bloc
+
+
+# --- The facilitator's placement and participant pages --------------------------------------------------------------
+
+
+def _texte_page(client, url: str) -> str:
+    """A page's text as read, tags removed."""
+    reponse = client.get(url)
+    assert reponse.status_code == 200
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", reponse.content.decode())).split())
+
+
+class TestPagesDuFacilitateur:
+    def test_the_placement_and_the_participant_state_the_one_residence(self, client_facilitateur, lot_anru):
+        """The placement page states its residence at hiring (what every figure counts), dated, and says when the
+        participant's file reads otherwise today; the participant page gives the file as today's and each placement's
+        residence at hiring."""
+        _, attribution = lot_anru
+        # Lived in Barriol when hired on 6 January 2025, moved out since.
+        avant = _embauche(attribution, qpv_a_l_embauche=True, dossier_qpv=False, heures=10)
+        participant = avant.participant
+        ensuite = PlacementFactory(
+            participant=participant, attribution=AttributionFactory(), date_debut=D(2025, 9, 1), reside_qpv=False
+        )
+
+        texte = _texte_page(client_facilitateur, reverse("clauses:placement", args=[avant.pk]))
+        assert "Résidait en QPV à l'embauche oui (le 6 janvier 2025, jour de l'embauche)" in texte
+        assert "Le dossier du participant indique aujourd'hui une résidence hors QPV" in texte
+        texte = _texte_page(client_facilitateur, reverse("clauses:placement", args=[ensuite.pk]))
+        assert "Résidait en QPV à l'embauche non (le 1er septembre 2025, jour de l'embauche)" in texte
+        assert "Le dossier du participant indique" not in texte
+
+        texte = _texte_page(client_facilitateur, reverse("clauses:participant", args=[participant.pk]))
+        assert "Réside en QPV aujourd'hui non Dossier actuel" in texte
+        assert "Réside en QPV non" not in texte
+        # The placements, most recent first, with their residence at hiring.
+        assert "Début Fin QPV à l'embauche Heures" in texte
+        assert re.search(r"1er septembre 2025 .*? non .*? 6 janvier 2025 .*? oui ", texte)

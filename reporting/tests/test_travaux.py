@@ -672,7 +672,7 @@ def test_rappel_echeance_joint_le_courrier(
     message = mailoutbox[0]
     assert (message.to, message.cc) == (["jeanne@arles.fr"], [facilitateur.email])
     assert message.subject == (
-        "Convention de coopération avec Ville d'Arles : date limite de dénonciation le 31 mars 2027 (dans 30 jours)"
+        "Convention de coopération avec la Ville d'Arles : date limite de dénonciation le 31 mars 2027 (dans 30 jours)"
     )
     assert "reconduite tacitement pour une nouvelle période de 12 mois le 1er juillet 2027" in message.body
     ((nom, contenu, _),) = message.attachments
@@ -709,6 +709,6 @@ def test_bilan_annuel_prepare_a_la_date_anniversaire(
     assert len(mailoutbox) == 1
     message = mailoutbox[0]
     assert message.to == [facilitateur.email]
-    assert message.subject.startswith("Bilan annuel à rédiger — convention avec Ville d'Arles")
+    assert message.subject.startswith("Bilan annuel à rédiger — convention avec la Ville d'Arles")
     assert f"/conventions/{convention.pk}/bilans/2/" in message.body
     assert len(message.attachments) == 1

@@ -7,8 +7,8 @@ pro rata of the execution period at the end of the last complete month (``clause
 and a lot is late under 80 % of it (``clauses.objectif.en_retard``). Hours are summed in the database with
 one grouped query per level, so each page runs a fixed number of queries whatever the number of rows.
 
-People are never listed: a lot shows how many distinct people worked on it, and the home page the year's
-people and contracts as the statistics page publishes them (``reporting.diffusion``).
+People are never listed: the home page shows the year's people and contracts as the statistics page publishes them,
+and a lot with a QPV minimum its QPV hours only when at least 3 people did them (``reporting.diffusion``).
 """
 
 from django.conf import settings
@@ -25,10 +25,11 @@ from clauses import objectif
 from config.fichiers import telechargement
 from conventions.calendrier import periodes_affichees, situation
 from conventions.models import Avenant, Convention, EtatConvention
+from conventions.noms import de_avec_article
 from conventions.portail import choisir_donneur, portail_requis
 from marches.models import STATUTS_ACTIFS, Marche, StatutMarche
 from marches.services import marches_avec_chiffres
-from reporting import agregats, diffusion, indicateurs
+from reporting import agregats, diffusion, indicateurs, veille_decp
 from reporting.indicateurs import Periode
 from reporting.portail.forms import CoordonneesForm
 from reporting.portail.lectures import (
@@ -85,6 +86,7 @@ def accueil(request):
             "nb_marches_actifs": len(actifs),
             "heures_par_etp": settings.CLAUSES_HEURES_PAR_ETP,
             "regle_de_diffusion": diffusion.PHRASE,
+            "veille_decp": veille_decp.veille(donneur),
         },
     )
 
@@ -129,14 +131,18 @@ def marche(request, pk: int):
         marches_avec_chiffres(Marche.objects.for_donneur(donneur), agregats.heures_du_marche()), pk=pk
     )
     jour = timezone.localdate()
+    lignes = lignes_du_marche(donneur, marche, jour)
     return render(
         request,
         "reporting/portail/marche.html",
         {
             "titre": marche.objet,
             "marche": marche,
-            "lignes": lignes_du_marche(donneur, marche, jour),
+            "lignes": lignes,
             "arrete_au": objectif.date_d_arrete(jour),
+            # A lot's QPV hours as the donneur's copy of the marché report prints them (``diffusion.PHRASE_QPV``).
+            "avec_minimum_qpv": any(ligne.avancement.qpv for ligne in lignes),
+            "regle_qpv": diffusion.PHRASE_QPV,
         },
     )
 
@@ -220,5 +226,5 @@ def changer_donneur(request):
     if donneur is None:
         messages.error(request, "Vous n'êtes pas référent de cette organisation.")
     else:
-        messages.success(request, f"Vous consultez maintenant l'espace de {donneur.nom}.")
+        messages.success(request, f"Vous consultez maintenant l'espace {de_avec_article(donneur.nom)}.")
     return redirect("portail:accueil")

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reporting", "0014_reprise_chaque_minute"),
+        ("reporting", "0015_agenda_personnel"),
     ]
 
     operations = [
