@@ -24,7 +24,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from pypdf import PdfReader
 
 from clauses import importation
@@ -332,7 +332,8 @@ def ecrire_releve(lignes: int, dossier: Path) -> dict:
 
 def documents_a_produire(objets: dict, jour: dt.date) -> list[dict]:
     """The three largest documents: the largest convention's last complete year (else its current one), the
-    largest marché's report to date, the territorial bilan of the last calendar year."""
+    largest marché's report to date, the territorial bilan of the last calendar year; and the national survey of
+    that year, its workbook and its one-page summary."""
     documents = []
     convention = Convention.objects.filter(pk=objets["convention"]).first()
     if convention is not None and objets["periode_du_bilan"]:
@@ -371,6 +372,18 @@ def documents_a_produire(objets: dict, jour: dt.date) -> list[dict]:
             "fin": dt.date(annee, 12, 31).isoformat(),
         }
     )
+    for type_, nom in (
+        (TypeRapport.ENQUETE_NATIONALE, f"Enquête nationale {annee} (tableur)"),
+        (TypeRapport.ENQUETE_SYNTHESE, f"Enquête nationale {annee} (synthèse)"),
+    ):
+        documents.append(
+            {
+                "nom": nom,
+                "type": type_.value,
+                "debut": dt.date(annee, 1, 1).isoformat(),
+                "fin": dt.date(annee, 12, 31).isoformat(),
+            }
+        )
     return documents
 
 
@@ -425,7 +438,8 @@ def inventaire(filtre_pages: str, compter: bool, lignes_import: int, dossier: st
 
 
 def document(type: str, debut: str, fin: str, convention=None, marche=None, donneur=None, **_) -> dict:
-    """One PDF rendered from an unsaved ``Rapport``, in a transaction rolled back whatever it wrote."""
+    """One document rendered from an unsaved ``Rapport``, in a transaction rolled back whatever it wrote: its PDF
+    pages, or for a workbook (the national survey's) its sheets."""
     rapport = Rapport(
         type=type,
         periode_debut=dt.date.fromisoformat(debut),
@@ -437,15 +451,17 @@ def document(type: str, debut: str, fin: str, convention=None, marche=None, donn
     base_mo = _memoire_mo()
     with transaction.atomic():
         depart = time.perf_counter()
-        pdf = produire(rapport).contenu
+        contenu = produire(rapport).contenu
         duree = time.perf_counter() - depart
         transaction.set_rollback(True)
+    est_un_pdf = contenu.startswith(b"%PDF")
     return {
         "duree_s": round(duree, 2),
         "pic_mo": _pic_memoire_mo(),
         "base_mo": base_mo,
-        "octets": len(pdf),
-        "pages": len(PdfReader(io.BytesIO(pdf)).pages),
+        "octets": len(contenu),
+        "pages": len(PdfReader(io.BytesIO(contenu)).pages) if est_un_pdf else None,
+        "feuilles": None if est_un_pdf else len(load_workbook(io.BytesIO(contenu), read_only=True).sheetnames),
     }
 
 

@@ -180,7 +180,9 @@ def tableau_des_travaux(jeux: dict) -> str:
                     f"{nom_jeu} : {document['nom']}",
                     f"{document['duree_s']:.1f} s{_manque(document['duree_s'], delai)}",
                     f"{document['pic_mo']:.0f} Mo{_manque(document['pic_mo'], memoire)}",
-                    f"{document['pages']} pages, {document['octets'] / 1024:.0f} Ko",
+                    f"{document['pages']} pages, {document['octets'] / 1024:.0f} Ko"
+                    if document.get("pages") is not None
+                    else f"classeur de {document['feuilles']} feuilles, {document['octets'] / 1024:.0f} Ko",
                 ]
             )
         for mesure in jeu.get("imports", []):

@@ -23,6 +23,9 @@ class TypeRapport(models.TextChoices):
     RAPPORT_PERIODIQUE = "rapport_periodique", "Rapport périodique"
     BILAN_TERRITORIAL = "bilan_territorial", "Bilan territorial"
     COURRIER_ECHEANCE = "courrier_echeance", "Courrier d'échéance"
+    # The national survey of a calendar year, for the structure porteuse only (never addressed to a donneur d'ordre).
+    ENQUETE_NATIONALE = "enquete_nationale", "Enquête nationale (tableur)"
+    ENQUETE_SYNTHESE = "enquete_synthese", "Enquête nationale (synthèse)"
 
 
 class StatutRapport(models.TextChoices):
@@ -168,6 +171,10 @@ class Rapport(models.Model):
     @property
     def est_pret(self) -> bool:
         return self.statut == StatutRapport.PRET
+
+    @property
+    def est_un_tableur(self) -> bool:
+        return self.type == TypeRapport.ENQUETE_NATIONALE
 
     def nom_telechargement(self) -> str:
         """The file name offered on download: the type and the period, never an internal path."""
