@@ -17,8 +17,9 @@ from django.template.loader import render_to_string
 from django.utils.formats import number_format
 
 from clauses.models import ClauseInsertion, DestinationModele, ModeleClause
-from conventions.models import StructurePorteuse
+from conventions.models import StructurePorteuse, TypeDonneur
 from conventions.noms import avec_article, de_avec_article
+from marches.models import TypeMarche
 
 HEURES_PAR_ETP = 1600
 
@@ -70,6 +71,49 @@ class OptionsRedaction:
             "publique, de prendre en compte des considérations relatives au domaine social ou à l'emploi dans les "
             "conditions d'exécution du marché."
         )
+
+
+# --- The European thresholds and article L2112-2-1 ----------------------------------------------------------
+
+# Since this day, a marché at or above the European thresholds takes social or employment considerations into
+# account in its execution conditions, unless one of the article's exceptions applies (L2112-2-1, created by
+# the loi Climat et résilience, art. 35: « consultations engagées » from 22 August 2026).
+DEBUT_L2112_2_1 = dt.date(2026, 8, 22)
+
+
+@dataclass(frozen=True)
+class SeuilsEuropeens:
+    """The thresholds of the formalised procedures for the pouvoirs adjudicateurs, excluding VAT (annexe 2 of the
+    Code de la commande publique), for consultations launched from ``debut``. The Commission revises them every
+    two years (delegated regulations 2025/2150 to 2025/2152 for 2026-2027): add the next period's row here."""
+
+    debut: dt.date
+    travaux: Decimal
+    fournitures_services_etat: Decimal  # « autorités publiques centrales »: the State and its services
+    fournitures_services: Decimal  # every other pouvoir adjudicateur (collectivités, their établissements…)
+
+
+SEUILS_EUROPEENS = (
+    SeuilsEuropeens(dt.date(2024, 1, 1), Decimal("5538000"), Decimal("143000"), Decimal("221000")),
+    SeuilsEuropeens(dt.date(2026, 1, 1), Decimal("5404000"), Decimal("140000"), Decimal("216000")),
+)
+
+
+def seuils_europeens(jour: dt.date) -> SeuilsEuropeens:
+    """The thresholds in force on ``jour`` (the latest known after their period, until the next row is added)."""
+    en_vigueur = [s for s in SEUILS_EUROPEENS if s.debut <= jour]
+    return en_vigueur[-1] if en_vigueur else SEUILS_EUROPEENS[0]
+
+
+def seuil_europeen(type_marche: str, type_donneur: str, jour: dt.date) -> Decimal:
+    """The threshold of a marché of ``type_marche`` (marches.TypeMarche) bought by a donneur d'ordre of
+    ``type_donneur`` (conventions.TypeDonneur). Travaux have one threshold; fournitures and services a lower one
+    for the State. The entités adjudicatrices' higher thresholds (networks: water, energy, transport) are not
+    told apart: the donneurs d'ordre's kinds do not say whether a purchase is made for such an activity."""
+    seuils = seuils_europeens(jour)
+    if type_marche == TypeMarche.TRAVAUX:
+        return seuils.travaux
+    return seuils.fournitures_services_etat if type_donneur == TypeDonneur.ETAT else seuils.fournitures_services
 
 
 # --- French number formats -------------------------------------------------------------------------------

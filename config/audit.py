@@ -62,6 +62,7 @@ MODELES_SUIVIS: dict[str, list[str]] = {
     "entreprises.operateur": [],
     "reporting.bilanannuel": [],
     "reporting.rapport": [],
+    "reporting.agendapersonnel": [],
 }
 
 # Rows shown in an object's history besides its own: (model label, foreign key to the object).

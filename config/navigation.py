@@ -3,6 +3,7 @@
 from django.urls import NoReverseMatch, reverse
 
 from config.permissions import est_facilitateur
+from conventions.portail import est_referent
 
 # (label, URL name). Entries whose URL does not exist yet are left out, so the menu follows the apps.
 MENU_FACILITATEUR = [
@@ -53,3 +54,34 @@ def menu(request):
     if user is not None and user.is_authenticated and request.path.startswith("/portail/"):
         return {"menu": _entrees(MENU_PORTAIL, request.path), "espace": "portail"}
     return {"menu": [], "espace": ""}
+
+
+# --- The site map: what the current user can open, from the same menus ----------------------------------------
+
+# Pages every visitor may open, logged in or not.
+PAGES_PUBLIQUES = [
+    ("Déclaration d'accessibilité", "accessibilite"),
+    ("Mentions légales", "mentions_legales"),
+    ("Plan du site", "plan_du_site"),
+]
+CONNEXION = [("Se connecter", "connexion"), ("Mot de passe oublié", "password_reset")]
+COMPTE_FACILITATEUR = [("Mes exports", "exports"), ("Mon agenda", "reporting:agenda")]
+COMPTE_PORTAIL = [("Mes coordonnées", "portail:profil"), ("Mon agenda", "portail:agenda")]
+
+
+def plan(user) -> list[dict]:
+    """The site map's sections for ``user``: the menus they are shown (config's own, so the map never lists a page
+    the menu would not), their account's pages, the administration for staff, and the public pages."""
+    sections = []
+    if est_facilitateur(user):
+        sections.append({"titre": "Tableau de bord", "entrees": _entrees(MENU_FACILITATEUR + COMPTE_FACILITATEUR, "")})
+    if user.is_authenticated and est_referent(user):
+        sections.append(
+            {"titre": "Portail des donneurs d'ordre", "entrees": _entrees(MENU_PORTAIL + COMPTE_PORTAIL, "")}
+        )
+    if user.is_authenticated and user.is_active and user.is_staff:
+        sections.append({"titre": "Administration", "entrees": _entrees([("Administration", "admin:index")], "")})
+    if not user.is_authenticated:
+        sections.append({"titre": "Connexion", "entrees": _entrees(CONNEXION, "")})
+    sections.append({"titre": "Informations", "entrees": _entrees(PAGES_PUBLIQUES, "")})
+    return sections

@@ -1,5 +1,5 @@
 """Login throttling: who is trying (address and e-mail), and the page a locked-out person sees; throttling of
-password reset e-mails.
+password reset e-mails and of anything else counted per client in the cache (`compter`).
 
 django-axes calls these functions (settings AXES_*_CALLABLE): it counts failures per (address, e-mail) pair
 and, past five, answers every attempt of that pair with ``reponse_verrouillage`` until the cool-off ends.
@@ -120,7 +120,7 @@ MESSAGE_TROP_DE_DEMANDES = (
 )
 
 
-def _compter(cle: str, duree: timedelta) -> int:
+def compter(cle: str, duree: timedelta) -> int:
     """Adds one to a counter that starts with the first request of its window and ends with it (fixed window).
 
     ``add`` then ``incr`` are atomic in Redis and in the local memory cache alike: two requests at once never
@@ -144,8 +144,8 @@ def reinitialisation_permise(request: HttpRequest, email: str) -> bool:
     adresse = hashlib.sha256(email.strip().lower().encode()).hexdigest()
     client = adresse_ip_client(request) or "inconnu"
     try:
-        par_adresse = _compter(f"reinitialisation:adresse:{adresse}", fenetre)
-        par_client = _compter(f"reinitialisation:client:{client}", fenetre)
+        par_adresse = compter(f"reinitialisation:adresse:{adresse}", fenetre)
+        par_client = compter(f"reinitialisation:client:{client}", fenetre)
     except redis.RedisError:
         logger.warning("Compteurs de réinitialisation indisponibles (cache) : la demande passe sans limite.")
         return True

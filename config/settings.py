@@ -295,5 +295,11 @@ LOGGING = {
     },
 }
 
+# The open data of public contracts (marches.decp): the address of a DECP file in the national JSON format that
+# beat's « Import des données essentielles (DECP) » fetches every night. Empty: no fetch (the default); the
+# facilitators can still upload a file. The size is checked while the file arrives.
+CLAUSES_DECP_URL = env_str("CLAUSES_DECP_URL", "")
+CLAUSES_DECP_TAILLE_MAX_MO = env_int("CLAUSES_DECP_TAILLE_MAX_MO", 2048)
+
 # Domain constants shared by the apps.
 CLAUSES_HEURES_PAR_ETP = 1600

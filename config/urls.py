@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from config.listes import suggestions
+from config.pages_legales import declaration_accessibilite, mentions_legales, plan_du_site
 from config.sante import sante
 from config.securite import DemandeReinitialisation, ReinitialisationConfirmee
 from config.vues import fichier_export, mes_exports
@@ -53,6 +54,10 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("sante/", sante, name="sante"),
+    # Linked in every footer; public (config.pages_legales).
+    path("accessibilite/", declaration_accessibilite, name="accessibilite"),
+    path("mentions-legales/", mentions_legales, name="mentions_legales"),
+    path("plan-du-site/", plan_du_site, name="plan_du_site"),
     path("listes/suggestions/", suggestions, name="suggestions_de_filtre"),
     path("exports/", mes_exports, name="exports"),
     path("exports/<int:pk>/fichier/", fichier_export, name="export_fichier"),

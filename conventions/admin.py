@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.db import models
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -136,8 +137,14 @@ class StructurePorteuseAdmin(SiretAdminMixin, admin.ModelAdmin):
                 "« Données personnelles »).",
             },
         ),
+        (
+            "Mentions légales",
+            {"fields": ("directeur_publication", "hebergeur", "dpo_email", "url_donnees_personnelles")},
+        ),
     )
     readonly_fields = ("apercu_logo",)
+    # An address typed without its scheme is taken as https (Django 6's default, asked for now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_add_permission(self, request) -> bool:
         return super().has_add_permission(request) and not StructurePorteuse.objects.exists()

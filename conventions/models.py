@@ -141,6 +141,29 @@ class StructurePorteuse(models.Model):
             "Comptées à partir de l'enregistrement de la personne ou de sa date d'orientation (la plus tardive)."
         ),
     )
+    # The « Mentions légales » page (config.pages_legales) reads these: a public body publishing a site names its
+    # director of publication and its host (loi n° 2004-575, art. 6), and its data protection officer (RGPD, art. 37).
+    directeur_publication = models.CharField(
+        "directeur ou directrice de la publication",
+        max_length=200,
+        blank=True,
+        help_text="Par défaut, le signataire et sa qualité.",
+    )
+    hebergeur = models.TextField(
+        "hébergeur du site",
+        blank=True,
+        help_text="Nom, adresse et téléphone de qui héberge les serveurs : la structure ou son prestataire.",
+    )
+    dpo_email = models.EmailField(
+        "e-mail du délégué à la protection des données",
+        blank=True,
+        help_text="Adresse à laquelle exercer ses droits sur ses données personnelles.",
+    )
+    url_donnees_personnelles = models.URLField(
+        "page d'information sur les données personnelles",
+        blank=True,
+        help_text="Page du site de la structure qui présente ce traitement de données, s'il y en a une.",
+    )
 
     class Meta:
         verbose_name = "structure porteuse"

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -46,6 +47,7 @@ class Origine(models.TextChoices):
     FACILITATEUR = "facilitateur", "Saisi par le facilitateur"
     PORTAIL = "portail", "Déclaré par le donneur d'ordre"
     IMPORT = "import", "Importé"
+    DECP = "decp", "Données essentielles de la commande publique"
 
 
 class MarcheQuerySet(models.QuerySet):
@@ -404,3 +406,137 @@ class PropositionAttribution(ErreursHorsFormulaireMixin, models.Model):
         verifier_dates_ordonnees(
             self, (("date_debut", "date_fin", "La fin prévue ne peut pas précéder le début prévu."),)
         )
+
+
+# --- The open data of public contracts (DECP) -------------------------------------------------------------
+
+
+class ConsiderationSociale(models.TextChoices):
+    """The values of ``considerationsSociales`` in the national DECP schema (2024 format), as published."""
+
+    CLAUSE_SOCIALE = "Clause sociale", "Clause sociale"
+    CRITERE_SOCIAL = "Critère social", "Critère social"
+    MARCHE_RESERVE = "Marché réservé", "Marché réservé"
+    AUCUNE = "Pas de considération sociale", "Pas de considération sociale"
+
+
+CONSIDERATIONS_POSITIVES = (
+    ConsiderationSociale.CLAUSE_SOCIALE,
+    ConsiderationSociale.CRITERE_SOCIAL,
+    ConsiderationSociale.MARCHE_RESERVE,
+)
+
+
+class MarcheDECPQuerySet(models.QuerySet):
+    def for_donneur(self, donneur):
+        return self.filter(donneur_d_ordre=donneur)
+
+    def avec_consideration_sociale(self):
+        return self.filter(considerations_sociales__overlap=list(CONSIDERATIONS_POSITIVES))
+
+    def sans_consideration_sociale(self):
+        """Published with « Pas de considération sociale » and nothing else (a record with no value at all,
+        as the 2019 format has, says nothing either way and is left out)."""
+        return self.filter(considerations_sociales=[ConsiderationSociale.AUCUNE])
+
+    def non_suivis(self):
+        """Not followed in Clauses yet: no Marche was created from them."""
+        return self.filter(marche__isnull=True)
+
+
+class MarcheDECP(models.Model):
+    """A marché as its buyer published it in the données essentielles de la commande publique (DECP).
+
+    Only the marchés of the territory's donneurs d'ordre are kept (matched by the buyer's SIRET when the file is
+    read, ``marches.decp.importation``); a row is identified by the buyer's SIRET and the DECP ``id``, which is
+    unique only per buyer. The titulaires stay as published (``[{"id", "type_identifiant", "denomination"}]``) and
+    are matched to ``Entreprise`` by SIRET when read, so that a company added later is found.
+    """
+
+    identifiant = models.CharField("identifiant DECP", max_length=100)
+    acheteur_siret = models.CharField("SIRET de l'acheteur", max_length=14)
+    acheteur_nom = models.CharField("nom de l'acheteur", max_length=300, blank=True)
+    donneur_d_ordre = models.ForeignKey(
+        DonneurDOrdre, on_delete=models.CASCADE, related_name="marches_decp", verbose_name="donneur d'ordre"
+    )
+    objet = models.TextField("objet")
+    nature = models.CharField("nature", max_length=100)
+    procedure = models.CharField("procédure", max_length=150, blank=True)
+    code_cpv = models.CharField("code CPV", max_length=10)
+    # Derived from the CPV code's division (45: travaux), for the European thresholds.
+    type = models.CharField("type de marché", max_length=15, choices=TypeMarche.choices)
+    montant = models.DecimalField("montant HT (€)", max_digits=16, decimal_places=2)
+    date_notification = models.DateField("notification")
+    duree_mois = models.PositiveIntegerField("durée (mois)", null=True, blank=True)
+    lieu_code = models.CharField("lieu d'exécution : code", max_length=20, blank=True)
+    lieu_type_code = models.CharField("lieu d'exécution : type de code", max_length=30, blank=True)
+    considerations_sociales = ArrayField(
+        models.CharField(max_length=40, choices=ConsiderationSociale.choices),
+        verbose_name="considérations sociales",
+        default=list,
+        blank=True,
+    )
+    titulaires = models.JSONField("titulaires", default=list, blank=True)
+    # The marché Clauses follows for this record, once a facilitator created it from here.
+    marche = models.OneToOneField(
+        Marche,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="decp",
+        verbose_name="marché suivi dans Clauses",
+    )
+    importe_le = models.DateTimeField("importé le", auto_now_add=True)
+    modifie_le = models.DateTimeField("modifié le", auto_now=True)
+
+    objects = MarcheDECPQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "marché des données essentielles (DECP)"
+        verbose_name_plural = "marchés des données essentielles (DECP)"
+        ordering = ["-date_notification", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["acheteur_siret", "identifiant"], name="decp_identifiant_par_acheteur"),
+            models.CheckConstraint(condition=Q(montant__gte=0), name="decp_montant_positif"),
+        ]
+        indexes = [
+            models.Index(fields=["donneur_d_ordre", "-date_notification"], name="decp_donneur_date_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identifiant} — {self.objet[:80]}"
+
+    @property
+    def sirets_titulaires(self) -> list[str]:
+        return [t["id"] for t in self.titulaires if t.get("type_identifiant") == "SIRET"]
+
+
+class SourceImportDECP(models.TextChoices):
+    TELEVERSEMENT = "televersement", "Fichier envoyé par un facilitateur"
+    PROGRAMME = "programme", "Téléchargement programmé"
+
+
+class ImportDECP(models.Model):
+    """One reading of a DECP file, kept whatever its outcome: what the page of the DECP shows as its history."""
+
+    source = models.CharField("source", max_length=15, choices=SourceImportDECP.choices)
+    nom = models.CharField("fichier ou adresse", max_length=500)
+    utilisateur = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="imports_decp",
+        verbose_name="par",
+    )
+    cree_le = models.DateTimeField("le", auto_now_add=True)
+    reussi = models.BooleanField("enregistré", default=False)
+    resume = models.TextField("résumé")
+
+    class Meta:
+        verbose_name = "import des données essentielles"
+        verbose_name_plural = "imports des données essentielles"
+        ordering = ["-cree_le", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.nom} ({self.cree_le:%d/%m/%Y})"

@@ -1,12 +1,16 @@
 from django.urls import path
 
 from marches import views
+from marches.decp import views as views_decp
 
 app_name = "marches"
 
 urlpatterns = [
     path("marches/", views.MarcheListe.as_view(), name="marches"),
     path("marches/nouveau/", views.MarcheCreation.as_view(), name="marche_creation"),
+    path("marches/decp/", views_decp.Propositions.as_view(), name="decp"),
+    path("marches/decp/importer/", views_decp.Import.as_view(), name="decp_import"),
+    path("marches/decp/<int:pk>/", views_decp.Examen.as_view(), name="decp_examen"),
     path("marches/<int:pk>/", views.MarcheDetail.as_view(), name="marche"),
     path("marches/<int:pk>/modifier/", views.MarcheModification.as_view(), name="marche_modification"),
     path("marches/<int:pk>/statut/", views.MarcheStatut.as_view(), name="marche_statut"),

@@ -156,7 +156,11 @@ TYPES_A_LA_DEMANDE = [
     (TypeRapport.BILAN_ANNUEL.value, TypeRapport.BILAN_ANNUEL.label),
     (TypeRapport.RAPPORT_PERIODIQUE.value, TypeRapport.RAPPORT_PERIODIQUE.label),
     (TypeRapport.BILAN_TERRITORIAL.value, TypeRapport.BILAN_TERRITORIAL.label),
+    (TypeRapport.ENQUETE_NATIONALE.value, TypeRapport.ENQUETE_NATIONALE.label),
+    (TypeRapport.ENQUETE_SYNTHESE.value, TypeRapport.ENQUETE_SYNTHESE.label),
 ]
+# The national survey covers one calendar year; the structure porteuse answers it for the year before.
+TYPES_ENQUETE = (TypeRapport.ENQUETE_NATIONALE, TypeRapport.ENQUETE_SYNTHESE)
 COPIE_DONNEUR, COPIE_NOMINATIVE = "donneur", "nominative"
 COPIES = [
     (COPIE_DONNEUR, "Copie pour le donneur d'ordre (aucun participant nommé)"),
@@ -259,6 +263,8 @@ class DemandeRapportForm(forms.Form):
             self.demande = self._bilan_annuel(donnees)
         elif type_ == TypeRapport.RAPPORT_PERIODIQUE:
             self.demande = self._rapport_periodique(donnees)
+        elif type_ in TYPES_ENQUETE:
+            self.demande = self._enquete(type_)
         else:
             annee = self.jour.year - 1  # the territorial bilan's usual year: the last complete one
             debut, fin = self._periode(lambda: (dt.date(annee, 1, 1), dt.date(annee, 12, 31)))
@@ -285,6 +291,16 @@ class DemandeRapportForm(forms.Form):
         if dates is None:
             raise ValidationError({"numero_periode": f"La période n° {numero} de cette convention n'a pas commencé."})
         return Demande(TypeRapport.BILAN_ANNUEL, *dates, donneur=convention.donneur_d_ordre, convention=convention)
+
+    def _enquete(self, type_: str) -> Demande:
+        """The survey of a calendar year: the last complete one by default."""
+        annee = self.jour.year - 1
+        debut, fin = self._periode(lambda: (dt.date(annee, 1, 1), dt.date(annee, 12, 31)))
+        if (debut.month, debut.day, fin.month, fin.day) != (1, 1, 12, 31) or debut.year != fin.year:
+            raise ValidationError(
+                "L'enquête nationale porte sur une année civile : du 1er janvier au 31 décembre d'une même année."
+            )
+        return Demande(type_, debut, fin)
 
     def _rapport_periodique(self, donnees) -> Demande:
         donneur = donnees.get("donneur")

@@ -1,7 +1,7 @@
 """reporting's part in the protection of the participants' data (clauses.protection), which clauses may not import:
 
 - the daily purge is a job like the others (``reporting.tasks.purger_donnees_personnelles``, at 5:30 by the schedule
-  row of migration 0016): it makes the day's ``Tache`` row, claims it and runs
+  row of migration 0018): it makes the day's ``Tache`` row, claims it and runs
   ``clauses.protection.conservation.purger``, so that a second run the same day does nothing and a dead worker's run
   is retaken by the reprise (``reporting.travaux``);
 - the documents that name a person (the facilitator's nominative copy of a marché report:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reporting import views, views_bilans, views_rapports
+from reporting import views, views_agenda, views_bilans, views_rapports
 
 app_name = "reporting"
 
@@ -14,4 +14,7 @@ urlpatterns = [
     path("rapports/<int:pk>/", views_rapports.etat, name="rapport_etat"),
     path("rapports/<int:pk>/telecharger/", views_rapports.telecharger, name="rapport_telecharger"),
     path("rapports/<int:pk>/relance/", views_rapports.relance, name="rapport_relance"),
+    path("agenda/", views_agenda.agenda_facilitateur, name="agenda"),
+    # The feed's secret address: no session, opened by calendar applications (reporting.agenda).
+    path("agenda/<slug:jeton>.ics", views_agenda.flux, name="agenda_flux"),
 ]

@@ -10,7 +10,7 @@ from django.utils import timezone
 from config.permissions import est_facilitateur
 from config.templatetags.ui import heures as format_heures
 from config.templatetags.ui import pourcent
-from reporting import alertes, graphiques, indicateurs
+from reporting import alertes, graphiques, indicateurs, veille_decp
 from reporting.indicateurs import Periode
 
 ANNEES_PROPOSEES = 10
@@ -133,5 +133,6 @@ def accueil(request):
         "groupes_alertes": groupes,
         "portee_alertes": portee,
         "nb_alertes": sum(g.total for g in groupes),
+        "veille_decp": veille_decp.veille(),
     }
     return render(request, "reporting/accueil.html", contexte)

@@ -108,6 +108,12 @@ class RapportListe(VueListe):
     definition = DefinitionRapports
     template_name = "reporting/rapports/liste.html"
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # The national survey is answered for the last complete year (reporting.enquete_nationale).
+        context["annee_enquete"] = timezone.localdate().year - 1
+        return context
+
 
 # --- Asking for a document, following it ----------------------------------------------------------------------
 

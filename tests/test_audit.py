@@ -154,6 +154,7 @@ def test_modeles_enregistres():
         "entreprises.operateur",
         "reporting.bilanannuel",
         "reporting.rapport",
+        "reporting.agendapersonnel",
     }
     assert (
         {m._meta.label_lower for m in apps.get_models() if auditlog.contains(m)}

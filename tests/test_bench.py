@@ -87,11 +87,21 @@ def test_bench_measures_both_sizes_from_end_to_end(tmp_path, capsys, bases_jetab
         assert [w["rss_mo"] > 0 for w in jeu["workers"]] == [True, True]
 
         documents = {document["type"]: document for document in jeu["documents"]}
-        assert documents.keys() == {"bilan_annuel", "rapport_marche", "bilan_territorial"}
+        assert documents.keys() == {
+            "bilan_annuel",
+            "rapport_marche",
+            "bilan_territorial",
+            "enquete_nationale",
+            "enquete_synthese",
+        }
+        tableur = documents.pop("enquete_nationale")
+        assert "erreur" not in tableur, tableur
+        assert tableur["feuilles"] == 7 and tableur["pages"] is None and tableur["duree_s"] > 0
         for document in documents.values():
             assert "erreur" not in document, document
             assert document["pages"] >= 1 and document["duree_s"] > 0
             assert document["pic_mo"] >= document["base_mo"] > 0
+        assert documents["enquete_synthese"]["pages"] == 1, "la synthèse de l'enquête tient sur une page"
 
         assert [mesure["format"] for mesure in jeu["imports"]] == ["xlsx", "csv"]
         for mesure in jeu["imports"]:

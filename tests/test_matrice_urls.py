@@ -48,7 +48,8 @@ from conventions.models import Avenant, StructurePorteuse
 from conventions.services import inviter_referent
 from entreprises.factories import EntrepriseFactory, OperateurFactory
 from marches.factories import AttributionFactory, LotFactory, MarcheFactory
-from marches.models import PropositionAttribution
+from marches.models import MarcheDECP, PropositionAttribution
+from reporting.agenda import emettre_adresse
 from reporting.models import BilanAnnuel, Rapport, StatutRapport, Tache, TypeRapport
 
 pytestmark = pytest.mark.django_db
@@ -88,6 +89,8 @@ class Monde:
     rapport: object
     export: object
     bilan: object
+    decp: object
+    jeton_agenda: str
     utilisateurs: dict
 
 
@@ -183,6 +186,34 @@ def monde():
         statut=StatutExport.PRET,
         fichier=SimpleUploadedFile("marches.xlsx", b"PK\x03\x04"),
     )
+    # A marché donneur A published in the données essentielles, with a social consideration.
+    decp = MarcheDECP.objects.create(
+        identifiant="2026-0412",
+        acheteur_siret=donneur_a.siret,
+        donneur_d_ordre=donneur_a,
+        objet="Réhabilitation du groupe scolaire — gros œuvre",
+        nature="Marché",
+        code_cpv="45210000-2",
+        type="travaux",
+        montant=Decimal("1850000"),
+        date_notification=dt.date(2026, 4, 14),
+        duree_mois=18,
+        considerations_sociales=["Clause sociale"],
+        titulaires=[{"id": EntrepriseFactory.build().siret, "type_identifiant": "SIRET", "denomination": ""}],
+    )
+    # And one published without any social consideration above the threshold: the L2112-2-1 watch list's.
+    MarcheDECP.objects.create(
+        identifiant="2026-0990",
+        acheteur_siret=donneur_a.siret,
+        donneur_d_ordre=donneur_a,
+        objet="Fourniture de mobilier scolaire pour les écoles maternelles et élémentaires de la commune",
+        nature="Marché",
+        code_cpv="39160000-1",
+        type="fournitures",
+        montant=Decimal("260000"),
+        date_notification=dt.date(2026, 9, 28),
+        considerations_sociales=["Pas de considération sociale"],
+    )
     return Monde(
         donneur_a=donneur_a,
         donneur_b=donneur_b,
@@ -203,6 +234,9 @@ def monde():
         rapport=rapport,
         bilan=bilan,
         export=export,
+        decp=decp,
+        # The calendar feed's secret address of the référent of A.
+        jeton_agenda=emettre_adresse(referent_a.user),
         utilisateurs={
             "anonyme": None,
             "referent_a": referent_a.user,
@@ -250,6 +284,10 @@ MATRICE = {
     "password_reset_confirm": (PUBLIC, lambda m: ["MQ", "lien-perime"]),
     "password_reset_complete": (PUBLIC, None),
     "sante": (PUBLIC, None),
+    # The legal pages linked in every footer; the site map adapts to whoever reads it (tests/test_pages_legales.py).
+    "accessibilite": (PUBLIC, None),
+    "mentions_legales": (PUBLIC, None),
+    "plan_du_site": (PUBLIC, None),
     "suggestions_de_filtre": (TABLEAU, None),
     "exports": (TABLEAU, None),
     "export_fichier": (TABLEAU_PERSONNEL, _pk("export")),
@@ -263,6 +301,10 @@ MATRICE = {
     "reporting:rapport_etat": (TABLEAU, _pk("rapport")),
     "reporting:rapport_telecharger": (TABLEAU, _pk("rapport")),
     "reporting:rapport_relance": (TABLEAU, _pk("rapport")),
+    # The calendar feeds: the facilitator's page; the feed at its secret address answers whoever holds it, with no
+    # session (calendar applications open it), and 404 to any other address (reporting/tests/test_agenda.py).
+    "reporting:agenda": (TABLEAU, None),
+    "reporting:agenda_flux": (PUBLIC, lambda m: [m.jeton_agenda]),
     # Marchés, lots, attributions.
     "marches:marches": (TABLEAU, None),
     "marches:marche_creation": (TABLEAU, None),
@@ -277,6 +319,10 @@ MATRICE = {
     "marches:proposition_acceptation": (TABLEAU, _pk("proposition")),
     "marches:proposition_correction": (TABLEAU, _pk("proposition")),
     "marches:proposition_refus": (TABLEAU, _pk("proposition")),
+    # The données essentielles (DECP).
+    "marches:decp": (TABLEAU, None),
+    "marches:decp_import": (TABLEAU, None),
+    "marches:decp_examen": (TABLEAU, _pk("decp")),
     # Companies and operators.
     "entreprises:entreprises": (TABLEAU, None),
     "entreprises:entreprise_creation": (TABLEAU, None),
@@ -318,6 +364,7 @@ MATRICE = {
     "portail:accueil": (PORTAIL, None),
     "portail:changer_donneur": (PORTAIL, None),
     "portail:profil": (PORTAIL, None),
+    "portail:agenda": (PORTAIL, None),
     "portail:marches": (PORTAIL, None),
     "portail:marche": (PORTAIL_OBJET, _pk("marche")),
     "portail:convention": (PORTAIL_OBJET, _pk("convention")),

@@ -23,7 +23,7 @@ from clauses.factories import ParticipantFactory, PlacementFactory
 from clauses.models import Participant
 from entreprises.models import Entreprise, Operateur
 from marches.factories import AttributionFactory
-from marches.models import Lot, Marche
+from marches.models import Lot, Marche, MarcheDECP
 from tests.navigateur import se_connecter
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -109,6 +109,13 @@ def test_aucune_violation_de_la_politique(browser, live_server):
         reverse("conventions:conventions"),
         reverse("conventions:donneurs"),
         reverse("clauses:imports"),
+        reverse("marches:decp"),
+        reverse("marches:decp_import"),
+        reverse("marches:decp_examen", args=[MarcheDECP.objects.order_by("pk").first().pk]),
+        reverse("reporting:agenda"),
+        reverse("plan_du_site"),
+        reverse("accessibilite"),
+        reverse("mentions_legales"),
         reverse("clauses:conservation"),
         reverse("clauses:conservation_prolongation", args=[participant.pk]),
         reverse("clauses:participant_acces", args=[participant.pk]),
@@ -171,6 +178,8 @@ def test_aucune_violation_de_la_politique(browser, live_server):
     portail = Surveillance(page)
     se_connecter(page, base, COMPTE_REFERENT_COMMUNE, MOT_DE_PASSE_DEMO)
     violations += portail.visiter(base + reverse("portail:accueil"))
+    violations += portail.visiter(base + reverse("portail:agenda"))
+    violations += portail.visiter(base + reverse("plan_du_site"))
     contexte.close()
 
     assert violations == []

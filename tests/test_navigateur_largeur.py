@@ -71,6 +71,7 @@ PAS_UNE_PAGE = {
     "conventions:convention_document": "téléchargement",
     "conventions:avenant_document": "téléchargement",
     "conventions:structure_logo": "téléchargement",
+    "reporting:agenda_flux": "fichier iCalendar",
 }
 
 # Who opens each kind of page: the matrix's users.

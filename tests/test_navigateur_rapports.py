@@ -6,16 +6,20 @@ No worker runs here: the test plays its part, writing a real PDF on the row with
 """
 
 import datetime as dt
+import io
 import os
 import re
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from conventions.factories import MOT_DE_PASSE, ConventionFactory, DonneurDOrdreFactory, ReferentFactory
 from marches.factories import MarcheFactory
+from reporting.documents import produire
 from reporting.models import Rapport, StatutRapport, TypeRapport
 from tests.navigateur import se_connecter, violations_accessibilite
 
@@ -145,3 +149,43 @@ def test_a_referent_sees_a_failure_and_asks_again(page, live_server):
     expect(etat.get_by_role("link", name=re.compile("Télécharger le PDF"))).to_be_visible(timeout=10_000)
     assert page.evaluate(MEME_PAGE)
     capture(page, "6-portail-pret")
+
+
+def test_the_facilitator_asks_for_the_national_survey_from_the_reports_page(page, live_server, facilitateur):
+    """« Enquête nationale (année) » on /rapports/: the button the facilitator clicks says which document (htmx sends
+    it with the form), the row follows until « Télécharger le tableur », and the file is the survey's workbook."""
+    annee = timezone.localdate().year - 1
+    se_connecter(page, live_server.url, facilitateur.email, MOT_DE_PASSE)
+    page.goto(f"{live_server.url}{reverse('reporting:rapports')}")
+    expect(page.get_by_role("heading", name=f"Enquête nationale ({annee})")).to_be_visible()
+    assert violations_accessibilite(page) == []
+    page.evaluate(MARQUER)
+
+    page.get_by_role("button", name=f"Enquête nationale {annee} (tableur)").click()
+    etat = page.locator("#enquete-etat")
+    expect(etat).to_contain_text("En attente")
+    expect(etat).to_contain_text("Enquête nationale (tableur)")
+    rapport = Rapport.objects.get()
+    assert rapport.type == TypeRapport.ENQUETE_NATIONALE and rapport.donneur_d_ordre is None
+    assert (rapport.periode_debut, rapport.periode_fin) == (dt.date(annee, 1, 1), dt.date(annee, 12, 31))
+    capture(page, "7-enquete-en-attente")
+
+    # The worker's part: the workbook is written on the row.
+    document = produire(rapport)
+    rapport.enregistrer_fichier(document.nom, document.contenu)
+    lien = etat.get_by_role("link", name=re.compile("Télécharger le tableur"))
+    expect(lien).to_be_visible(timeout=10_000)
+    assert page.evaluate(MEME_PAGE), "la page a été rechargée"
+    assert violations_accessibilite(page) == []
+    capture(page, "8-enquete-prete")
+    with page.expect_download() as telechargement:
+        lien.click()
+    fichier = telechargement.value
+    assert fichier.suggested_filename == f"enquete-nationale-{annee}-01-01-{annee}-12-31.xlsx"
+    classeur = load_workbook(io.BytesIO(Path(fichier.path()).read_bytes()))  # the path has no extension
+    assert classeur.sheetnames[:2] == ["Structure", "A. Activité et acteurs"]
+
+    # The other button asks for the summary, a second row.
+    page.get_by_role("button", name="Synthèse d'une page (PDF)").click()
+    expect(etat).to_contain_text("Enquête nationale (synthèse)")
+    assert Rapport.objects.filter(type=TypeRapport.ENQUETE_SYNTHESE).count() == 1

@@ -154,5 +154,10 @@ def _structure_porteuse() -> StructurePorteuse:
     structure.telephone = "04 86 52 60 00"
     structure.signataire_nom = "Jean-Marc Vidal"
     structure.signataire_qualite = "Le Président de la communauté d'agglomération"
+    # The legal notice's (config.pages_legales): the director of publication is the signatory by default.
+    structure.hebergeur = (
+        "Service des systèmes d'information de la communauté d'agglomération\n5 rue Yvan Audouard, 13200 Arles"
+    )
+    structure.dpo_email = "dpo@accm.example"
     structure.save()
     return structure

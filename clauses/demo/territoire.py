@@ -89,6 +89,8 @@ from conventions.models import (
     TypeDonneur,
 )
 from entreprises.models import Entreprise, Operateur, TypeOperateur
+from marches.decp import importation as importation_decp
+from marches.decp.lecture import EXEMPLE as EXEMPLE_DECP
 from marches.models import (
     Attribution,
     AvisFaisabilite,
@@ -456,6 +458,7 @@ class _Demo:
             ("entreprises", self._entreprises),
             ("marchés, lots, clauses et attributions", self._marches),
             ("participants, placements, heures et sorties", self._participants_et_placements),
+            ("données essentielles de la commande publique", self._donnees_essentielles),
         ]
         for libelle, etape in etapes:
             etape()
@@ -491,6 +494,13 @@ class _Demo:
                         Avenant.objects.create(
                             convention=convention, numero=num, objet=objet_avenant, date_signature=signature
                         )
+
+    def _donnees_essentielles(self) -> None:
+        """The DECP sample (marches/decp/exemple_decp.json), written for this territory: its buyers are the demo's
+        donneurs d'ordre and most of its titulaires the demo's companies, so that the proposals and the watch list
+        of article L2112-2-1 have something to show."""
+        with EXEMPLE_DECP.open("rb") as fichier:
+            importation_decp.importer(fichier, nom=f"{EXEMPLE_DECP.name} (démonstration)")
 
     def _referents(self) -> None:
         jeanne = _compte(COMPTE_REFERENT_COMMUNE, "Jeanne", "Arnaud")

@@ -356,6 +356,7 @@ def en_json(export: ExportAcces) -> bytes:
             "adresse": " ".join(filter(None, [structure.adresse, structure.code_postal, structure.commune])),
             "email": structure.email,
             "telephone": structure.telephone,
+            "delegue_protection_donnees": structure.dpo_email,
         },
         "personne": _ligne_json(export.personne),
         "tables": [

@@ -268,6 +268,19 @@ class TestTerritoireDeDemo:
         for lot in partages:
             assert lot.attributions.aggregate(s=Sum("heures_objectif"))["s"] == lot.clause.heures_objectif
 
+    def test_donnees_essentielles_de_l_exemple(self, demo_chargee):
+        """The DECP sample is written for the demo: its buyers are the demo's donneurs d'ordre, most titulaires its
+        companies; the facilitator has marchés to follow and the L2112-2-1 watch list has its four leads."""
+        from marches.decp.services import propositions, titulaires
+        from marches.models import MarcheDECP
+        from reporting.veille_decp import marches_a_verifier
+
+        assert MarcheDECP.objects.count() == 10
+        assert propositions().count() == 4
+        assert marches_a_verifier().count() == 4
+        connus = [t for decp in MarcheDECP.objects.all() for t in titulaires(decp) if t.entreprise is not None]
+        assert len(connus) >= 8
+
     def test_comptes_de_demo(self, demo_chargee, client):
         User = get_user_model()
         for _role, email in demo_chargee.comptes:

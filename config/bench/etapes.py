@@ -24,7 +24,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from pypdf import PdfReader
 
 from clauses import importation
@@ -34,8 +34,9 @@ from clauses.models import HeuresMensuelles, Participant, Placement
 from config.bench import DELAI_GUNICORN_S, FACILITATEUR, PLANCHER, REFERENT, fichiers
 from conventions.models import Convention, DonneurDOrdre, Referent
 from conventions.portail import CLE_SESSION
-from marches.models import STATUTS_ACTIFS, Attribution, Marche
+from marches.models import STATUTS_ACTIFS, Attribution, Marche, MarcheDECP
 from reporting import bilans
+from reporting.agenda import emettre_adresse
 from reporting.demandes_rapports import periode_du_bilan, periode_du_marche
 from reporting.documents import produire
 from reporting.models import BilanAnnuel, Rapport, TypeRapport
@@ -147,6 +148,8 @@ def _acteurs_et_objets(jour: dt.date) -> tuple[dict, dict]:
         )
         or marches_actifs.values_list("pk", flat=True).first(),
         "bilan_transmis": bilan.pk if bilan else None,
+        # A DECP marché still to follow (the demo imports a sample; a dataset without any leaves the page out).
+        "decp": MarcheDECP.objects.avec_consideration_sociale().non_suivis().values_list("pk", flat=True).first(),
     }
     acteurs = {FACILITATEUR: facilitateur.pk, REFERENT: referent.user_id}
     return acteurs, objets
@@ -165,9 +168,9 @@ LISTES = [
 ]
 
 
-def pages_a_mesurer(objets: dict, jour: dt.date) -> list[Page]:
+def pages_a_mesurer(objets: dict, jour: dt.date, agendas: dict[str, str] | None = None) -> list[Page]:
     """Every facilitator page and every portal page, on the largest objects; a page whose object is missing
-    from the dataset is left out."""
+    from the dataset is left out. ``agendas``: each actor's calendar feed (its secret address)."""
 
     def page(nom: str, url: str, cle: str | None = None, *args, acteur: str = FACILITATEUR) -> list[Page]:
         if cle is not None and objets.get(cle) is None:
@@ -206,6 +209,16 @@ def pages_a_mesurer(objets: dict, jour: dt.date) -> list[Page]:
     )
     pages += page("Placement — le plus grand", "clauses:placement", "placement")
     pages += page("Imports", "clauses:imports")
+    pages += page("Données essentielles (DECP)", "marches:decp")
+    pages += page("Données essentielles : importer", "marches:decp_import")
+    pages += page("Données essentielles : examen d'un marché", "marches:decp_examen", "decp")
+    pages += page("Mon agenda", "reporting:agenda")
+    pages += page("Plan du site", "plan_du_site")
+    # Public pages, and the calendar feeds that calendar applications fetch without a session.
+    pages += page("Déclaration d'accessibilité", "accessibilite", acteur="")
+    pages += page("Mentions légales", "mentions_legales", acteur="")
+    for acteur, chemin in (agendas or {}).items():
+        pages.append(Page(f"Agenda ICS : {'facilitateur' if acteur == FACILITATEUR else 'référent'}", chemin))
 
     portail = {"acteur": REFERENT}
     pages += page("Portail : accueil", "portail:accueil", **portail)
@@ -220,6 +233,7 @@ def pages_a_mesurer(objets: dict, jour: dt.date) -> list[Page]:
     pages += page("Portail : rapports", "portail:rapports", **portail)
     pages += page("Portail : bilan transmis", "portail:bilan", "bilan_transmis", **portail)
     pages += page("Portail : profil", "portail:profil", **portail)
+    pages += page("Portail : mon agenda", "portail:agenda", **portail)
 
     # Last: they are the heaviest requests, and the RSS read after the run should count them.
     for nom, url, _filtre in LISTES:
@@ -331,7 +345,8 @@ def ecrire_releve(lignes: int, dossier: Path) -> dict:
 
 def documents_a_produire(objets: dict, jour: dt.date) -> list[dict]:
     """The three largest documents: the largest convention's last complete year (else its current one), the
-    largest marché's report to date, the territorial bilan of the last calendar year."""
+    largest marché's report to date, the territorial bilan of the last calendar year; and the national survey of
+    that year, its workbook and its one-page summary."""
     documents = []
     convention = Convention.objects.filter(pk=objets["convention"]).first()
     if convention is not None and objets["periode_du_bilan"]:
@@ -370,6 +385,18 @@ def documents_a_produire(objets: dict, jour: dt.date) -> list[dict]:
             "fin": dt.date(annee, 12, 31).isoformat(),
         }
     )
+    for type_, nom in (
+        (TypeRapport.ENQUETE_NATIONALE, f"Enquête nationale {annee} (tableur)"),
+        (TypeRapport.ENQUETE_SYNTHESE, f"Enquête nationale {annee} (synthèse)"),
+    ):
+        documents.append(
+            {
+                "nom": nom,
+                "type": type_.value,
+                "debut": dt.date(annee, 1, 1).isoformat(),
+                "fin": dt.date(annee, 12, 31).isoformat(),
+            }
+        )
     return documents
 
 
@@ -397,9 +424,12 @@ def inventaire(filtre_pages: str, compter: bool, lignes_import: int, dossier: st
     }
     pages = []
     if compter:
+        # Each actor's calendar feed, at a new address (the previous run's stops): written to the results masked.
+        flux = "reporting:agenda_flux"
+        agendas = {acteur: reverse(flux, args=[emettre_adresse(users[pk])]) for acteur, pk in acteurs.items()}
         motif = re.compile(filtre_pages, re.IGNORECASE) if filtre_pages else None
         pages = [Page(PLANCHER, "/sante/")]
-        pages += [p for p in pages_a_mesurer(objets, jour) if motif is None or motif.search(p.nom)]
+        pages += [p for p in pages_a_mesurer(objets, jour, agendas) if motif is None or motif.search(p.nom)]
     return {
         "base": {"moteur": connection.vendor, "version": _version_de_la_base()},
         "volumes": {
@@ -421,7 +451,8 @@ def inventaire(filtre_pages: str, compter: bool, lignes_import: int, dossier: st
 
 
 def document(type: str, debut: str, fin: str, convention=None, marche=None, donneur=None, **_) -> dict:
-    """One PDF rendered from an unsaved ``Rapport``, in a transaction rolled back whatever it wrote."""
+    """One document rendered from an unsaved ``Rapport``, in a transaction rolled back whatever it wrote: its PDF
+    pages, or for a workbook (the national survey's) its sheets."""
     rapport = Rapport(
         type=type,
         periode_debut=dt.date.fromisoformat(debut),
@@ -433,15 +464,17 @@ def document(type: str, debut: str, fin: str, convention=None, marche=None, donn
     base_mo = _memoire_mo()
     with transaction.atomic():
         depart = time.perf_counter()
-        pdf = produire(rapport).contenu
+        contenu = produire(rapport).contenu
         duree = time.perf_counter() - depart
         transaction.set_rollback(True)
+    est_un_pdf = contenu.startswith(b"%PDF")
     return {
         "duree_s": round(duree, 2),
         "pic_mo": _pic_memoire_mo(),
         "base_mo": base_mo,
-        "octets": len(pdf),
-        "pages": len(PdfReader(io.BytesIO(pdf)).pages),
+        "octets": len(contenu),
+        "pages": len(PdfReader(io.BytesIO(contenu)).pages) if est_un_pdf else None,
+        "feuilles": None if est_un_pdf else len(load_workbook(io.BytesIO(contenu), read_only=True).sheetnames),
     }
 
 

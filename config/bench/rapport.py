@@ -3,6 +3,7 @@
 import json
 import os
 import platform
+import re
 import subprocess
 from pathlib import Path
 
@@ -179,7 +180,9 @@ def tableau_des_travaux(jeux: dict) -> str:
                     f"{nom_jeu} : {document['nom']}",
                     f"{document['duree_s']:.1f} s{_manque(document['duree_s'], delai)}",
                     f"{document['pic_mo']:.0f} Mo{_manque(document['pic_mo'], memoire)}",
-                    f"{document['pages']} pages, {document['octets'] / 1024:.0f} Ko",
+                    f"{document['pages']} pages, {document['octets'] / 1024:.0f} Ko"
+                    if document.get("pages") is not None
+                    else f"classeur de {document['feuilles']} feuilles, {document['octets'] / 1024:.0f} Ko",
                 ]
             )
         for mesure in jeu.get("imports", []):
@@ -294,5 +297,8 @@ def ecrire_json(resultats: dict, dossier: Path) -> Path:
     chemin, numero = dossier / f"{nom}.json", 2
     while chemin.exists():
         chemin, numero = dossier / f"{nom}-{numero}.json", numero + 1
-    chemin.write_text(json.dumps(resultats, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+    texte = json.dumps(resultats, ensure_ascii=False, indent=2, default=str)
+    # The calendar feeds' secret addresses open a user's dates to whoever reads them: never written out.
+    texte = re.sub(r"/agenda/[\w-]+\.ics", "/agenda/<jeton>.ics", texte)
+    chemin.write_text(texte + "\n", encoding="utf-8")
     return chemin

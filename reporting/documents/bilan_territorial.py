@@ -31,15 +31,12 @@ from django.utils import timezone
 
 from clauses import objectif
 from clauses.models import (
-    CategorieSortie,
     HeuresMensuelles,
     ModalitePlacement,
-    MomentSortie,
-    Sortie,
 )
 from conventions import calendrier
 from conventions.models import Convention, DonneurDOrdre, TypeDonneur
-from marches.models import STATUTS_AVEC_OBJECTIF, Lot, Marche, StatutMarche, TypeMarche
+from marches.models import STATUTS_AVEC_OBJECTIF, Lot, Marche, StatutMarche
 from reporting import confidentialite, diffusion, indicateurs
 from reporting.confidentialite import RepartitionProtegee, Tableau, masquer
 from reporting.documents import commun
@@ -259,12 +256,8 @@ def par_modalite(periode: Periode, total: Decimal) -> list[LigneGroupe]:
 
 
 def heures_par_type_de_marche(periode: Periode) -> list[Part]:
-    return indicateurs.repartition_par(
-        "placement__attribution__lot__marche__type",
-        periode.debut,
-        periode.fin,
-        libelles=dict(TypeMarche.choices),
-    )
+    """Hours by sector (travaux, services, fournitures), every sector in order: the national survey's rows."""
+    return indicateurs.heures_par_type_de_marche(periode.debut, periode.fin)
 
 
 def heures_par_modalite_juridique(periode: Periode) -> list[Part]:
@@ -287,17 +280,7 @@ def heures_par_modalite_juridique(periode: Periode) -> list[Part]:
 
 def sorties_a_six_mois(periode: Periode) -> list[Part]:
     """Situations noted six months after a placement, in the period, by national category (one query)."""
-    lignes = (
-        Sortie.objects.filter(
-            moment=MomentSortie.SIX_MOIS, date_constat__gte=periode.debut, date_constat__lte=periode.fin
-        )
-        .with_categorie()
-        .order_by()
-        .values("categorie_code")
-        .annotate(n=Count("pk"))
-    )
-    comptes = {ligne["categorie_code"]: ligne["n"] for ligne in lignes}
-    return [Part(code, libelle, comptes.get(code, 0)) for code, libelle in CategorieSortie.choices]
+    return indicateurs.sorties_a_six_mois(periode.debut, periode.fin)
 
 
 def heures_des_residents_qpv(periode: Periode) -> Decimal:
@@ -325,6 +308,28 @@ def lots_avec_minimum_qpv(periode: Periode, jour: dt.date) -> list[commun.LigneQ
     )
     marches.sort(key=lambda m: (donneurs.get(m.marche_id, ""), m.objet, m.marche_id))
     return commun.lignes_qpv(marches, donneur=True, donneurs_des_marches=donneurs)
+
+
+# --- What the national survey adds: companies, trades, new entrants ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChiffresEnquete:
+    """The national survey's figures the rest of the bilan does not give (``reporting.indicateurs``)."""
+
+    entreprises: indicateurs.Entreprises
+    nouveaux_entrants: str  # people, as shown (« < 3 »)
+    par_corps_d_etat: list[Part]
+
+
+def chiffres_de_l_enquete(periode: Periode) -> ChiffresEnquete:
+    """Companies involved, new entrants (protected, as every count of people here) and hours by trade: three
+    queries."""
+    return ChiffresEnquete(
+        entreprises=indicateurs.entreprises_impliquees(periode.debut, periode.fin),
+        nouveaux_entrants=masquer(indicateurs.nouveaux_entrants(periode.debut, periode.fin)),
+        par_corps_d_etat=indicateurs.heures_par_corps_d_etat(periode.debut, periode.fin),
+    )
 
 
 # --- The document ------------------------------------------------------------------------------------
@@ -369,6 +374,7 @@ class ContenuBilanTerritorial:
     par_type_de_marche: list[Part]
     par_modalite_juridique: list[Part]
     graphique: str
+    enquete: ChiffresEnquete
     # The lots with a QPV minimum, their QPV hours as a donneur d'ordre may read them (``lots_avec_minimum_qpv``).
     lignes_qpv: list[commun.LigneQPV]
 
@@ -419,6 +425,7 @@ def contenu(periode: Periode, aujourd_hui: dt.date | None = None) -> ContenuBila
         par_type_de_marche=heures_par_type_de_marche(periode),
         par_modalite_juridique=heures_par_modalite_juridique(periode),
         graphique=graphique,
+        enquete=chiffres_de_l_enquete(periode),
         lignes_qpv=lots_avec_minimum_qpv(periode, jour),
     )
 

@@ -51,9 +51,9 @@ class Document:
 TRANSLITTERATION = str.maketrans({"œ": "oe", "Œ": "Oe", "æ": "ae", "Æ": "Ae", "ß": "ss", "'": " ", "’": " "})
 
 
-def nom_de_fichier(*parties: Any) -> str:
+def nom_de_fichier(*parties: Any, extension: str = "pdf") -> str:
     """A file name from its parts, slugified: (« Bilan annuel », « Ville d'Arles », 2026) →
     « bilan-annuel-ville-d-arles-2026.pdf »; empty parts are left out."""
     morceaux = [slugify(str(partie).translate(TRANSLITTERATION)) for partie in parties if partie not in (None, "")]
     nom = "-".join(m for m in morceaux if m)[:150].strip("-")
-    return f"{nom or 'document'}.pdf"
+    return f"{nom or 'document'}.{extension}"

@@ -24,9 +24,12 @@ Definitions (also shown in the legend of the home page):
 - *personnes en parcours*: distinct participants with hours recorded in the period.
 - *contrats*: placements that started in the period.
 - *taux de réalisation*: hours ÷ objectif de la période.
+- *nouveaux entrants*: people whose first placement ever started in the period (``nouveaux_entrants``).
+- *entreprises impliquées*: companies with hours in the period or bound by a clause carried out in it
+  (``entreprises_impliquees``).
 
 One module per family: ``portee`` (periods and scopes), ``heures``, ``objectifs``, ``repartitions``,
-``personnes``, ``avancement``, ``chiffres_cles``; this package gives their public functions.
+``personnes``, ``entreprises``, ``avancement``, ``chiffres_cles``; this package gives their public functions.
 """
 
 from reporting.indicateurs.avancement import (
@@ -44,6 +47,12 @@ from reporting.indicateurs.chiffres_cles import (
     chiffres_cles_comparees,
     heures_et_objectif,
 )
+from reporting.indicateurs.entreprises import (
+    Entreprises,
+    clause_en_execution,
+    donneurs_avec_heures,
+    entreprises_impliquees,
+)
 from reporting.indicateurs.heures import (
     Synthese,
     etp,
@@ -60,20 +69,31 @@ from reporting.indicateurs.personnes import (
     RepartitionsDesPersonnes,
     contrats_et_sorties,
     heures_par_mois,
+    nouveaux_entrants,
     personnes_par_genre,
     personnes_par_qpv,
     personnes_par_qualification,
     personnes_par_tranche_d_age,
     population_en_parcours,
     repartitions_des_personnes,
+    sorties_a_six_mois,
     sorties_par_categorie,
+    sorties_par_situation,
 )
 from reporting.indicateurs.portee import VERS_PORTEE, Periode, en_decimal, premier_du_mois
 from reporting.indicateurs.repartitions import (
+    NON_RENSEIGNE,
+    SANS_CRITERE,
+    SANS_MODALITE,
     Part,
     contrats_par_type,
+    heures_par_corps_d_etat,
     heures_par_modalite,
+    heures_par_modalite_juridique,
+    heures_par_type_de_donneur,
+    heures_par_type_de_marche,
     personnes_par_public,
+    personnes_par_public_eligible,
     repartition_par,
 )
 
@@ -83,7 +103,11 @@ __all__ = [
     "AvancementLot",
     "AvancementMarche",
     "ChiffresCles",
+    "Entreprises",
     "HeuresEtObjectif",
+    "NON_RENSEIGNE",
+    "SANS_CRITERE",
+    "SANS_MODALITE",
     "Mois",
     "Part",
     "Periode",
@@ -97,19 +121,28 @@ __all__ = [
     "avancement_des_marches",
     "chiffres_cles",
     "chiffres_cles_comparees",
+    "clause_en_execution",
     "contrats_et_sorties",
     "contrats_par_type",
+    "donneurs_avec_heures",
+    "entreprises_impliquees",
     "etp",
     "heures_et_objectif",
+    "heures_par_corps_d_etat",
     "heures_par_modalite",
+    "heures_par_modalite_juridique",
     "heures_par_mois",
+    "heures_par_type_de_donneur",
+    "heures_par_type_de_marche",
     "heures_realisees",
     "marches_actifs",
+    "nouveaux_entrants",
     "objectif_periode",
     "objectifs_periodes",
     "personnes_en_parcours",
     "personnes_par_genre",
     "personnes_par_public",
+    "personnes_par_public_eligible",
     "personnes_par_qpv",
     "DEFINITION_QPV",
     "personnes_par_qualification",
@@ -118,7 +151,9 @@ __all__ = [
     "premier_du_mois",
     "repartition_par",
     "repartitions_des_personnes",
+    "sorties_a_six_mois",
     "sorties_par_categorie",
+    "sorties_par_situation",
     "synthese_heures",
     "taux_realisation",
 ]

@@ -26,7 +26,9 @@ from clauses.models import (
     NiveauQualification,
     Participant,
     Placement,
+    Situation,
     Sortie,
+    SortieQuerySet,
     TypeContrat,
 )
 from conventions.calendrier import add_months
@@ -241,22 +243,66 @@ def repartitions_des_personnes(
     )
 
 
+def _sorties(moment: str, debut: dt.date, fin: dt.date, portee: dict) -> SortieQuerySet:
+    return Sortie.objects.filter(
+        _portee("placement__attribution", portee), moment=moment, date_constat__gte=debut, date_constat__lte=fin
+    )
+
+
 def sorties_par_categorie(debut: dt.date, fin: dt.date, **portee) -> list[Part]:
     """Outcomes at the end of a placement (``MomentSortie.FIN_PARCOURS``) noted in the period, by national
     category. A person whose two placements ended in the period counts twice: this counts outcomes."""
     lignes = (
-        Sortie.objects.filter(
-            _portee("placement__attribution", portee),
-            moment=MomentSortie.FIN_PARCOURS,
-            date_constat__gte=debut,
-            date_constat__lte=fin,
-        )
+        _sorties(MomentSortie.FIN_PARCOURS, debut, fin, portee)
         .with_categorie()
         .values("categorie_code")
         .annotate(n=Count("pk"))
         .order_by()
     )
     return _par_nomenclature(lignes, "categorie_code", CategorieSortie.choices)
+
+
+def sorties_a_six_mois(debut: dt.date, fin: dt.date, **portee) -> list[Part]:
+    """Situations noted six months after the end of a placement (``Sortie`` rows of moment
+    ``MomentSortie.SIX_MOIS``, the facilitator's follow-up) whose date falls in the period, by national category
+    (one query). The period is that of the follow-up, not of the end of the placement: a placement ended in
+    October is followed up in April of the next year."""
+    lignes = (
+        _sorties(MomentSortie.SIX_MOIS, debut, fin, portee)
+        .with_categorie()
+        .values("categorie_code")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return _par_nomenclature(lignes, "categorie_code", CategorieSortie.choices)
+
+
+def sorties_par_situation(
+    debut: dt.date, fin: dt.date, *, moment: str = MomentSortie.FIN_PARCOURS, **portee
+) -> list[Part]:
+    """Outcomes of ``moment`` noted in the period by situation (CDI, CDD de moins de 6 mois…), every situation in
+    the nomenclature's order, zeros included (one query). Each situation falls in one national category
+    (``CATEGORIE_PAR_SITUATION``): the rows of a category add up to its count in ``sorties_par_categorie`` (or
+    ``sorties_a_six_mois``)."""
+    lignes = _sorties(moment, debut, fin, portee).values("situation").annotate(n=Count("pk")).order_by()
+    return _par_nomenclature(lignes, "situation", Situation.choices)
+
+
+def nouveaux_entrants(debut: dt.date, fin: dt.date, **portee) -> int:
+    """People whose first placement ever (in the whole base, every scope) started in the period, and who started
+    a placement of the scope in it (one query).
+
+    Over the territory, the people who entered the clauses that year. Within a scope, those of them who entered
+    through it (among others, when they started two placements in the period). A new entrant may have no hours
+    in the period yet (hired on 28 December): they are not a part of ``personnes_en_parcours``.
+    """
+    _verifier(portee)
+    plus_tot = Placement.objects.filter(participant=OuterRef("participant"), date_debut__lt=debut)
+    return (
+        Placement.objects.filter(_portee("attribution", portee), date_debut__gte=debut, date_debut__lte=fin)
+        .filter(~Exists(plus_tot))
+        .aggregate(n=Count("participant", distinct=True))["n"]
+    )
 
 
 def contrats_et_sorties(debut: dt.date, fin: dt.date, **portee) -> tuple[list[Part], list[Part]]:

@@ -8,10 +8,13 @@ from django.db.models import Count, Func, Q, Sum
 from django.db.models.functions import Coalesce
 
 from clauses.models import (
+    CritereEligibilite,
     ModalitePlacement,
     Placement,
     TypeContrat,
 )
+from conventions.models import TypeDonneur
+from marches.models import TypeMarche
 from reporting import agregats
 from reporting.indicateurs.heures import _personnes_en_parcours
 from reporting.indicateurs.portee import ZERO, _heures, _portee, _verifier
@@ -149,3 +152,96 @@ def personnes_par_public(
     rangees = [(code or "", libelle or SANS_CRITERE, n) for code, libelle, _, n in lignes]
     total = en_parcours.count() if personnes is None else personnes
     return _avec_parts(rangees, total), total
+
+
+def personnes_par_public_eligible(
+    debut: dt.date, fin: dt.date, *, personnes: int | None = None, **portee
+) -> tuple[list[Part], int]:
+    """``personnes_par_public`` with every eligibility criterion of the reference table, in its order, zeros
+    included, then the people without any (always, zero included): the same rows from one year to the next, as a
+    survey's form has them. One query more than ``personnes_par_public``."""
+    parts, total = personnes_par_public(debut, fin, personnes=personnes, **portee)
+    comptes = {part.code: part.valeur for part in parts}
+    rangees = [
+        (code, libelle, comptes.pop(code, 0))
+        for code, libelle in CritereEligibilite.objects.order_by("ordre", "libelle").values_list("code", "libelle")
+    ]
+    rangees.append(("", SANS_CRITERE, comptes.pop("", 0)))
+    return _avec_parts(rangees, total), total
+
+
+# --- Hours by sector, trade and kind of donneur d'ordre -------------------------------------------------------
+
+NON_RENSEIGNE = "Autre ou non renseigné"
+
+
+def _heures_par(champ: str, nomenclature, debut: dt.date, fin: dt.date, portee: dict) -> list[Part]:
+    """Hours of the period by ``champ`` (a lookup from HeuresMensuelles) in the order of ``nomenclature``, zeros
+    included; a value it does not have comes after, under its own code (one query)."""
+    lignes = (
+        _heures(debut, fin, portee)
+        .values(champ)
+        .annotate(valeur=Coalesce(Sum("heures"), ZERO))
+        .order_by()
+        .values_list(champ, "valeur")
+    )
+    comptes = dict(lignes)
+    rangees = [(code, libelle, comptes.pop(code, ZERO)) for code, libelle in nomenclature]
+    rangees += [(str(code), str(code), valeur) for code, valeur in sorted(comptes.items(), key=lambda c: str(c[0]))]
+    return _avec_parts(rangees)
+
+
+def heures_par_type_de_marche(debut: dt.date, fin: dt.date, **portee) -> list[Part]:
+    """Hours by sector, the marché's type (travaux, services, fournitures), every type in order, zeros included."""
+    _verifier(portee)
+    return _heures_par("placement__attribution__lot__marche__type", TypeMarche.choices, debut, fin, portee)
+
+
+def heures_par_type_de_donneur(debut: dt.date, fin: dt.date, **portee) -> list[Part]:
+    """Hours by kind of donneur d'ordre (commune, EPCI, bailleur social…), every kind in order, zeros included."""
+    _verifier(portee)
+    return _heures_par(
+        "placement__attribution__lot__marche__donneur_d_ordre__type", TypeDonneur.choices, debut, fin, portee
+    )
+
+
+def heures_par_corps_d_etat(debut: dt.date, fin: dt.date, **portee) -> list[Part]:
+    """Hours by trade, the corps d'état chosen on the lot's clause (``ClauseInsertion.corps_d_etat``), in the
+    reference table's order; the trades with hours only, then « Autre ou non renseigné » (a clause whose labour
+    share was typed in, or a lot without a clause) when it has hours. One query."""
+    _verifier(portee)
+    corps = "placement__attribution__lot__clause__corps_d_etat"
+    lignes = (
+        _heures(debut, fin, portee)
+        .values(corps, f"{corps}__libelle", f"{corps}__ordre")
+        .annotate(valeur=Coalesce(Sum("heures"), ZERO))
+        .filter(valeur__gt=0)
+        .order_by(f"{corps}__ordre", f"{corps}__libelle")
+    )
+    rangees = [(str(r[corps]), r[f"{corps}__libelle"], r["valeur"]) for r in lignes if r[corps] is not None]
+    rangees += [("", NON_RENSEIGNE, r["valeur"]) for r in lignes if r[corps] is None]
+    return _avec_parts(rangees)
+
+
+SANS_MODALITE = "Sans modalité juridique renseignée"
+
+
+def heures_par_modalite_juridique(debut: dt.date, fin: dt.date, **portee) -> list[Part]:
+    """Hours by legal modality of the lot's clause (condition d'exécution, marché réservé…), in the reference table's
+    order, the modalities with hours only, then the hours of lots whose clause has none (or without a clause) when
+    there are some (one query). A clause may combine several modalities: its hours count in each, so the rows may
+    add up to more than the hours and carry no share."""
+    _verifier(portee)
+    modalite = "placement__attribution__lot__clause__modalites"
+    lignes = (
+        _heures(debut, fin, portee)
+        .values(f"{modalite}__code", f"{modalite}__libelle", f"{modalite}__ordre")
+        .annotate(valeur=Coalesce(Sum("heures"), ZERO))
+        .filter(valeur__gt=0)
+        .order_by(f"{modalite}__ordre", f"{modalite}__libelle")
+    )
+    rangees = [r for r in lignes if r[f"{modalite}__code"] is not None]
+    rangees += [r for r in lignes if r[f"{modalite}__code"] is None]
+    return [
+        Part(r[f"{modalite}__code"] or "", r[f"{modalite}__libelle"] or SANS_MODALITE, r["valeur"]) for r in rangees
+    ]

@@ -24,6 +24,9 @@ class TypeRapport(models.TextChoices):
     RAPPORT_PERIODIQUE = "rapport_periodique", "Rapport périodique"
     BILAN_TERRITORIAL = "bilan_territorial", "Bilan territorial"
     COURRIER_ECHEANCE = "courrier_echeance", "Courrier d'échéance"
+    # The national survey of a calendar year, for the structure porteuse only (never addressed to a donneur d'ordre).
+    ENQUETE_NATIONALE = "enquete_nationale", "Enquête nationale (tableur)"
+    ENQUETE_SYNTHESE = "enquete_synthese", "Enquête nationale (synthèse)"
 
 
 class StatutRapport(models.TextChoices):
@@ -174,6 +177,10 @@ class Rapport(models.Model):
     @property
     def est_pret(self) -> bool:
         return self.statut == StatutRapport.PRET
+
+    @property
+    def est_un_tableur(self) -> bool:
+        return self.type == TypeRapport.ENQUETE_NATIONALE
 
     def nom_telechargement(self) -> str:
         """The file name offered on download: the type and the period, never an internal path."""
@@ -329,7 +336,9 @@ class BilanAnnuel(models.Model):
         return self.transmis_le is not None
 
 
-# The derived figures and the proxies carrying their triggers (after the models above: nothing below imports them).
+# The calendar feeds' addresses, the derived figures and the proxies carrying their triggers (after the models above:
+# nothing below imports them).
+from reporting.models.agenda import AgendaPersonnel  # noqa: E402
 from reporting.models.cumuls import (  # noqa: E402
     ContratJournalier,
     ContratTerritoire,
@@ -356,6 +365,7 @@ from reporting.models.sources import (  # noqa: E402
 )
 
 __all__ = [
+    "AgendaPersonnel",
     "AttributionSuivie",
     "BilanAnnuel",
     "BilanAnnuelQuerySet",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reporting.portail.views import accueil, demandes, statistiques
+from reporting.portail.views import accueil, agenda, demandes, statistiques
 
 app_name = "portail"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("conventions/<int:pk>/document/", accueil.convention_document, name="convention_document"),
     path("avenants/<int:pk>/document/", accueil.avenant_document, name="avenant_document"),
     path("profil/", accueil.profil, name="profil"),
+    path("agenda/", agenda.agenda, name="agenda"),
     path("statistiques/", statistiques.statistiques, name="statistiques"),
     path("rapports/", statistiques.rapports, name="rapports"),
     path("rapports/demande/", statistiques.rapport_demande, name="rapport_demande"),

@@ -17,7 +17,7 @@ from clauses.factories import (
     PlacementFactory,
     SortieFactory,
 )
-from clauses.models import ModalitePlacement, MomentSortie, Situation
+from clauses.models import ClauseInsertion, CorpsDEtat, ModalitePlacement, MomentSortie, Situation
 from config.templatetags.ui import heures as format_heures
 from config.templatetags.ui import pourcent
 from conventions.factories import ConventionFactory, DonneurDOrdreFactory
@@ -35,8 +35,8 @@ pytestmark = pytest.mark.django_db
 ANNEE = Periode.annee(2025)
 APRES = dt.date(2026, 3, 15)
 # The bilan's queries, whatever the number of donneurs d'ordre (the structure porteuse's row included), five of them
-# for the lots with a QPV minimum.
-REQUETES = 28
+# for the lots with a QPV minimum, three for the national survey's companies, new entrants and trades.
+REQUETES = 31
 
 
 def texte_pdf(contenu: bytes, tmp_path) -> str:
@@ -148,6 +148,34 @@ class TestFigures:
         for titre in ("Par type de donneur d'ordre", "Par modalité de réalisation", "Situations six mois après"):
             assert titre in texte
         assert "Mise à disposition par un GEIQ" in texte
+
+    def test_the_survey_s_figures_read_as_the_indicators(self, territoire, tmp_path):
+        """Companies involved, new entrants and hours by trade: the indicators' figures, printed in French."""
+        clause = ClauseInsertion.objects.get(lot__marche__donneur_d_ordre=territoire[2])
+        clause.corps_d_etat = CorpsDEtat.objects.get(libelle="Peinture intérieure")
+        clause.save()
+        donnees = bilan_territorial.contenu(ANNEE, APRES)
+        enquete = donnees.enquete
+        assert enquete.entreprises == indicateurs.entreprises_impliquees(ANNEE.debut, ANNEE.fin)
+        assert enquete.entreprises == indicateurs.Entreprises(impliquees=3, avec_heures=3, attributaires=3)
+        assert enquete.nouveaux_entrants == masquer(indicateurs.nouveaux_entrants(ANNEE.debut, ANNEE.fin)) == "8"
+        assert [(p.libelle, p.valeur) for p in enquete.par_corps_d_etat] == [
+            ("Peinture intérieure", Decimal("1200")),  # three people × 400 h
+            (indicateurs.NON_RENSEIGNE, Decimal("551.5")),
+        ]
+        texte = " ".join(texte_pdf(bilan_territorial.rendre(ANNEE, APRES), tmp_path).split())
+        assert "Entreprises, corps d'état et nouveaux entrants" in texte
+        # The four boxes side by side: their figures, then their labels.
+        assert "3 3 3 8 entreprises impliquées entreprises ayant réalisé" in texte
+        assert "Peinture intérieure 1 200 h 69 %" in texte
+        assert "Autre ou non renseigné 551,5 h 31 %" in texte
+        # Every sector has its row, zeros included, as the survey asks.
+        assert [(p.libelle, p.valeur) for p in donnees.par_type_de_marche] == [
+            ("Travaux", Decimal("1751.5")),
+            ("Services", 0),
+            ("Fournitures", 0),
+        ]
+        assert donnees.par_type_de_marche == indicateurs.heures_par_type_de_marche(ANNEE.debut, ANNEE.fin)
 
     def test_no_one_is_named(self, territoire, tmp_path):
         texte = texte_pdf(bilan_territorial.rendre(ANNEE, APRES), tmp_path)

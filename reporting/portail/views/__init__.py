@@ -1,1 +1,1 @@
-"""The portal's pages, one module per area: ``accueil``, ``statistiques``, ``demandes``."""
+"""The portal's pages, one module per area: ``accueil``, ``statistiques``, ``demandes``, ``agenda``."""

@@ -29,7 +29,7 @@ from conventions.noms import de_avec_article
 from conventions.portail import choisir_donneur, portail_requis
 from marches.models import STATUTS_ACTIFS, Marche, StatutMarche
 from marches.services import marches_avec_chiffres
-from reporting import agregats, diffusion, indicateurs
+from reporting import agregats, diffusion, indicateurs, veille_decp
 from reporting.indicateurs import Periode
 from reporting.portail.forms import CoordonneesForm
 from reporting.portail.lectures import (
@@ -86,6 +86,7 @@ def accueil(request):
             "nb_marches_actifs": len(actifs),
             "heures_par_etp": settings.CLAUSES_HEURES_PAR_ETP,
             "regle_de_diffusion": diffusion.PHRASE,
+            "veille_decp": veille_decp.veille(donneur),
         },
     )
 

@@ -37,7 +37,7 @@ def supprimer(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reporting", "0015_rapports_personnes_citees"),
+        ("reporting", "0017_rapports_personnes_citees"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 

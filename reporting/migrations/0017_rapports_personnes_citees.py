@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("clauses", "0012_protection_des_donnees"),
-        ("reporting", "0014_reprise_chaque_minute"),
+        ("reporting", "0016_types_enquete_nationale"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("conventions", "0002_invitation"),
+        ("conventions", "0003_structure_mentions_legales"),
     ]
 
     operations = [
