@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.db.models import Max, Min
+from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
@@ -23,7 +24,7 @@ from reporting.cumuls import reconstruction
 from reporting.documents import bilan_annuel, bilan_territorial
 from reporting.documents.rendu import rendre_html
 from reporting.indicateurs import Periode
-from reporting.models import Rapport, StatutTache, Tache, TypeRapport
+from reporting.models import BilanAnnuel, Rapport, StatutTache, Tache, TypeRapport
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +103,7 @@ def test_the_purge_ten_years_ahead_changes_no_published_figure_nor_bilan_text(de
     participants = list(Participant.objects.all())
     # The test means something for age: some people of the demo turn 26 or 50 while they are counted.
     assert any(_franchit_une_tranche(p, premiers_mois[p.pk], jour) for p in participants if p.pk in premiers_mois)
-    assert BilanTransmisAvecTexte.existe()
+    assert BilanAnnuel.objects.transmis().exclude(texte_qualitatif="").exists()  # a bilan text is compared
 
     with time_machine.travel(dt.datetime.combine(jour, dt.time(12), tzinfo=timezone.get_current_timezone())):
         avant = chiffres_publies(jour)
@@ -118,12 +119,31 @@ def test_the_purge_ten_years_ahead_changes_no_published_figure_nor_bilan_text(de
     assert reconstruction.ecarts() == {}
 
 
-class BilanTransmisAvecTexte:
-    @staticmethod
-    def existe() -> bool:
-        from reporting.models import BilanAnnuel
-
-        return BilanAnnuel.objects.transmis().exclude(texte_qualitatif="").exists()
+def test_an_erasure_changes_no_published_figure_nor_bilan_text(demo_chargee, client_facilitateur):
+    """The facilitator's erasure is the same anonymisation, with the same guarantee: erasing the people who cross an
+    age band while counted, today, changes nothing published."""
+    jour = timezone.localdate()
+    premiers_mois = dict(
+        HeuresMensuelles.objects.order_by().values_list("placement__participant").annotate(m=Min("mois"))
+    )
+    effaces = [
+        p
+        for p in Participant.objects.filter(pk__in=premiers_mois).order_by("pk")
+        if _franchit_une_tranche(p, premiers_mois[p.pk], jour)
+    ][:5]
+    assert effaces
+    avant = chiffres_publies(jour)
+    for participant in effaces:
+        reponse = client_facilitateur.post(
+            reverse("clauses:participant_effacement", args=[participant.pk]),
+            {"motif": "Demande de la personne.", "confirmation": "on"},
+        )
+        assert reponse.status_code == 302
+    assert Participant.objects.filter(pk__in=[p.pk for p in effaces], anonymise_le__isnull=False).count() == len(
+        effaces
+    )
+    apres = chiffres_publies(jour)
+    assert [cle for cle in avant if avant[cle] != apres[cle]] == []
 
 
 # --- Once per day ----------------------------------------------------------------------------------------------
