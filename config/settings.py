@@ -164,6 +164,13 @@ CLAUSES_REINITIALISATIONS_FENETRE = timedelta(hours=1)
 # Days an invitation link of a référent stays valid.
 CLAUSES_INVITATION_JOURS = env_int("CLAUSES_INVITATION_JOURS", 7)
 
+# --- Who read which personal data (config/acces.py) ---
+# An account that reads or exports more people than this within 24 hours (participants' pages, nominative
+# documents, rows of nominative exports) raises an alert to the administrators and the DPO; 0 turns it off.
+CLAUSES_ALERTE_PERSONNES_24H = env_int("CLAUSES_ALERTE_PERSONNES_24H", 200)
+if CLAUSES_ALERTE_PERSONNES_24H < 0:
+    raise ImproperlyConfigured("CLAUSES_ALERTE_PERSONNES_24H : un nombre de personnes, 0 pour ne jamais alerter.")
+
 # --- Sessions ---
 # A working day; the session also ends with the browser.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)

@@ -128,6 +128,13 @@ class StructurePorteuseAdmin(SiretAdminMixin, admin.ModelAdmin):
         ("Identité", {"fields": ("nom", "sigle", "service", "siret", "logo", "apercu_logo")}),
         ("Coordonnées", {"fields": ("adresse", ("code_postal", "commune"), "email", "telephone")}),
         ("Signature des documents", {"fields": ("signataire_nom", "signataire_qualite")}),
+        (
+            "Protection des données personnelles",
+            {
+                "fields": ("dpo_nom", "dpo_email", "dpo_adresse"),
+                "description": "Coordonnées imprimées sur la notice d'information remise à chaque participant.",
+            },
+        ),
     )
     readonly_fields = ("apercu_logo",)
 

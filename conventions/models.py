@@ -116,6 +116,22 @@ class StructurePorteuse(models.Model):
     signataire_qualite = models.CharField(
         "qualité du signataire", max_length=200, blank=True, help_text="Ex. : le Président."
     )
+    # The data protection officer (GDPR art. 37 to 39): printed on the information notice each participant is given,
+    # and told of an account reading far more people than usual (config.acces).
+    dpo_nom = models.CharField(
+        "délégué à la protection des données (DPO)",
+        max_length=200,
+        blank=True,
+        help_text="Nom de la personne ou du service désigné auprès de la CNIL.",
+    )
+    dpo_email = models.EmailField(
+        "e-mail du DPO", blank=True, help_text="Adresse à laquelle les personnes exercent leurs droits."
+    )
+    dpo_adresse = models.TextField(
+        "adresse postale du DPO",
+        blank=True,
+        help_text="Sur plusieurs lignes. Vide : l'adresse de la structure porteuse figure sur la notice.",
+    )
 
     class Meta:
         verbose_name = "structure porteuse"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reporting import views, views_bilans, views_rapports
+from reporting import views, views_bilans, views_notice, views_rapports
 
 app_name = "reporting"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("rapports/<int:pk>/", views_rapports.etat, name="rapport_etat"),
     path("rapports/<int:pk>/telecharger/", views_rapports.telecharger, name="rapport_telecharger"),
     path("rapports/<int:pk>/relance/", views_rapports.relance, name="rapport_relance"),
+    path("participants/<int:pk>/notice/", views_notice.notice_participant, name="notice_participant"),
 ]

@@ -133,5 +133,6 @@ def accueil(request):
         "groupes_alertes": groupes,
         "portee_alertes": portee,
         "nb_alertes": sum(g.total for g in groupes),
+        "notices": alertes.notices_a_remettre(),
     }
     return render(request, "reporting/accueil.html", contexte)
