@@ -157,7 +157,7 @@ def personnes_nommees(rapport: Rapport) -> int:
     who read which personal data; one query, without the hours."""
     periode = Periode(rapport.periode_debut, rapport.periode_fin)
     return (
-        Placement.objects.filter(attribution__lot__marche_id=rapport.marche_id, date_debut__lte=periode.fin)
+        Placement.objects.filter(attribution__lot__marche=rapport.marche_id, date_debut__lte=periode.fin)
         .filter(Q(date_fin__isnull=True) | Q(date_fin__gte=periode.debut))
         .values("participant")
         .distinct()
