@@ -81,8 +81,19 @@ class ConsultationAdmin(_LectureSeule, admin.ModelAdmin):
     list_select_related = False
     # The log grows by a row per page read: no full count under the list, which would read the whole table.
     show_full_result_count = False
-    fields = ["le", "utilisateur", "email", "nature", "objet", "objet_id", "reference", "description", "personnes"]
-    readonly_fields = [*fields, "adresse_ip"]
+    fields = [
+        "le",
+        "utilisateur",
+        "email",
+        "adresse_ip",
+        "nature",
+        "objet",
+        "objet_id",
+        "reference",
+        "description",
+        "personnes",
+    ]
+    readonly_fields = fields
 
 
 @admin.register(AlerteConsultations)
