@@ -55,6 +55,9 @@ class DefinitionListe:
     colonnes_export: list[Colonne] = []
     nom_export: str = "export"
     titre: str = ""
+    # Whether the export names people (participants, placements): each one is then recorded in the log of who read
+    # which personal data (config.acces), with its row count.
+    nominative: bool = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -131,7 +131,15 @@ class StructurePorteuseAdmin(SiretAdminMixin, admin.ModelAdmin):
         ("Signature des documents", {"fields": ("signataire_nom", "signataire_qualite")}),
         (
             "Mentions légales",
-            {"fields": ("directeur_publication", "hebergeur", "dpo_email", "url_donnees_personnelles")},
+            {"fields": ("directeur_publication", "hebergeur", "url_donnees_personnelles")},
+        ),
+        (
+            "Protection des données personnelles",
+            {
+                "fields": ("dpo_nom", "dpo_email", "dpo_adresse"),
+                "description": "Coordonnées imprimées sur la notice d'information remise à chaque participant et "
+                "sur la page des mentions légales.",
+            },
         ),
     )
     readonly_fields = ("apercu_logo",)

@@ -36,7 +36,7 @@ from clauses.factories import (
     PlacementFactory,
     SortieFactory,
 )
-from config.models import ExportListe, StatutExport
+from config.models import AlerteConsultations, Consultation, ExportListe, NatureConsultation, StatutExport
 from conventions.factories import (
     AdminFactory,
     ConventionFactory,
@@ -214,6 +214,19 @@ def monde():
         date_notification=dt.date(2026, 9, 28),
         considerations_sociales=["Pas de considération sociale"],
     )
+    # A read of the participant's page and an alert, for the admin's pages of the access log.
+    Consultation.objects.create(
+        utilisateur=facilitateur,
+        email=facilitateur.email,
+        nature=NatureConsultation.FICHE,
+        objet="clauses.participant",
+        objet_id=participant.pk,
+        reference=participant.reference,
+        description=f"Fiche du participant {participant.reference}",
+    )
+    AlerteConsultations.objects.create(
+        utilisateur=facilitateur, email=facilitateur.email, jour=dt.date(2026, 3, 2), personnes=250, seuil=200
+    )
     return Monde(
         donneur_a=donneur_a,
         donneur_b=donneur_b,
@@ -343,6 +356,8 @@ MATRICE = {
     "clauses:participant_creation": (TABLEAU, None),
     "clauses:participant": (TABLEAU, _pk("participant")),
     "clauses:participant_modification": (TABLEAU, _pk("participant")),
+    "clauses:participant_notice": (TABLEAU, _pk("participant")),
+    "reporting:notice_participant": (TABLEAU, _pk("participant")),
     "clauses:placements": (TABLEAU, None),
     "clauses:placement_creation": (TABLEAU, None),
     "clauses:placement": (TABLEAU, _pk("placement")),
@@ -576,6 +591,11 @@ ADMIN_PUBLIC = {"admin:login"}
 ADMIN_REFUSE = {
     "admin:conventions_structureporteuse_add": 403,
     "admin:conventions_structureporteuse_delete": 403,
+    # The log of who read which personal data, and its alerts: read in the admin, never written there.
+    "admin:config_consultation_add": 403,
+    "admin:config_consultation_delete": 403,
+    "admin:config_alerteconsultations_add": 403,
+    "admin:config_alerteconsultations_delete": 403,
     "admin:view_on_site": 404,
 }
 # Query strings some admin URLs need to answer at all.

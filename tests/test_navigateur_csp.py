@@ -21,6 +21,7 @@ from clauses.demo import (
 )
 from clauses.factories import ParticipantFactory, PlacementFactory
 from clauses.models import Participant
+from config.models import Consultation
 from entreprises.models import Entreprise, Operateur
 from marches.factories import AttributionFactory
 from marches.models import Lot, Marche, MarcheDECP
@@ -164,6 +165,10 @@ def test_aucune_violation_de_la_politique(browser, live_server):
         reverse("admin:clauses_participant_changelist"),
         reverse("admin:clauses_participant_change", args=[participant.pk]),
         reverse("admin:entreprises_entreprise_add"),
+        # The log of who read which personal data, which the participant's pages above have filled.
+        reverse("admin:config_consultation_changelist"),
+        reverse("admin:config_consultation_change", args=[Consultation.objects.order_by("pk").first().pk]),
+        reverse("admin:config_alerteconsultations_changelist"),
     ]:
         violations += admin.visiter(base + chemin)
     contexte.close()

@@ -60,6 +60,8 @@ PAS_UNE_PAGE = {
     "clauses:redaction_pdf": "téléchargement",
     "clauses:heures_cellule": "fragment htmx",
     "clauses:import_modele": "téléchargement",
+    "clauses:participant_notice": "POST seulement",
+    "reporting:notice_participant": "téléchargement",
     "portail:changer_donneur": "POST seulement",
     "portail:convention_document": "téléchargement",
     "portail:avenant_document": "téléchargement",

@@ -20,6 +20,7 @@ from django.views import View
 from clauses import importation
 from clauses.forms.imports import ConfirmationForm, ImportForm, ModeleForm, TelechargementRapportForm
 from clauses.importation import compte_rendu
+from config import acces
 from config.export import reponse_xlsx
 from config.permissions import FacilitateurRequisMixin, facilitateur_requis
 
@@ -174,9 +175,13 @@ class VueImport(FacilitateurRequisMixin, View):
         with default_storage.open(chemin_rapport(jeton), "rb") as stocke:
             donnees = stocke.read()
         nom = "rapport-import-" + ("releve" if self.type_import == importation.RELEVE else "participants")
+        lignes = compte_rendu.lignes(donnees)
+        # Its « Concerne » column names the people of the file.
+        genre = "relevé d'heures" if self.type_import == importation.RELEVE else "participants"
+        acces.document(self.request, f"Rapport d'import ({genre})", personnes=compte_rendu.personnes_nommees(lignes))
         if format_fichier == "xlsx":
-            return reponse_xlsx(nom, "Rapport d'import", compte_rendu.colonnes_xlsx(), compte_rendu.lignes(donnees))
-        reponse = HttpResponse(compte_rendu.csv_(donnees), content_type=importation.CONTENT_TYPES["csv"])
+            return reponse_xlsx(nom, "Rapport d'import", compte_rendu.colonnes_xlsx(), lignes)
+        reponse = HttpResponse(compte_rendu.csv_(lignes), content_type=importation.CONTENT_TYPES["csv"])
         reponse["Content-Disposition"] = f'attachment; filename="{nom}.csv"'
         return reponse
 

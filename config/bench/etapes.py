@@ -194,7 +194,12 @@ def pages_a_mesurer(objets: dict, jour: dt.date, agendas: dict[str, str] | None 
     pages += page("Entreprise — la plus grande", "entreprises:entreprise", "entreprise")
     pages += page("Opérateur — le plus grand", "entreprises:operateur", "operateur")
     pages += page("Participant — le plus grand", "clauses:participant", "participant")
+    pages += page("Notice d'information du participant (PDF)", "reporting:notice_participant", "participant")
     pages += page("Placement — le plus grand", "clauses:placement", "placement")
+    # The home page counts them; the list shows them.
+    pages.append(
+        Page("Participants — notice non remise", f"{reverse('clauses:participants')}?notice=non_remise", FACILITATEUR)
+    )
     pages += page("Imports", "clauses:imports")
     pages += page("Données essentielles (DECP)", "marches:decp")
     pages += page("Données essentielles : importer", "marches:decp_import")
