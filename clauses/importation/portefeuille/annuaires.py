@@ -122,9 +122,7 @@ class Entreprises(Genre):
             return None
         entree = self.chercher(numero)
         if entree is None:
-            ligne.erreur(
-                colonne, f"aucune entreprise de SIRET {numero}, ni dans la feuille Entreprises ni dans Clauses."
-            )
+            ligne.erreur(colonne, f"aucune entreprise de SIRET {numero}, ni dans {self.la_feuille} ni dans Clauses.")
         return entree
 
 

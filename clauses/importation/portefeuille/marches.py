@@ -319,7 +319,7 @@ class Marches(Genre):
                 if isinstance(en_base, Entree):
                     return en_base, ""
         return None, (
-            f"aucun marché de {donneur.d} n'a la référence (ou l'objet) « {valeur} », ni dans la feuille Marchés ni "
+            f"aucun marché de {donneur.d} n'a la référence (ou l'objet) « {valeur} », ni dans {self.la_feuille} ni "
             "dans Clauses."
         )
 
@@ -662,7 +662,7 @@ class Lots(Genre):
                 entree.d = f"Lot {numero} — {marche.d}"
         if entree is None:
             ligne.erreur(
-                "lot", f"le marché {marche.d} n'a pas de lot « {numero} », ni dans la feuille Lots ni dans Clauses."
+                "lot", f"le marché {marche.d} n'a pas de lot « {numero} », ni dans {self.la_feuille} ni dans Clauses."
             )
         return entree
 

@@ -259,6 +259,13 @@ class Genre:
         """Once every row is concluded: free what only the reading needed."""
         self.lues = []
 
+    @property
+    def la_feuille(self) -> str:
+        """« la feuille Lots », said of a row another sheet names and this one lacks: when some of its rows are
+        refused, the missing row may be one of them."""
+        erreurs = " (dont des lignes sont refusées)" if self.bilan.erreurs else ""
+        return f"la feuille {self.definition.titre}{erreurs}"
+
     # The preview's words.
 
     def libelle(self, champ: str) -> str:

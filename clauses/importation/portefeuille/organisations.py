@@ -378,7 +378,7 @@ class Conventions(Genre):
             return entree
         ligne.erreur(
             colonne_date,
-            f"aucune convention de {donneur.d} ne prend effet le {effet:%d/%m/%Y}, ni dans la feuille Conventions ni "
+            f"aucune convention de {donneur.d} ne prend effet le {effet:%d/%m/%Y}, ni dans {self.la_feuille} ni "
             "dans Clauses.",
         )
         return None

@@ -450,7 +450,7 @@ class Participants(Genre):
             if entree is None:
                 ligne.erreur(
                     "participant",
-                    f"aucun participant de référence « {brut} », ni dans la feuille Participants ni dans Clauses.",
+                    f"aucun participant de référence « {brut} », ni dans {self.la_feuille} ni dans Clauses.",
                 )
             return entree
         nom, prenom = ligne.lire("nom", texte(150)), ligne.lire("prenom", texte(150))
@@ -469,7 +469,7 @@ class Participants(Genre):
             ligne.erreur("participant", f"plusieurs participants s'appellent {personne} : donnez la référence.")
             return None
         if not trouves:
-            ligne.erreur("nom", f"aucun participant {personne}, ni dans la feuille Participants ni dans Clauses.")
+            ligne.erreur("nom", f"aucun participant {personne}, ni dans {self.la_feuille} ni dans Clauses.")
             return None
         return trouves[0]
 
@@ -610,8 +610,8 @@ class Placements(Genre):
             if attribution is None:
                 ligne.erreur(
                     "siret",
-                    f"{entreprise.d} n'est pas attributaire du {lot.d}, ni dans la feuille Attributions ni dans "
-                    "Clauses.",
+                    f"{entreprise.d} n'est pas attributaire du {lot.d}, ni dans "
+                    f"{self.contexte['attributions'].la_feuille} ni dans Clauses.",
                 )
         if ligne.rempli("operateur"):
             operateur = self.contexte["operateurs"].trouver(ligne, "operateur")

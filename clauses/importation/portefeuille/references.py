@@ -136,9 +136,7 @@ class ParSiretOuNom(Genre):
             if entree is None and numero in self.base_siret:
                 entree = self._entree_base(self.base_siret[numero])
             if entree is None:
-                return None, (
-                    f"aucun {self.nom_objet} de SIRET {numero}, ni dans la feuille {self.nom_feuille} ni dans Clauses."
-                )
+                return None, (f"aucun {self.nom_objet} de SIRET {numero}, ni dans {self.la_feuille} ni dans Clauses.")
             return entree, ""
         nom = normaliser(valeur)
         dans_fichier = self.fichier_nom.get(nom, [])
@@ -157,7 +155,7 @@ class ParSiretOuNom(Genre):
                 None,
                 f"plusieurs {self.nom_objet}s s'appellent « {valeur} » dans Clauses : nommez-le par son SIRET.",
             )
-        return None, f"« {valeur} » : {self.nom_objet} inconnu, ni dans la feuille {self.nom_feuille} ni dans Clauses."
+        return None, f"« {valeur} » : {self.nom_objet} inconnu, ni dans {self.la_feuille} ni dans Clauses."
 
     def trouver(self, ligne: Ligne, colonne: str, obligatoire: bool = True) -> Entree | None:
         """``chercher`` for a cell of a row, its failure an error of the row."""

@@ -98,7 +98,7 @@ def designer_placement(contexte, ligne: Ligne, mois: dt.date | None = None) -> E
         quand = f" commencé le {debut:%d/%m/%Y}" if debut else (f" en cours en {mois:%m/%Y}" if mois else "")
         ligne.erreur(
             "debut_placement" if debut else "siret",
-            f"aucun placement de {qui}{quand}, ni dans la feuille Placements ni dans Clauses.",
+            f"aucun placement de {qui}{quand}, ni dans {contexte['placements'].la_feuille} ni dans Clauses.",
         )
     else:
         ligne.erreur(
