@@ -307,6 +307,9 @@ MATRICE = {
     "clauses:import_releve": (TABLEAU, None),
     "clauses:import_participants": (TABLEAU, None),
     "clauses:import_modele": (TABLEAU, "?type=releve&format=xlsx"),
+    "clauses:import_portefeuille": (TABLEAU, None),
+    "clauses:portefeuille_modele": (TABLEAU, "?format=xlsx"),
+    "clauses:portefeuille_export": (TABLEAU, "?format=xlsx"),
     # The référents' portal.
     "portail:accueil": (PORTAIL, None),
     "portail:changer_donneur": (PORTAIL, None),

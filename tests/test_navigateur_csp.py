@@ -109,6 +109,7 @@ def test_aucune_violation_de_la_politique(browser, live_server):
         reverse("conventions:conventions"),
         reverse("conventions:donneurs"),
         reverse("clauses:imports"),
+        reverse("clauses:import_portefeuille"),
     ]
     for chemin in pages:
         violations += surveillance.visiter(base + chemin)

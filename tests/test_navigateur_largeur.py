@@ -60,6 +60,8 @@ PAS_UNE_PAGE = {
     "clauses:redaction_pdf": "téléchargement",
     "clauses:heures_cellule": "fragment htmx",
     "clauses:import_modele": "téléchargement",
+    "clauses:portefeuille_modele": "téléchargement",
+    "clauses:portefeuille_export": "téléchargement",
     "portail:changer_donneur": "POST seulement",
     "portail:convention_document": "téléchargement",
     "portail:avenant_document": "téléchargement",

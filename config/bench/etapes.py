@@ -193,6 +193,7 @@ def pages_a_mesurer(objets: dict, jour: dt.date) -> list[Page]:
     pages += page("Participant — le plus grand", "clauses:participant", "participant")
     pages += page("Placement — le plus grand", "clauses:placement", "placement")
     pages += page("Imports", "clauses:imports")
+    pages += page("Import d'un portefeuille", "clauses:import_portefeuille")
 
     portail = {"acteur": REFERENT}
     pages += page("Portail : accueil", "portail:accueil", **portail)

@@ -198,7 +198,7 @@ def lots() -> Iterable[dict]:
         ),
     ):
         if not lot["a_clause"]:
-            yield lot
+            yield {**lot, "modalites": None}
             continue
         objectif = lot["heures_forcees"] if lot["heures_forcees"] is not None else lot["heures_calculees"]
         yield {**lot, "modalites": "; ".join(lot["modalites"]), "objectif": objectif}

@@ -99,6 +99,11 @@ class RapportPortefeuille:
         return sum(b.lignes for b in self.bilans)
 
     @property
+    def changements(self) -> list[Changement]:
+        """The changes listed, all sheets together (the import pages keep a preview's report when it has any)."""
+        return [c for b in self.bilans for c in b.changements]
+
+    @property
     def valide(self) -> bool:
         return not self.erreur_fichier and not self.erreurs_total and self.lignes > 0
 
