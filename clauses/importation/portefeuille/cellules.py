@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache, wraps
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -26,6 +27,22 @@ Lecteur = Callable[[object], object]
 
 class Refus(ValueError):
     """A cell that cannot become its field's value: the message says why, in French."""
+
+
+# A national workbook repeats the same SIRETs, dates, months and choices hundreds of thousands of times: the readers
+# of such cells remember what they read (a refusal is not remembered, and is rare). ``typed`` keeps 1 apart from 1.0
+# and True.
+def memorise(lecteur: Callable) -> Callable:
+    en_memoire = lru_cache(maxsize=100_000, typed=True)(lecteur)
+
+    @wraps(lecteur)
+    def lire(valeur: object):
+        try:
+            return en_memoire(valeur)
+        except TypeError:  # an unhashable cell
+            return lecteur(valeur)
+
+    return lire
 
 
 # --- Readers ---------------------------------------------------------------------------------------------
@@ -52,6 +69,7 @@ def choix(enum: type[TextChoices], **synonymes: str) -> Lecteur:
         connus.setdefault(normaliser(variante), code)
     attendus = " ; ".join(f"« {libelle} »" for _, libelle in enum.choices)
 
+    @memorise
     def lire(valeur: object) -> str:
         code = connus.get(normaliser(texte_cellule(valeur)))
         if code is None:
@@ -61,6 +79,7 @@ def choix(enum: type[TextChoices], **synonymes: str) -> Lecteur:
     return lire
 
 
+@memorise
 def date_(valeur: object) -> dt.date:
     date = lire_date(valeur)
     if date is None:
@@ -73,6 +92,7 @@ def date_(valeur: object) -> dt.date:
 _INSTANT = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})[ T]+(\d{1,2})[:h](\d{2})(?::(\d{2}))?$")
 
 
+@memorise
 def instant(valeur: object) -> dt.datetime:
     """A moment: « JJ/MM/AAAA HH:MM », ISO 8601, a date-time cell, or a date (midnight), in the site's time zone."""
     if isinstance(valeur, dt.datetime):
@@ -108,6 +128,7 @@ def decimal_(chiffres: int, decimales: int, minimum: Decimal = Decimal(0), maxim
     """A number of the field's precision: « 1 234,50 », 1234.5, « 5 % », « 30 € » (rounded to its decimals)."""
     plafond = Decimal(10) ** (chiffres - decimales)
 
+    @memorise
     def lire(valeur: object) -> Decimal:
         nombre = _nombre(valeur).quantize(Decimal(1).scaleb(-decimales), rounding=ROUND_HALF_UP)
         if nombre < minimum:
@@ -120,11 +141,11 @@ def decimal_(chiffres: int, decimales: int, minimum: Decimal = Decimal(0), maxim
     return lire
 
 
-def pourcentage(valeur: object) -> Decimal:
-    return decimal_(5, 2, Decimal(0), Decimal(100))(valeur)  # type: ignore[return-value]
+pourcentage = decimal_(5, 2, Decimal(0), Decimal(100))
 
 
 def entier(minimum: int = 0, maximum: int = 2_147_483_647) -> Lecteur:
+    @memorise
     def lire(valeur: object) -> int:
         nombre = _nombre(valeur)
         if nombre != nombre.to_integral_value():
@@ -139,6 +160,7 @@ def entier(minimum: int = 0, maximum: int = 2_147_483_647) -> Lecteur:
 def heures(maximum: Decimal) -> Lecteur:
     """Hours of a month: a number or a duration (35,5 ; 35h30 ; 35:30), to the hundredth."""
 
+    @memorise
     def lire(valeur: object) -> Decimal:
         if isinstance(valeur, dt.date) and not isinstance(valeur, dt.datetime):
             raise Refus(f"« {valeur:%d/%m/%Y} » est une date, pas un nombre d'heures.")
@@ -150,6 +172,7 @@ def heures(maximum: Decimal) -> Lecteur:
     return lire
 
 
+@memorise
 def booleen(valeur: object) -> bool:
     if isinstance(valeur, bool):
         return valeur
@@ -172,6 +195,7 @@ def email(valeur: object) -> str:
     return adresse
 
 
+@memorise
 def siret(valeur: object) -> str:
     resultat, erreur = controle_siret(valeur)
     if erreur:
@@ -179,6 +203,7 @@ def siret(valeur: object) -> str:
     return resultat
 
 
+@memorise
 def code_postal(valeur: object) -> str:
     if isinstance(valeur, (int, float)) and not isinstance(valeur, bool) and float(valeur).is_integer():
         code = f"{int(valeur):05d}"
@@ -189,6 +214,7 @@ def code_postal(valeur: object) -> str:
     return code
 
 
+@memorise
 def naf(valeur: object) -> str:
     code = texte_cellule(valeur).upper().replace(" ", "")
     if re.fullmatch(r"\d{4}[A-Z]", code):
@@ -242,7 +268,18 @@ class Ligne:
         return not self.erreurs
 
     def brut(self, colonne: str) -> object:
-        return desechapper(self.feuille.tableau.valeur(self.valeurs, colonne))
+        """The cell as the file holds it (None for an empty one, or a column the sheet lacks). Millions of cells
+        pass here in a national workbook: no call that can be spared."""
+        index = self.feuille.tableau.colonnes.get(colonne)
+        if index is None:
+            return None
+        valeur = self.valeurs[index]
+        if isinstance(valeur, str):
+            if not valeur or valeur.isspace():
+                return None
+            if valeur[0] == "'":
+                return desechapper(valeur)
+        return valeur
 
     def rempli(self, colonne: str) -> bool:
         return bool(texte_cellule(self.brut(colonne)))
@@ -250,7 +287,7 @@ class Ligne:
     def lire(self, colonne: str, lecteur: Lecteur, obligatoire: bool = False):
         """The cell's value; None when it is empty (an error if ``obligatoire``) or refused (an error)."""
         brut = self.brut(colonne)
-        if not texte_cellule(brut):
+        if brut is None or (type(brut) is not str and not texte_cellule(brut)):
             if obligatoire:
                 self.erreur(colonne, "cellule vide : cette colonne est obligatoire.")
             return None

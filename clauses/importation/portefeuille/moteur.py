@@ -114,7 +114,7 @@ class FeuilleEnCours:
             yield Ligne(self, numero, valeurs)
 
 
-@dataclass
+@dataclass(slots=True)
 class Lue:
     """A row read: its natural key, its fields (model field → value; an ``Entree`` for a reference), and what its
     kind keeps besides."""
@@ -248,6 +248,11 @@ class Genre:
                 self.bilan.noter(lue.numero, MODIFICATION, objet, avant, self.decrire(changements, extra))
             else:
                 self.bilan.noter(lue.numero, INCHANGE, objet)
+        # The rows to create are kept for confirmation, not the file's rows they come from: a row read holds its
+        # sheet, and a national workbook's sheets would stay in memory until the last one is written.
+        for lue in self.a_creer:
+            lue.ligne = None  # type: ignore[assignment]
+        self.premieres = {}
         self.apres_lecture()
 
     def autres_changements(self, lue: Lue, existant: dict) -> dict:

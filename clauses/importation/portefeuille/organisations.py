@@ -416,6 +416,9 @@ AVENANTS = TypeFeuille(
 )
 
 
+NUMERO_AVENANT = entier(1, 32767)
+
+
 class Avenants(Genre):
     definition = AVENANTS
     modele = Avenant
@@ -428,7 +431,7 @@ class Avenants(Genre):
 
     def lire_ligne(self, ligne: Ligne) -> Lue | None:
         convention = self.contexte["conventions"].trouver(ligne, "donneur", "date_effet_convention")
-        numero = ligne.lire("numero", entier(1, 32767), True)
+        numero = ligne.lire("numero", NUMERO_AVENANT, True)
         valeurs = ligne.champs(self.champs)
         if convention is None or numero is None:
             return None

@@ -76,6 +76,7 @@ class ParSiretOuNom(Genre):
         self.base_nom: dict[str, list[int]] = defaultdict(list)
         self.entrees_base: dict[int, Entree] = {}
         self.fichier_nom: dict[str, list[Entree]] = defaultdict(list)
+        self.trouves: dict[str, tuple[Entree | None, str]] = {}
 
     def charger(self) -> None:
         if self.base is not None:
@@ -128,7 +129,13 @@ class ParSiretOuNom(Genre):
         return self.entrees_base[pk]
 
     def chercher(self, valeur: str) -> tuple[Entree | None, str]:
-        """The row a cell names by SIRET or by name, in this sheet or in Clauses; else None and why."""
+        """The row a cell names by SIRET or by name, in this sheet or in Clauses; else None and why. Asked by the
+        later sheets once this one is read: the answer for a cell's text is kept."""
+        if valeur not in self.trouves:
+            self.trouves[valeur] = self._chercher(valeur)
+        return self.trouves[valeur]
+
+    def _chercher(self, valeur: str) -> tuple[Entree | None, str]:
         self.charger()
         numero = normaliser_siret(valeur)
         if len(numero) == 14 and numero.isdigit():
