@@ -61,6 +61,7 @@ PAS_UNE_PAGE = {
     "clauses:heures_cellule": "fragment htmx",
     "clauses:import_modele": "téléchargement",
     "clauses:portefeuille_modele": "téléchargement",
+    "clauses:import_portefeuille_rapport": "téléchargement",
     "clauses:portefeuille_export": "téléchargement",
     "portail:changer_donneur": "POST seulement",
     "portail:convention_document": "téléchargement",

@@ -69,5 +69,9 @@ class PortefeuilleForm(ImportForm):
         return fichier
 
 
+class FormatRapportForm(forms.Form):
+    format = forms.ChoiceField(choices=[("xlsx", "XLSX"), ("csv", "CSV")])
+
+
 class FormatPortefeuilleForm(forms.Form):
     format = forms.ChoiceField(choices=[("xlsx", "XLSX"), ("zip", "ZIP de fichiers CSV")])

@@ -8,9 +8,7 @@ confirm it. Confirmation reads and checks the file again before writing, then de
 """
 
 import uuid
-from types import ModuleType
 
-from django import forms
 from django.contrib import messages
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -115,34 +113,15 @@ def modele(request):
 
 
 class VueImport(FacilitateurRequisMixin, View):
-    """Upload → preview → confirmation; a kind of import says how it reads, writes and names its report (the
-    portfolio's view overrides these)."""
-
     type_import: str = ""
     template_name = "clauses/imports/import.html"
-    form_class: type[forms.Form] = ImportForm
-    compte_rendu: ModuleType = compte_rendu
-
-    @property
-    def config(self) -> dict:
-        return IMPORTS[self.type_import]
-
-    def analyser(self, fichier, nom: str, taille: int):
-        return importation.analyser(self.type_import, fichier, nom, taille)
-
-    def importer(self, fichier, nom: str, taille: int):
-        return importation.importer(self.type_import, fichier, nom, taille, self.request.user)
-
-    @property
-    def nom_rapport(self) -> str:
-        return "rapport-import-" + ("releve" if self.type_import == importation.RELEVE else "participants")
 
     def rendre(self, form=None, rapport=None, jeton="", nom_fichier="", status=200, jeton_rapport=""):
-        config = self.config
+        config = IMPORTS[self.type_import]
         contexte = {
             "titre": config["titre"],
             "config": config,
-            "form": form or self.form_class(),
+            "form": form or ImportForm(),
             "rapport": rapport,
             "jeton": jeton,
             "jeton_rapport": jeton_rapport,
@@ -160,11 +139,11 @@ class VueImport(FacilitateurRequisMixin, View):
     def post(self, request):
         if "jeton" in request.POST:
             return self.confirmer()
-        form = self.form_class(request.POST, request.FILES)
+        form = ImportForm(request.POST, request.FILES)
         if not form.is_valid():
             return self.rendre(form=form)
         fichier = form.cleaned_data["fichier"]
-        rapport = self.analyser(fichier, fichier.name, fichier.size)
+        rapport = importation.analyser(self.type_import, fichier, fichier.name, fichier.size)
         a_confirmer = rapport.valide and rapport.a_ecrire
         jeton = ""
         if a_confirmer or rapport.erreurs or rapport.changements:
@@ -185,7 +164,7 @@ class VueImport(FacilitateurRequisMixin, View):
             fichier.seek(0)
             nom = default_storage.save(chemin_stocke(jeton, ext), fichier)
             assert nom == chemin_stocke(jeton, ext), "a fresh UUID cannot collide"
-        default_storage.save(chemin_rapport(jeton), ContentFile(self.compte_rendu.contenu(rapport)))
+        default_storage.save(chemin_rapport(jeton), ContentFile(compte_rendu.contenu(rapport)))
         attente = _en_attente(self.request)
         attente[jeton] = {
             "user": self.request.user.pk,
@@ -213,11 +192,10 @@ class VueImport(FacilitateurRequisMixin, View):
             raise Http404("Ce rapport n'est plus disponible : importez le fichier de nouveau.")
         with default_storage.open(chemin_rapport(jeton), "rb") as stocke:
             donnees = stocke.read()
-        nom = self.nom_rapport
-        rendu = self.compte_rendu
+        nom = "rapport-import-" + ("releve" if self.type_import == importation.RELEVE else "participants")
         if format_fichier == "xlsx":
-            return reponse_xlsx(nom, "Rapport d'import", rendu.colonnes_xlsx(), rendu.lignes(donnees))
-        reponse = HttpResponse(rendu.csv_(donnees), content_type=importation.CONTENT_TYPES["csv"])
+            return reponse_xlsx(nom, "Rapport d'import", compte_rendu.colonnes_xlsx(), compte_rendu.lignes(donnees))
+        reponse = HttpResponse(compte_rendu.csv_(donnees), content_type=importation.CONTENT_TYPES["csv"])
         reponse["Content-Disposition"] = f'attachment; filename="{nom}.csv"'
         return reponse
 
@@ -239,11 +217,13 @@ class VueImport(FacilitateurRequisMixin, View):
         if "annuler" in self.request.POST:
             _oublier(self.request, jeton)
             messages.info(self.request, "Import annulé : rien n'a été enregistré.")
-            return HttpResponseRedirect(reverse(self.config["url"]))
+            return HttpResponseRedirect(reverse(IMPORTS[self.type_import]["url"]))
         chemin = chemin_stocke(jeton, infos["ext"])
         try:
             with default_storage.open(chemin, "rb") as fichier:
-                rapport = self.importer(fichier, infos["nom"], default_storage.size(chemin))
+                rapport = importation.importer(
+                    self.type_import, fichier, infos["nom"], default_storage.size(chemin), self.request.user
+                )
         finally:
             _oublier(self.request, jeton)
         if not rapport.valide:

@@ -1,51 +1,106 @@
-"""The portfolio import's pages: upload → preview across every sheet → confirmation, its template, and the export
-of the whole portfolio in the same layout (issue 16 §1).
+"""The portfolio import's pages (issue 16 §1): upload, then the import's own page, which follows the worker's check
+(htmx polling), shows the preview across every sheet — each sheet's additions, updates and unchanged rows, every
+error with its sheet, line and column —, and confirms; the template and the export of the whole portfolio.
 
-The page is an import like the others (``VueImport``: the upload kept between preview and confirmation, the
-preview's report downloadable), whose preview lists each sheet's additions, updates and unchanged rows, and every
-error with its sheet, line and column.
+The check and the import run in the worker (``clauses.importation.portefeuille.travail``): a portfolio takes
+longer than a request may. Only its author sees an import (another facilitator's answers 404).
 """
 
 import tempfile
 
+from django.contrib import messages
+from django.core.files.storage import default_storage
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from clauses.forms.imports import FormatPortefeuilleForm, PortefeuilleForm
+from clauses.forms.imports import FormatPortefeuilleForm, FormatRapportForm, PortefeuilleForm
 from clauses.importation import portefeuille
-from clauses.importation.portefeuille import modele
-from clauses.importation.portefeuille import rapport as compte_rendu_portefeuille
+from clauses.importation.portefeuille import modele, travail
+from clauses.importation.portefeuille import rapport as compte_rendu
 from clauses.importation.portefeuille.export import exporter
-from clauses.models import HeuresMensuelles
-from clauses.views.imports import PORTEFEUILLE, VueImport
+from clauses.models import HeuresMensuelles, ImportPortefeuille
+from clauses.views.imports import PORTEFEUILLE
+from config.export import reponse_xlsx
 from config.permissions import facilitateur_requis
 
 # Past this many rows of hours, the export is written by the command (``manage.py exporter_portefeuille``): minutes
 # of writing would pass the web server's timeout.
 EXPORT_DIRECT_MAX = 300_000
+# The author's latest imports, listed under the form.
+DERNIERS = 10
 
 
-class ImportPortefeuille(VueImport):
-    type_import = PORTEFEUILLE["type"]
-    template_name = "clauses/imports/portefeuille.html"
-    form_class = PortefeuilleForm
-    compte_rendu = compte_rendu_portefeuille
+def _contexte(request, **extra) -> dict:
+    return {
+        "titre": PORTEFEUILLE["titre"],
+        "config": PORTEFEUILLE,
+        "form": PortefeuilleForm(),
+        "imports": ImportPortefeuille.objects.filter(demande_par=request.user)[:DERNIERS],
+        **extra,
+    }
 
-    @property
-    def nom_rapport(self) -> str:
-        return "rapport-import-portefeuille"
 
-    @property
-    def config(self) -> dict:
-        return PORTEFEUILLE
+@facilitateur_requis
+def import_portefeuille(request):
+    """The upload, and the author's latest imports."""
+    if request.method == "POST":
+        form = PortefeuilleForm(request.POST, request.FILES)
+        if form.is_valid():
+            import_ = travail.deposer(request.user, form.cleaned_data["fichier"])
+            return redirect("clauses:import_portefeuille_suivi", import_.pk)
+        return render(request, "clauses/imports/portefeuille.html", _contexte(request, form=form))
+    return render(request, "clauses/imports/portefeuille.html", _contexte(request))
 
-    def analyser(self, fichier, nom: str, taille: int):
-        return portefeuille.analyser(fichier, nom, taille, utilisateur=self.request.user)
 
-    def importer(self, fichier, nom: str, taille: int):
-        return portefeuille.importer(fichier, nom, taille, self.request.user)
+def _de_l_auteur(request, pk: int) -> ImportPortefeuille:
+    return get_object_or_404(ImportPortefeuille, pk=pk, demande_par=request.user)
+
+
+@facilitateur_requis
+def import_portefeuille_suivi(request, pk: int):
+    """One import: its state while the worker works (htmx polls it), its preview, its confirmation."""
+    import_ = _de_l_auteur(request, pk)
+    if request.method == "POST":
+        if "annuler" in request.POST:
+            if travail.annuler(import_):
+                messages.info(request, "Import annulé : rien n'a été enregistré.")
+            return redirect("clauses:import_portefeuille")
+        if not travail.confirmer(import_):
+            messages.error(request, "Cet import ne peut plus être confirmé : déposez le fichier de nouveau.")
+        return redirect("clauses:import_portefeuille_suivi", import_.pk)
+    contexte = {
+        "titre": f"Import de « {import_.nom_fichier} »",
+        "import": import_,
+        "apercu": import_.apercu,
+        "config": PORTEFEUILLE,
+        "rapport_disponible": import_.apercu is not None
+        and default_storage.exists(travail.chemin_rapport(import_.pk)),
+    }
+    if request.htmx:
+        if request.GET.get("connu") == import_.statut:
+            return HttpResponse(status=204)
+        return render(request, "clauses/imports/includes/portefeuille_etat.html", contexte)
+    return render(request, "clauses/imports/portefeuille_suivi.html", contexte)
+
+
+@facilitateur_requis
+def import_portefeuille_rapport(request, pk: int):
+    """The whole preview's report, as CSV or XLSX: every error by sheet, line and column, every change."""
+    import_ = _de_l_auteur(request, pk)
+    form = FormatRapportForm(request.GET or {"format": "xlsx"})
+    chemin = travail.chemin_rapport(import_.pk)
+    if not form.is_valid() or not default_storage.exists(chemin):
+        raise Http404("Ce rapport n'est pas disponible.")
+    with default_storage.open(chemin, "rb") as stocke:
+        donnees = stocke.read()
+    nom = "rapport-import-portefeuille"
+    if form.cleaned_data["format"] == "xlsx":
+        return reponse_xlsx(nom, "Rapport d'import", compte_rendu.colonnes_xlsx(), compte_rendu.lignes(donnees))
+    reponse = HttpResponse(compte_rendu.csv_(donnees), content_type="text/csv; charset=utf-8")
+    reponse["Content-Disposition"] = f'attachment; filename="{nom}.csv"'
+    return reponse
 
 
 @facilitateur_requis
