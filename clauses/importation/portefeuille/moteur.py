@@ -16,11 +16,13 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.db import models
 from django.utils import timezone
 
+from clauses.heures import formater_heures
 from clauses.importation.lecture import Colonne, Tableau, normaliser
 from clauses.importation.portefeuille.cellules import Champ, Ligne
 from clauses.importation.portefeuille.rapport import AJOUT, INCHANGE, MODIFICATION, BilanFeuille, RapportPortefeuille
@@ -294,6 +296,8 @@ class Genre:
             return timezone.localtime(valeur).strftime("%d/%m/%Y %H:%M")
         if isinstance(valeur, dt.date):
             return f"{valeur:%d/%m/%Y}"
+        if isinstance(valeur, Decimal):
+            return formater_heures(valeur)
         try:
             modele_champ = self.modele._meta.get_field(champ)
         except Exception:

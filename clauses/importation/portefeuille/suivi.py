@@ -14,7 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from clauses.heures import dernier_jour, premier_du_mois
+from clauses.heures import dernier_jour, formater_heures, premier_du_mois
 from clauses.importation.lecture import Colonne, lire_mois, texte_cellule
 from clauses.importation.portefeuille.annuaires import precharger_entreprises
 from clauses.importation.portefeuille.cellules import Champ, Ligne, Refus, choix, date_, heures, texte
@@ -203,12 +203,16 @@ class Heures(Genre):
                 else:
                     self.heures_a_modifier.append((existante[0], nombre))
                     self.bilan.noter(
-                        numero, MODIFICATION, f"{placement.d}, {mois:%m/%Y}", f"{existante[1]} h", f"{nombre} h"
+                        numero,
+                        MODIFICATION,
+                        f"{placement.d}, {mois:%m/%Y}",
+                        f"{formater_heures(existante[1])} h",
+                        f"{formater_heures(nombre)} h",
                     )
 
     def _noter_ajout(self, numero: int, placement: Entree, mois: dt.date, nombre: Decimal) -> None:
         self.heures_a_creer.append((placement, mois, nombre))
-        self.bilan.noter(numero, AJOUT, f"{placement.d}, {mois:%m/%Y}", "", f"{nombre} h")
+        self.bilan.noter(numero, AJOUT, f"{placement.d}, {mois:%m/%Y}", "", f"{formater_heures(nombre)} h")
 
     def appliquer(self) -> None:
         saisi_par = getattr(self.contexte.utilisateur, "pk", None)
