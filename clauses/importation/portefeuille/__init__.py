@@ -15,9 +15,9 @@ The steps of the other imports (``clauses.importation``), for thirteen kinds of 
    what is stored is counted as unchanged and not written: the same file imported twice changes nothing.
 
 The modules: ``organisations`` (donneurs d'ordre, référents, conventions, avenants), ``annuaires`` (entreprises,
-opérateurs), ``marches`` (marchés, lots and their clause, attributions), ``parcours`` (participants, placements),
-``suivi`` (monthly hours, sorties); ``modele`` writes the template and its « Lisez-moi », ``export`` the whole
-portfolio of Clauses in the same layout, which this import reads back.
+opérateurs), ``marches`` (marchés), ``lots`` (lots and their clause, attributions), ``parcours`` (participants,
+placements), ``suivi`` (monthly hours, sorties); ``modele`` writes the template and its « Lisez-moi », ``export``
+the whole portfolio of Clauses in the same layout, which this import reads back; ``travail`` is the worker's job.
 """
 
 import datetime as dt
@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from clauses.importation.lecture import tableau_de_feuille, verifier_taille
 from clauses.importation.limites import FichierInvalide, Limites
-from clauses.importation.portefeuille import annuaires, marches, organisations, parcours, suivi
+from clauses.importation.portefeuille import annuaires, lots, marches, organisations, parcours, suivi
 from clauses.importation.portefeuille.moteur import Contexte, FeuilleEnCours, Genre, TypeFeuille
 from clauses.importation.portefeuille.rapport import RapportPortefeuille
 from clauses.importation.portefeuille.sources import EXTENSIONS_PORTEFEUILLE, LISEZ_MOI, nom_de_type, ouvrir
@@ -37,6 +37,7 @@ ORDRE: tuple[type[Genre], ...] = (
     *organisations.GENRES,
     *annuaires.GENRES,
     *marches.GENRES,
+    *lots.GENRES,
     *parcours.GENRES,
     *suivi.GENRES,
 )

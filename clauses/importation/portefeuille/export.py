@@ -17,7 +17,7 @@ from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce, NullIf
 
-from clauses.importation.portefeuille import annuaires, marches, organisations, parcours, suivi
+from clauses.importation.portefeuille import annuaires, lots, marches, organisations, parcours, suivi
 from clauses.importation.portefeuille.modele import ENTETE_LISEZ_MOI, LISEZ_MOI, ecrire, lignes_lisez_moi
 from clauses.importation.portefeuille.moteur import TypeFeuille
 from clauses.models import (
@@ -168,7 +168,7 @@ def marches_() -> Iterable[dict]:
         }
 
 
-def lots() -> Iterable[dict]:
+def lots_() -> Iterable[dict]:
     clause = "clause__"
     for lot in _lignes(
         Lot.objects.order_by("pk"),
@@ -317,8 +317,8 @@ SOURCES = (
     (annuaires.ENTREPRISES, entreprises),
     (annuaires.OPERATEURS, operateurs),
     (marches.MARCHES, marches_),
-    (marches.LOTS, lots),
-    (marches.ATTRIBUTIONS, attributions),
+    (lots.LOTS, lots_),
+    (lots.ATTRIBUTIONS, attributions),
     (parcours.PARTICIPANTS, participants),
     (parcours.PLACEMENTS, placements),
     (suivi.HEURES, heures),

@@ -32,7 +32,7 @@ from clauses.importation.portefeuille.cellules import (
     liste,
     texte,
 )
-from clauses.importation.portefeuille.marches import precharger_lots
+from clauses.importation.portefeuille.lots import precharger_lots
 from clauses.importation.portefeuille.moteur import AMBIGU, Entree, Genre, Lue, TypeFeuille, par_lots
 from clauses.importation.portefeuille.references import (
     colonne_donneur,

@@ -18,7 +18,7 @@ from clauses.heures import dernier_jour, formater_heures, premier_du_mois
 from clauses.importation.lecture import Colonne, lire_mois, texte_cellule
 from clauses.importation.portefeuille.annuaires import precharger_entreprises
 from clauses.importation.portefeuille.cellules import Champ, Ligne, Refus, choix, date_, heures, texte
-from clauses.importation.portefeuille.marches import precharger_lots
+from clauses.importation.portefeuille.lots import precharger_lots
 from clauses.importation.portefeuille.moteur import Entree, FeuilleEnCours, Genre, Lue, TypeFeuille, par_lots
 from clauses.importation.portefeuille.parcours import colonnes_participant, precharger_participants
 from clauses.importation.portefeuille.rapport import AJOUT, INCHANGE, MODIFICATION
