@@ -7,6 +7,7 @@ from django.utils.text import capfirst
 
 from clauses import services
 from clauses.forms.participants import POURQUOI_PARTICIPANT
+from clauses.importation.portefeuille.travail import oublier_fichiers
 from clauses.models import (
     CATEGORIE_PAR_SITUATION,
     CategorieSortie,
@@ -14,6 +15,7 @@ from clauses.models import (
     CorpsDEtat,
     CritereEligibilite,
     HeuresMensuelles,
+    ImportPortefeuille,
     ModaliteJuridique,
     ModeleClause,
     Participant,
@@ -497,3 +499,21 @@ class ModeleClauseAdmin(CodeFigeMixin, admin.ModelAdmin):
     def get_prepopulated_fields(self, request, obj=None):
         # The code is read-only once set: a prepopulated read-only field would break the admin page.
         return {} if obj is not None else self.prepopulated_fields
+
+
+@admin.register(ImportPortefeuille)
+class ImportPortefeuilleAdmin(admin.ModelAdmin):
+    """Portfolio imports run by the worker: to follow them and delete the old ones (their files go with them)."""
+
+    list_display = ["nom_fichier", "demande_par", "cree_le", "statut", "resultat"]
+    list_filter = ["statut"]
+    search_fields = ["nom_fichier", "demande_par__email"]
+
+    def delete_model(self, request, obj):
+        oublier_fichiers(obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for import_ in queryset:
+            oublier_fichiers(import_)
+        super().delete_queryset(request, queryset)

@@ -700,3 +700,68 @@ class ModeleClause(models.Model):
             raise ValidationError(
                 {"texte": f"Variable inconnue : {inconnues_texte}. Variables possibles : {possibles}."}
             )
+
+
+# --- Portfolio imports, run by the worker --------------------------------------------------------------------
+
+
+class StatutImportPortefeuille(models.TextChoices):
+    ANALYSE_EN_ATTENTE = "analyse_en_attente", "Vérification en attente"
+    ANALYSE_EN_COURS = "analyse_en_cours", "Vérification en cours"
+    APERCU = "apercu", "Aperçu prêt"
+    IMPORT_EN_ATTENTE = "import_en_attente", "Import en attente"
+    IMPORT_EN_COURS = "import_en_cours", "Import en cours"
+    TERMINE = "termine", "Terminé"
+    ECHEC = "echec", "Échec"
+    ANNULE = "annule", "Annulé"
+
+
+STATUTS_EN_TRAVAIL = (
+    StatutImportPortefeuille.ANALYSE_EN_ATTENTE,
+    StatutImportPortefeuille.ANALYSE_EN_COURS,
+    StatutImportPortefeuille.IMPORT_EN_ATTENTE,
+    StatutImportPortefeuille.IMPORT_EN_COURS,
+)
+
+
+class ImportPortefeuille(models.Model):
+    """A portfolio uploaded by a facilitator, checked then imported by the worker
+    (clauses.importation.portefeuille.travail): a row before the work, as the long exports are."""
+
+    demande_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="imports_portefeuille",
+        verbose_name="demandé par",
+    )
+    nom_fichier = models.CharField("fichier", max_length=255)
+    # The upload in the default storage until it is imported, cancelled or refused (then emptied).
+    chemin = models.CharField("chemin du fichier", max_length=255, blank=True, editable=False)
+    statut = models.CharField(
+        "statut",
+        max_length=20,
+        choices=StatutImportPortefeuille.choices,
+        default=StatutImportPortefeuille.ANALYSE_EN_ATTENTE,
+    )
+    # What the page shows of the preview (per sheet, the first errors and changes); the whole report is a file.
+    apercu = models.JSONField("aperçu", null=True, blank=True, editable=False)
+    resultat = models.CharField("résultat", max_length=255, blank=True)
+    message_erreur = models.TextField("message d'erreur", blank=True)
+    jeton = models.CharField(max_length=32, blank=True, editable=False)
+    pris_le = models.DateTimeField("pris en charge le", null=True, blank=True, editable=False)
+    mis_en_file_le = models.DateTimeField("mis en file le", null=True, blank=True, editable=False)
+    cree_le = models.DateTimeField("déposé le", auto_now_add=True)
+    termine_le = models.DateTimeField("terminé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "import de portefeuille"
+        verbose_name_plural = "imports de portefeuilles"
+        ordering = ["-cree_le", "-pk"]
+        indexes = [models.Index(fields=["demande_par", "-cree_le"], name="import_portefeuille_auteur_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.nom_fichier} ({self.get_statut_display().lower()})"
+
+    @property
+    def en_travail(self) -> bool:
+        return self.statut in STATUTS_EN_TRAVAIL

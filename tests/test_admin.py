@@ -29,6 +29,7 @@ from clauses.models import (
     CorpsDEtat,
     CritereEligibilite,
     HeuresMensuelles,
+    ImportPortefeuille,
     ModaliteJuridique,
     ModeleClause,
     Participant,
@@ -140,6 +141,7 @@ CONSTRUCTEURS = {
     Courriel: lambda: Courriel.objects.create(
         origine="invitation", sujet="Invitation", expediteur="clauses@exemple.fr", destinataires="a@exemple.fr"
     ),
+    ImportPortefeuille: lambda: ImportPortefeuille.objects.create(demande_par=_user(), nom_fichier="p.xlsx"),
     ExportListe: lambda: ExportListe.objects.create(
         demande_par=_user(), vue="marches.views.MarcheListe", titre="Marchés", nom_fichier="m.xlsx", lignes_prevues=1
     ),

@@ -23,6 +23,8 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.signals import request_finished
 from django.db import close_old_connections, transaction
@@ -36,6 +38,10 @@ from clauses.factories import (
     PlacementFactory,
     SortieFactory,
 )
+from clauses.importation.portefeuille import rapport as compte_rendu_portefeuille
+from clauses.importation.portefeuille import travail as travail_portefeuille
+from clauses.importation.portefeuille.rapport import RapportPortefeuille
+from clauses.models import ImportPortefeuille, StatutImportPortefeuille
 from config.models import AlerteConsultations, Consultation, ExportListe, NatureConsultation, StatutExport
 from conventions.factories import (
     AdminFactory,
@@ -88,6 +94,7 @@ class Monde:
     proposition: object
     rapport: object
     export: object
+    import_portefeuille: object
     bilan: object
     decp: object
     jeton_agenda: str
@@ -227,8 +234,19 @@ def monde():
     AlerteConsultations.objects.create(
         utilisateur=facilitateur, email=facilitateur.email, jour=dt.date(2026, 3, 2), personnes=250, seuil=200
     )
+    import_portefeuille = ImportPortefeuille.objects.create(
+        demande_par=facilitateur,
+        nom_fichier="portefeuille.xlsx",
+        statut=StatutImportPortefeuille.APERCU,
+        apercu=travail_portefeuille.apercu(RapportPortefeuille()),
+    )
+    default_storage.save(
+        travail_portefeuille.chemin_rapport(import_portefeuille.pk),
+        ContentFile(compte_rendu_portefeuille.contenu(RapportPortefeuille())),
+    )
     return Monde(
         donneur_a=donneur_a,
+        import_portefeuille=import_portefeuille,
         donneur_b=donneur_b,
         convention=convention,
         avenant=avenant,
@@ -370,6 +388,12 @@ MATRICE = {
     "clauses:import_releve": (TABLEAU, None),
     "clauses:import_participants": (TABLEAU, None),
     "clauses:import_modele": (TABLEAU, "?type=releve&format=xlsx"),
+    "clauses:import_portefeuille": (TABLEAU, None),
+    # A facilitator's own portfolio import: another facilitator (the admin here) does not see it.
+    "clauses:import_portefeuille_suivi": (TABLEAU_PERSONNEL, _pk("import_portefeuille")),
+    "clauses:import_portefeuille_rapport": (TABLEAU_PERSONNEL, lambda m: [m.import_portefeuille.pk]),
+    "clauses:portefeuille_modele": (TABLEAU, "?format=xlsx"),
+    "clauses:portefeuille_export": (TABLEAU, "?format=xlsx"),
     # The référents' portal.
     "portail:accueil": (PORTAIL, None),
     "portail:changer_donneur": (PORTAIL, None),

@@ -8,6 +8,7 @@ and a référent, including an htmx save in the hours grid (htmx must neither in
 import datetime as dt
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -20,7 +21,9 @@ from clauses.demo import (
     charger_demo,
 )
 from clauses.factories import ParticipantFactory, PlacementFactory
-from clauses.models import Participant
+from clauses.importation.portefeuille import travail as travail_portefeuille
+from clauses.importation.portefeuille.rapport import BilanFeuille, RapportPortefeuille
+from clauses.models import ImportPortefeuille, Participant, StatutImportPortefeuille
 from config.models import Consultation
 from entreprises.models import Entreprise, Operateur
 from marches.factories import AttributionFactory
@@ -86,6 +89,17 @@ def test_aucune_violation_de_la_politique(browser, live_server):
         participant=ParticipantFactory(nom="Durand", prenom="Inès"),
     )
     base = live_server.url
+    # A portfolio import checked with an error, and one the worker is checking (its page polls).
+    facilitatrice = get_user_model().objects.get(email=COMPTE_FACILITATEUR)
+    apercu = RapportPortefeuille(bilans=[BilanFeuille("marches", "Marchés", ["Marchés"], lignes=1, erreurs=1)])
+    apercu.erreur("Marchés", 2, "Statut", "« Fini » n'est pas une valeur connue.")
+    verifie = ImportPortefeuille.objects.create(
+        demande_par=facilitatrice,
+        nom_fichier="portefeuille.xlsx",
+        statut=StatutImportPortefeuille.APERCU,
+        apercu=travail_portefeuille.apercu(apercu),
+    )
+    en_cours = ImportPortefeuille.objects.create(demande_par=facilitatrice, nom_fichier="portefeuille.zip")
 
     # --- The facilitator -----------------------------------------------------------------------------------
     contexte = browser.new_context(locale="fr-FR")
@@ -117,6 +131,9 @@ def test_aucune_violation_de_la_politique(browser, live_server):
         reverse("plan_du_site"),
         reverse("accessibilite"),
         reverse("mentions_legales"),
+        reverse("clauses:import_portefeuille"),
+        reverse("clauses:import_portefeuille_suivi", args=[verifie.pk]),
+        reverse("clauses:import_portefeuille_suivi", args=[en_cours.pk]),
     ]
     for chemin in pages:
         violations += surveillance.visiter(base + chemin)

@@ -19,7 +19,7 @@ from django.views import View
 
 from clauses import importation
 from clauses.forms.imports import ConfirmationForm, ImportForm, ModeleForm, TelechargementRapportForm
-from clauses.importation import compte_rendu
+from clauses.importation import compte_rendu, portefeuille
 from config import acces
 from config.export import reponse_xlsx
 from config.permissions import FacilitateurRequisMixin, facilitateur_requis
@@ -49,6 +49,21 @@ IMPORTS = {
 }
 
 
+# The portfolio import (clauses.views.portefeuille): its card on the imports' page and its page's words.
+PORTEFEUILLE = {
+    "type": "portefeuille",
+    "titre": "Importer un portefeuille",
+    "court": "Portefeuille complet",
+    "url": "clauses:import_portefeuille",
+    "description": (
+        "Tout un portefeuille en un classeur : donneurs d'ordre et référents, conventions et avenants, entreprises, "
+        "opérateurs, marchés, lots avec leur clause et leur objectif, attributions, participants, placements, heures "
+        "mensuelles et sorties. Chaque feuille est reconnue par son nom ; chaque ligne, par sa clé (un SIRET, votre "
+        "référence…) : une ligne connue met à jour la fiche, une autre la crée, rien n'est supprimé."
+    ),
+    "types": portefeuille.TYPES,
+}
+
 # How many rows of each part the preview page shows; the downloadable report has them all.
 ERREURS_AFFICHEES = 1000
 CHANGEMENTS_AFFICHES = 500
@@ -77,7 +92,11 @@ def _oublier(request, jeton: str) -> None:
 
 @facilitateur_requis
 def imports(request):
-    return render(request, "clauses/imports/index.html", {"titre": "Imports", "imports": list(IMPORTS.values())})
+    return render(
+        request,
+        "clauses/imports/index.html",
+        {"titre": "Imports", "imports": list(IMPORTS.values()), "portefeuille": PORTEFEUILLE},
+    )
 
 
 @facilitateur_requis

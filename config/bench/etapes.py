@@ -211,6 +211,7 @@ def pages_a_mesurer(objets: dict, jour: dt.date, agendas: dict[str, str] | None 
     pages += page("Mentions légales", "mentions_legales", acteur="")
     for acteur, chemin in (agendas or {}).items():
         pages.append(Page(f"Agenda ICS : {'facilitateur' if acteur == FACILITATEUR else 'référent'}", chemin))
+    pages += page("Import d'un portefeuille", "clauses:import_portefeuille")
 
     portail = {"acteur": REFERENT}
     pages += page("Portail : accueil", "portail:accueil", **portail)
