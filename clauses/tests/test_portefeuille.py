@@ -347,6 +347,24 @@ class TestErreurs:
             "chiffres."
         ]
 
+    def test_no_social_security_number_in_any_text_and_no_disability_in_notes(self, facilitateur):
+        feuilles = portefeuille_complet()
+        feuilles["Participants"][0] = [*feuilles["Participants"][0], "Notes"]
+        feuilles["Participants"][1] = [*feuilles["Participants"][1], "Suivi : 1 85 05 13 004 123 45"]
+        feuilles["Participants"][2] = [*feuilles["Participants"][2], "Reconnu RQTH en 2024"]
+        feuilles["Entreprises"][0] = [*feuilles["Entreprises"][0], "Notes"]
+        feuilles["Entreprises"][1] = [*feuilles["Entreprises"][1], "Gérant 185051300412345"]
+        rapport = analyser(classeur(feuilles))
+        assert erreurs(rapport) == [
+            "Feuille Entreprises, ligne 2, colonne « Notes » : Ce champ ne doit pas contenir de numéro de sécurité "
+            "sociale.",
+            "Feuille Participants, ligne 2, colonne « Notes » : Ce champ ne doit pas contenir de numéro de sécurité "
+            "sociale.",
+            "Feuille Participants, ligne 3, colonne « Notes » : Ce champ ne doit pas contenir de donnée de santé "
+            "(« rqth ») : une reconnaissance de travailleur handicapé se renseigne seulement par le critère "
+            "d'éligibilité « RQTH ».",
+        ]
+
     def test_a_required_column_missing_from_a_sheet(self):
         rapport = analyser(classeur({"Entreprises": [["Raison sociale"], ["Bâtiments"]]}))
         assert erreurs(rapport) == ["Feuille Entreprises : colonne obligatoire absente : « SIRET »."]

@@ -17,6 +17,7 @@ from django.core.validators import validate_email
 from django.db.models import TextChoices
 from django.utils import timezone
 
+from clauses import minimisation
 from clauses.importation.lecture import lire_date, lire_nombre, lire_nombre_heures, normaliser, texte_cellule
 from clauses.importation.participants import NON, OUI
 from clauses.importation.releve import controle_siret
@@ -49,10 +50,29 @@ def memorise(lecteur: Callable) -> Callable:
 
 
 def texte(longueur: int) -> Lecteur:
+    """A text of at most ``longueur`` characters, never holding a social security number (``clauses.minimisation``:
+    no column of a portfolio has any use for one)."""
+
     def lire(valeur: object) -> str:
         resultat = texte_cellule(valeur)
         if len(resultat) > longueur:
             raise Refus(f"{len(resultat)} caractères, au plus {longueur}.")
+        if minimisation.contient_un_nir(resultat):
+            raise Refus(minimisation.MESSAGE_NIR)
+        return resultat
+
+    return lire
+
+
+def notes(longueur: int) -> Lecteur:
+    """Notes about a person: a text that also records no disability (the RQTH is a criterion, not free text)."""
+    lire_texte = texte(longueur)
+
+    def lire(valeur: object) -> str:
+        resultat = lire_texte(valeur)
+        mot = minimisation.mot_de_sante(resultat)
+        if mot is not None:
+            raise Refus(minimisation.MESSAGE_SANTE.format(mot=f"« {mot} »"))
         return resultat
 
     return lire

@@ -30,6 +30,7 @@ from clauses.importation.portefeuille.cellules import (
     designation,
     email,
     liste,
+    notes,
     texte,
 )
 from clauses.importation.portefeuille.lots import precharger_lots
@@ -211,7 +212,7 @@ class Participants(Genre):
         Champ("telephone", "telephone", texte(30)),
         Champ("email", "email", email),
         Champ("date_orientation", "date_orientation", date_),
-        Champ("notes", "notes", texte(5000)),
+        Champ("notes", "notes", notes(5000)),
     )
     libelles = {
         "prescripteur_id": "Prescripteur",
@@ -580,7 +581,7 @@ class Placements(Genre):
         Champ("date_fin", "date_fin", date_),
         Champ("duree_hebdomadaire", "duree_hebdomadaire", decimal_(4, 1, maximum=Decimal(48))),
         Champ("reside_qpv", "reside_qpv", booleen),
-        Champ("notes", "notes", texte(5000)),
+        Champ("notes", "notes", notes(5000)),
     )
     libelles = {"participant_id": "Participant", "attribution_id": "Attributaire", "operateur_id": "Opérateur"}
 
