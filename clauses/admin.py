@@ -3,8 +3,11 @@
 from django import forms
 from django.contrib import admin
 from django.db.models import Count, Q
+from django.utils.text import capfirst
 
 from clauses import services
+from clauses.forms.participants import POURQUOI_PARTICIPANT
+from clauses.importation.portefeuille.travail import oublier_fichiers
 from clauses.models import (
     CATEGORIE_PAR_SITUATION,
     CategorieSortie,
@@ -12,12 +15,14 @@ from clauses.models import (
     CorpsDEtat,
     CritereEligibilite,
     HeuresMensuelles,
+    ImportPortefeuille,
     ModaliteJuridique,
     ModeleClause,
     Participant,
     Placement,
     Sortie,
 )
+from config import acces
 from conventions.admin import filtre_titre
 from entreprises.models import TYPES_PRESCRIPTEURS, Operateur
 from marches.admin import format_heures, somme_heures
@@ -190,6 +195,9 @@ class PlacementDuParticipantInline(admin.TabularInline):
 
 
 class ParticipantForm(forms.ModelForm):
+    class Meta:
+        help_texts = POURQUOI_PARTICIPANT
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         champ = self.fields.get("prescripteur")
@@ -200,8 +208,26 @@ class ParticipantForm(forms.ModelForm):
             )
 
 
+class ConsultationJournaliseeMixin:
+    """A change page shows a person's file, as the dashboard's pages do: its views go to the log of who read which
+    personal data (config.acces)."""
+
+    def reference_consultee(self, objet) -> str:
+        raise NotImplementedError
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        reponse = super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        if request.method == "GET" and reponse.status_code == 200:
+            objet = self.get_object(request, object_id)  # type: ignore[attr-defined]
+            if objet is not None:
+                reference = self.reference_consultee(objet)
+                libelle = capfirst(objet._meta.verbose_name)
+                acces.fiche(request, objet, reference, f"{libelle} n° {objet.pk} ({reference}), administration")
+        return reponse
+
+
 @admin.register(Participant)
-class ParticipantAdmin(admin.ModelAdmin):
+class ParticipantAdmin(ConsultationJournaliseeMixin, admin.ModelAdmin):
     form = ParticipantForm
     list_display = (
         "reference",
@@ -240,6 +266,7 @@ class ParticipantAdmin(admin.ModelAdmin):
             },
         ),
         ("Contact", {"fields": ("telephone", "email")}),
+        ("Notice d'information", {"fields": (("notice_remise_le", "notice_mode_remise"),)}),
         ("Notes", {"fields": ("notes", ("cree_le", "modifie_le"))}),
         (
             "Anonymisation",
@@ -269,6 +296,9 @@ class ParticipantAdmin(admin.ModelAdmin):
     @admin.display(description="placements", ordering="nb_placements")
     def nombre_placements(self, obj: Participant) -> int:
         return obj.nb_placements
+
+    def reference_consultee(self, objet: Participant) -> str:
+        return objet.reference
 
 
 # --- Placements, hours and outcomes ----------------------------------------------------------------------
@@ -301,7 +331,7 @@ class SortieInline(admin.TabularInline):
 
 
 @admin.register(Placement)
-class PlacementAdmin(admin.ModelAdmin):
+class PlacementAdmin(ConsultationJournaliseeMixin, admin.ModelAdmin):
     list_display = (
         "participant",
         "entreprise",
@@ -369,6 +399,9 @@ class PlacementAdmin(admin.ModelAdmin):
             heures.saisi_par = request.user
             heures.save()
         formset.save_m2m()
+
+    def reference_consultee(self, objet: Placement) -> str:
+        return objet.participant.reference
 
     @admin.display(description="entreprise", ordering="attribution__entreprise__raison_sociale")
     def entreprise(self, obj: Placement):
@@ -478,3 +511,21 @@ class ModeleClauseAdmin(CodeFigeMixin, admin.ModelAdmin):
     def get_prepopulated_fields(self, request, obj=None):
         # The code is read-only once set: a prepopulated read-only field would break the admin page.
         return {} if obj is not None else self.prepopulated_fields
+
+
+@admin.register(ImportPortefeuille)
+class ImportPortefeuilleAdmin(admin.ModelAdmin):
+    """Portfolio imports run by the worker: to follow them and delete the old ones (their files go with them)."""
+
+    list_display = ["nom_fichier", "demande_par", "cree_le", "statut", "resultat"]
+    list_filter = ["statut"]
+    search_fields = ["nom_fichier", "demande_par__email"]
+
+    def delete_model(self, request, obj):
+        oublier_fichiers(obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for import_ in queryset:
+            oublier_fichiers(import_)
+        super().delete_queryset(request, queryset)

@@ -45,10 +45,16 @@ class ParticipantFilter(django_filters.FilterSet):
         label="Prescripteur", queryset=Operateur.objects.prescripteurs().order_by("nom"), empty_label="Tous"
     )
     en_poste = django_filters.BooleanFilter(label="En poste", widget=forms.Select(choices=OUI_NON))
+    notice = django_filters.ChoiceFilter(
+        label="Notice d'information",
+        choices=[("non_remise", "Notice non remise"), ("remise", "Notice remise")],
+        empty_label="Toutes",
+        method="filtrer_notice",
+    )
 
     class Meta:
         model = Participant
-        fields = ["q", "genre", "reside_qpv", "critere", "niveau", "prescripteur", "en_poste"]
+        fields = ["q", "genre", "reside_qpv", "critere", "niveau", "prescripteur", "en_poste", "notice"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -57,6 +63,9 @@ class ParticipantFilter(django_filters.FilterSet):
 
     def filtrer_recherche(self, queryset, name, value):
         return queryset.recherche(value)
+
+    def filtrer_notice(self, queryset, name, value):
+        return queryset.filter(notice_remise_le__isnull=value == "non_remise")
 
 
 class PlacementFilter(django_filters.FilterSet):

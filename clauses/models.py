@@ -10,6 +10,7 @@ from django.db import connections, models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.expressions import DatabaseDefault
 
+from clauses.minimisation import NOTES, TEXTE_LIBRE
 from conventions.validation import ErreursHorsFormulaireMixin, verifier_dates_ordonnees
 from entreprises.models import Operateur, TypeOperateur
 from marches.models import Attribution, Lot
@@ -200,6 +201,12 @@ class NiveauQualification(models.TextChoices):
     NIVEAU_6_PLUS = "6_plus", "Niveau 6 et plus (bac + 3 et au-delà)"
 
 
+class ModeRemiseNotice(models.TextChoices):
+    MAIN_PROPRE = "main_propre", "Remise en main propre"
+    COURRIER = "courrier", "Envoyée par courrier"
+    COURRIEL = "courriel", "Envoyée par courriel"
+
+
 # The numbers of the participants' references (migration 0007): a sequence hands each number out once, so two
 # creations at once (a form and an import) never compute the same « largest reference plus one ».
 SEQUENCE_DES_REFERENCES = "clauses_participant_reference_seq"
@@ -246,16 +253,16 @@ class Participant(models.Model):
     """A person hired under a clause. Identity under professional secrecy: facilitators only."""
 
     reference = models.CharField("référence", max_length=20, unique=True, editable=False)
-    nom = models.CharField("nom", max_length=150)
-    prenom = models.CharField("prénom", max_length=150)
+    nom = models.CharField("nom", max_length=150, validators=TEXTE_LIBRE)
+    prenom = models.CharField("prénom", max_length=150, validators=TEXTE_LIBRE)
     date_naissance = models.DateField("date de naissance")
     genre = models.CharField("genre", max_length=10, choices=Genre.choices)
-    commune = models.CharField("commune de résidence", max_length=100, blank=True)
+    commune = models.CharField("commune de résidence", max_length=100, blank=True, validators=TEXTE_LIBRE)
     code_postal = models.CharField("code postal", max_length=5, blank=True)
     # Where the person lives now (the file): each new placement copies it as its residence at hiring
     # (``Placement.reside_qpv``), which is what every figure counts.
     reside_qpv = models.BooleanField("réside en QPV", default=False)
-    qpv = models.CharField("quartier prioritaire", max_length=150, blank=True)
+    qpv = models.CharField("quartier prioritaire", max_length=150, blank=True, validators=TEXTE_LIBRE)
     niveau_qualification = models.CharField(
         "niveau de qualification", max_length=10, choices=NiveauQualification.choices
     )
@@ -270,11 +277,19 @@ class Participant(models.Model):
         related_name="participants_orientes",
         verbose_name="prescripteur",
     )
-    identifiant_france_travail = models.CharField("identifiant France Travail", max_length=20, blank=True)
-    telephone = models.CharField("téléphone", max_length=30, blank=True)
-    email = models.EmailField("e-mail", blank=True)
+    identifiant_france_travail = models.CharField(
+        "identifiant France Travail", max_length=20, blank=True, validators=TEXTE_LIBRE
+    )
+    telephone = models.CharField("téléphone", max_length=30, blank=True, validators=TEXTE_LIBRE)
+    email = models.EmailField("e-mail", blank=True, validators=TEXTE_LIBRE)
     date_orientation = models.DateField("date d'orientation", null=True, blank=True)
-    notes = models.TextField("notes", blank=True)
+    notes = models.TextField("notes", blank=True, validators=NOTES)
+    # The information notice (GDPR art. 13): when and how it was given; a participant without it is flagged on their
+    # page, in the list (filter « Notice ») and on the home page.
+    notice_remise_le = models.DateField("notice d'information remise le", null=True, blank=True)
+    notice_mode_remise = models.CharField(
+        "mode de remise de la notice", max_length=12, choices=ModeRemiseNotice.choices, blank=True
+    )
     cree_le = models.DateTimeField("créé le", auto_now_add=True)
     modifie_le = models.DateTimeField("modifié le", auto_now=True)
     # Set by clauses.protection.anonymisation, never by a form: identity, contact and notes are gone, the birth date
@@ -304,6 +319,19 @@ class Participant(models.Model):
             models.Index(fields=["nom", "prenom", "date_naissance"], name="participant_identite_idx"),
             # The list's default order, read a page at a time.
             models.Index(fields=["nom", "id"], name="participant_nom_id_idx"),
+            # The participants not given the notice yet (the home page's count, the list's filter): a small index
+            # that shrinks as notices are given.
+            models.Index(
+                fields=["id"], condition=Q(notice_remise_le__isnull=True), name="participant_sans_notice_idx"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(notice_remise_le__isnull=True, notice_mode_remise="")
+                | (Q(notice_remise_le__isnull=False) & ~Q(notice_mode_remise="")),
+                name="participant_notice_date_et_mode",
+                violation_error_message="La remise de la notice se renseigne avec sa date et son mode.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -425,7 +453,7 @@ class Placement(ErreursHorsFormulaireMixin, models.Model):
         verbose_name="opérateur",
     )
     type_contrat = models.CharField("type de contrat", max_length=25, choices=TypeContrat.choices)
-    poste = models.CharField("poste occupé", max_length=150, blank=True)
+    poste = models.CharField("poste occupé", max_length=150, blank=True, validators=TEXTE_LIBRE)
     date_debut = models.DateField("début")
     date_fin_prevue = models.DateField("fin prévue", null=True, blank=True)
     date_fin = models.DateField("fin effective", null=True, blank=True)
@@ -449,7 +477,7 @@ class Placement(ErreursHorsFormulaireMixin, models.Model):
             "résidait ailleurs le jour de l'embauche."
         ),
     )
-    notes = models.TextField("notes", blank=True)
+    notes = models.TextField("notes", blank=True, validators=NOTES)
     cree_le = models.DateTimeField("créé le", auto_now_add=True)
     modifie_le = models.DateTimeField("modifié le", auto_now=True)
 
@@ -642,8 +670,8 @@ class Sortie(models.Model):
     moment = models.CharField("moment", max_length=10, choices=MomentSortie.choices, default=MomentSortie.FIN_PARCOURS)
     date_constat = models.DateField("constatée le")
     situation = models.CharField("situation", max_length=25, choices=Situation.choices)
-    employeur = models.CharField("employeur", max_length=200, blank=True)
-    commentaire = models.TextField("commentaire", blank=True)
+    employeur = models.CharField("employeur", max_length=200, blank=True, validators=TEXTE_LIBRE)
+    commentaire = models.TextField("commentaire", blank=True, validators=NOTES)
     cree_le = models.DateTimeField("créée le", auto_now_add=True)
 
     objects = SortieQuerySet.as_manager()
@@ -745,3 +773,68 @@ class ModeleClause(models.Model):
             raise ValidationError(
                 {"texte": f"Variable inconnue : {inconnues_texte}. Variables possibles : {possibles}."}
             )
+
+
+# --- Portfolio imports, run by the worker --------------------------------------------------------------------
+
+
+class StatutImportPortefeuille(models.TextChoices):
+    ANALYSE_EN_ATTENTE = "analyse_en_attente", "Vérification en attente"
+    ANALYSE_EN_COURS = "analyse_en_cours", "Vérification en cours"
+    APERCU = "apercu", "Aperçu prêt"
+    IMPORT_EN_ATTENTE = "import_en_attente", "Import en attente"
+    IMPORT_EN_COURS = "import_en_cours", "Import en cours"
+    TERMINE = "termine", "Terminé"
+    ECHEC = "echec", "Échec"
+    ANNULE = "annule", "Annulé"
+
+
+STATUTS_EN_TRAVAIL = (
+    StatutImportPortefeuille.ANALYSE_EN_ATTENTE,
+    StatutImportPortefeuille.ANALYSE_EN_COURS,
+    StatutImportPortefeuille.IMPORT_EN_ATTENTE,
+    StatutImportPortefeuille.IMPORT_EN_COURS,
+)
+
+
+class ImportPortefeuille(models.Model):
+    """A portfolio uploaded by a facilitator, checked then imported by the worker
+    (clauses.importation.portefeuille.travail): a row before the work, as the long exports are."""
+
+    demande_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="imports_portefeuille",
+        verbose_name="demandé par",
+    )
+    nom_fichier = models.CharField("fichier", max_length=255)
+    # The upload in the default storage until it is imported, cancelled or refused (then emptied).
+    chemin = models.CharField("chemin du fichier", max_length=255, blank=True, editable=False)
+    statut = models.CharField(
+        "statut",
+        max_length=20,
+        choices=StatutImportPortefeuille.choices,
+        default=StatutImportPortefeuille.ANALYSE_EN_ATTENTE,
+    )
+    # What the page shows of the preview (per sheet, the first errors and changes); the whole report is a file.
+    apercu = models.JSONField("aperçu", null=True, blank=True, editable=False)
+    resultat = models.CharField("résultat", max_length=255, blank=True)
+    message_erreur = models.TextField("message d'erreur", blank=True)
+    jeton = models.CharField(max_length=32, blank=True, editable=False)
+    pris_le = models.DateTimeField("pris en charge le", null=True, blank=True, editable=False)
+    mis_en_file_le = models.DateTimeField("mis en file le", null=True, blank=True, editable=False)
+    cree_le = models.DateTimeField("déposé le", auto_now_add=True)
+    termine_le = models.DateTimeField("terminé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "import de portefeuille"
+        verbose_name_plural = "imports de portefeuilles"
+        ordering = ["-cree_le", "-pk"]
+        indexes = [models.Index(fields=["demande_par", "-cree_le"], name="import_portefeuille_auteur_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.nom_fichier} ({self.get_statut_display().lower()})"
+
+    @property
+    def en_travail(self) -> bool:
+        return self.statut in STATUTS_EN_TRAVAIL

@@ -127,3 +127,11 @@ def doublon_participant(nom: str, prenom: str, date_naissance: dt.date, sauf: in
 def enregistrer_participant(formulaire) -> Participant:
     """Saves the participant and its eligibility criteria together: a participant without criteria is invalid."""
     return formulaire.save()
+
+
+def enregistrer_remise_notice(participant: Participant, remise_le: dt.date, mode: str) -> Participant:
+    """Record when and how the information notice was given (the audit log keeps who did, and any earlier date)."""
+    participant.notice_remise_le = remise_le
+    participant.notice_mode_remise = mode
+    participant.save(update_fields=["notice_remise_le", "notice_mode_remise", "modifie_le"])
+    return participant

@@ -198,3 +198,92 @@ def reponse_xlsx(
     reponse = StreamingHttpResponse(contenu_xlsx(titre_feuille, colonnes, objets), content_type=_TYPE_XLSX)
     reponse["Content-Disposition"] = f'attachment; filename="{nom_fichier}-{horodatage}.xlsx"'
     return reponse
+
+
+# --- A workbook of several sheets ----------------------------------------------------------------------------
+
+# One sheet of ``ecrire_classeur``: its title, its header, its rows (values as ``_cellule`` takes them: text,
+# numbers, dates and date-times, None for an empty cell) and the width of each column, in characters.
+Feuille = tuple[str, list[str], Iterable[list], list[float]]
+
+
+def _types_de_contenu(nombre: int) -> str:
+    feuilles = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        for i in range(1, nombre + 1)
+    )
+    return _CONTENT_TYPES.replace(
+        '<Override PartName="/xl/worksheets/sheet1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>',
+        feuilles,
+    )
+
+
+def ecrire_classeur(sortie, feuilles: Iterable[Feuille]) -> None:
+    """Write a workbook of several sheets to the file ``sortie``, each sheet's rows as they are read: a national
+    portfolio's million rows of hours never sit in memory. Text cells are inline strings, kept as they are (no
+    formula is written): the caller escapes what a spreadsheet must not take for a formula."""
+    titres: list[str] = []
+    with zipfile.ZipFile(sortie, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for numero, (titre, entete, lignes, largeurs) in enumerate(feuilles, start=1):
+            titres.append(_ILLEGAL.sub("", titre)[:31])
+            lettres = [_lettres(i) for i in range(1, len(entete) + 1)]
+            with archive.open(f"xl/worksheets/sheet{numero}.xml", "w", force_zip64=True) as feuille:
+                colonnes = "".join(
+                    f'<col min="{i}" max="{i}" width="{largeur:g}" customWidth="1"/>'
+                    for i, largeur in enumerate(largeurs, start=1)
+                )
+                cellules = "".join(
+                    _cellule(f"{lettre}1", _ILLEGAL.sub("", titre_colonne), _GRAS)
+                    for lettre, titre_colonne in zip(lettres, entete, strict=True)
+                )
+                feuille.write(
+                    (
+                        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                        f"{f'<cols>{colonnes}</cols>' if colonnes else ''}"
+                        f'<sheetData><row r="1">{cellules}</row>'
+                    ).encode()
+                )
+                morceaux = []
+                for rang, ligne in enumerate(lignes, start=2):
+                    valeurs = "".join(
+                        _cellule(
+                            f"{lettre}{rang}", _ILLEGAL.sub("", v) if isinstance(v, str) else ("" if v is None else v)
+                        )
+                        for lettre, v in zip(lettres, ligne, strict=True)
+                    )
+                    morceaux.append(f'<row r="{rang}">{valeurs}</row>')
+                    if len(morceaux) == _LIGNES_PAR_ENVOI:
+                        feuille.write("".join(morceaux).encode())
+                        morceaux.clear()
+                feuille.write(("".join(morceaux) + "</sheetData></worksheet>").encode())
+        archive.writestr("[Content_Types].xml", _types_de_contenu(len(titres)))
+        archive.writestr("_rels/.rels", _RELS)
+        archive.writestr(
+            "xl/workbook.xml",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+            + "".join(
+                f'<sheet name={quoteattr(titre)} sheetId="{i}" r:id="rId{i}"/>'
+                for i, titre in enumerate(titres, start=1)
+            )
+            + "</sheets></workbook>",
+        )
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            + "".join(
+                f'<Relationship Id="rId{i}" '
+                'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+                f'Target="worksheets/sheet{i}.xml"/>'
+                for i in range(1, len(titres) + 1)
+            )
+            + f'<Relationship Id="rId{len(titres) + 1}" '
+            'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
+            "</Relationships>",
+        )
+        archive.writestr("xl/styles.xml", _STYLES)

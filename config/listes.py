@@ -26,7 +26,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.views.generic import ListView
 
-from config import exports_longs, travaux
+from config import acces, exports_longs, travaux
 from config.definition_liste import FILTRES_DES_LISTES, DefinitionListe, chemin
 from config.export import reponse_xlsx
 from config.formats import nombre
@@ -336,6 +336,8 @@ class VueListe(FacilitateurRequisMixin, ListView):
                     "minutes, la liste ne change pas d'ici là.",
                 )
                 return redirect("exports")
+            if liste.nominative:
+                acces.export(request, liste.titre or liste.nom_export, lignes, request.GET)
             objets = liste.objets_a_exporter(queryset)
             return reponse_xlsx(liste.nom_export, liste.titre or liste.nom_export, liste.colonnes_export, objets)
         return super().get(request, *args, **kwargs)

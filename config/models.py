@@ -1,9 +1,11 @@
-"""What the shared machinery keeps: the XLSX exports too long to be written while the browser waits, and the
-e-mails a request asks for, sent by the worker."""
+"""What the shared machinery keeps: the XLSX exports too long to be written while the browser waits, the
+e-mails a request asks for, sent by the worker, and who read which personal data (``config.acces``)."""
 
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils import timezone
 
 from config.fichiers import FichierProtege
 
@@ -96,3 +98,102 @@ class Courriel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sujet} ({self.cree_le:%d/%m/%Y %H:%M})"
+
+
+# --- Who read which personal data (config.acces) ----------------------------------------------------------------
+
+
+class NatureConsultation(models.TextChoices):
+    FICHE = "fiche", "Page consultée"
+    DOCUMENT = "document", "Document nominatif téléchargé"
+    EXPORT = "export", "Export d'une liste nominative"
+
+
+class Consultation(models.Model):
+    """One read of personal data: a participant's or a placement's page, a nominative document, a list export that
+    names people. Written by ``config.acces``, one INSERT per request; never changed afterwards (a trigger refuses
+    any UPDATE), so that the log answers « who read what » as it happened.
+
+    It names a person by their reference only (P-000123), never by their name: the log must not become a second
+    copy of the identities, kept longer than they are.
+    """
+
+    le = models.DateTimeField("le", default=timezone.now)
+    utilisateur = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="compte",
+    )
+    # The account's e-mail when it read: kept when the account is deleted or its address changes.
+    email = models.CharField("e-mail du compte", max_length=254)
+    nature = models.CharField("nature", max_length=10, choices=NatureConsultation.choices)
+    objet = models.CharField("objet", max_length=100, help_text="Modèle (clauses.participant) ou liste exportée.")
+    objet_id = models.BigIntegerField("identifiant de l'objet", null=True, blank=True)
+    reference = models.CharField(
+        "référence du participant",
+        max_length=20,
+        blank=True,
+        help_text="Vide pour une liste ou un document collectif.",
+    )
+    description = models.CharField("description", max_length=255)
+    personnes = models.PositiveIntegerField(
+        "personnes", default=1, help_text="Personnes nommées : 1 pour une fiche, les lignes pour un export."
+    )
+    adresse_ip = models.GenericIPAddressField("adresse IP", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "consultation de données personnelles"
+        verbose_name_plural = "consultations de données personnelles"
+        ordering = ["-le", "-pk"]
+        indexes = [
+            models.Index(fields=["-le"], name="consultation_le_idx"),
+            # The volume of one account over 24 hours (the alert), read from the index alone.
+            models.Index(
+                fields=["utilisateur", "-le"], include=["reference", "personnes"], name="consultation_compte_idx"
+            ),
+            models.Index(
+                fields=["reference", "-le"], condition=~models.Q(reference=""), name="consultation_reference_idx"
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="consultation_ajout_seul", operation=pgtrigger.Update),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} — {self.description} ({timezone.localtime(self.le):%d/%m/%Y %H:%M})"
+
+
+class AlerteConsultations(models.Model):
+    """One account read or exported more people in 24 hours than the threshold: at most one alert per account and
+    day, e-mailed to the administrators (and the DPO) by the worker."""
+
+    utilisateur = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="compte",
+    )
+    email = models.CharField("e-mail du compte", max_length=254)
+    jour = models.DateField("jour")
+    detectee_le = models.DateTimeField("détectée le", default=timezone.now)
+    personnes = models.PositiveIntegerField("personnes en 24 heures")
+    seuil = models.PositiveIntegerField("seuil")
+    courriel = models.ForeignKey(
+        Courriel, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="courriel"
+    )
+
+    class Meta:
+        verbose_name = "alerte de volume de consultations"
+        verbose_name_plural = "alertes de volume de consultations"
+        ordering = ["-detectee_le", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["utilisateur", "jour"], name="alerte_consultations_une_par_jour"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} : {self.personnes} personnes en 24 h ({self.jour:%d/%m/%Y})"

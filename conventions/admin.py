@@ -139,7 +139,15 @@ class StructurePorteuseAdmin(SiretAdminMixin, admin.ModelAdmin):
         ),
         (
             "Mentions légales",
-            {"fields": ("directeur_publication", "hebergeur", "dpo_email", "url_donnees_personnelles")},
+            {"fields": ("directeur_publication", "hebergeur", "url_donnees_personnelles")},
+        ),
+        (
+            "Protection des données personnelles",
+            {
+                "fields": ("dpo_nom", "dpo_email", "dpo_adresse"),
+                "description": "Coordonnées imprimées sur la notice d'information remise à chaque participant et "
+                "sur la page des mentions légales.",
+            },
         ),
     )
     readonly_fields = ("apercu_logo",)

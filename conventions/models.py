@@ -164,6 +164,19 @@ class StructurePorteuse(models.Model):
         blank=True,
         help_text="Page du site de la structure qui présente ce traitement de données, s'il y en a une.",
     )
+    # The data protection officer (GDPR art. 37 to 39): printed on the information notice each participant is given,
+    # and told of an account reading far more people than usual (config.acces), with ``dpo_email`` above.
+    dpo_nom = models.CharField(
+        "délégué à la protection des données (DPO)",
+        max_length=200,
+        blank=True,
+        help_text="Nom de la personne ou du service désigné auprès de la CNIL.",
+    )
+    dpo_adresse = models.TextField(
+        "adresse postale du DPO",
+        blank=True,
+        help_text="Sur plusieurs lignes. Vide : l'adresse de la structure porteuse figure sur la notice.",
+    )
 
     class Meta:
         verbose_name = "structure porteuse"

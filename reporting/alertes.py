@@ -28,7 +28,7 @@ from django.utils import formats, timezone
 from django.utils.text import capfirst
 
 from clauses import objectif
-from clauses.models import MomentSortie, Placement, Sortie
+from clauses.models import MomentSortie, Participant, Placement, Sortie
 from config.formats import date_longue
 from config.templatetags.ui import heures as format_heures
 from conventions.calendrier import JOURS_PREAVIS_PROCHE, EtatConvention, add_months, situations
@@ -632,6 +632,26 @@ def sorties_a_six_mois(jour: dt.date, facilitateur_id: int | None = None) -> tup
         )
         alertes.append(_alerte(TypeAlerte.SORTIE_SIX_MOIS, texte, url(placement.participant_id), echeance, jour))
     return alertes, total
+
+
+# --- Participants not given the information notice ------------------------------------------------
+
+NOTICES_COMPTEES_MAX = 10_000
+
+
+@dataclass(frozen=True)
+class NoticesARemettre:
+    nombre: int
+    depasse: bool  # more than NOTICES_COMPTEES_MAX: « plus de 10 000 »
+
+
+def notices_a_remettre() -> NoticesARemettre:
+    """How many participants were not given the information notice: the partial index of those without it, read
+    up to NOTICES_COMPTEES_MAX + 1 rows, as the lists count."""
+    nombre = (
+        Participant.objects.filter(notice_remise_le__isnull=True).order_by().values("pk")[: NOTICES_COMPTEES_MAX + 1]
+    ).count()
+    return NoticesARemettre(min(nombre, NOTICES_COMPTEES_MAX), nombre > NOTICES_COMPTEES_MAX)
 
 
 # --- All of them -----------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from clauses.importation.portefeuille import travail as travail_portefeuille
 from config import courriels, exports_longs
 from config import travaux as travaux_communs
 from config.courriels import envoyer_une_fois
@@ -645,7 +646,7 @@ def signaler_envois_interrompus(maintenant: dt.datetime | None = None) -> int:
 
 def reprendre_travaux(maintenant: dt.datetime | None = None) -> list[Lancement]:
     """Queue again the rows never queued (the broker was down), left waiting (message lost) or claimed by a worker
-    that died, in bounded batches: documents, the e-mails requests recorded, long exports."""
+    that died, in bounded batches: documents, the e-mails requests recorded, long exports, portfolio imports."""
     maintenant = maintenant or timezone.now()
     signaler_envois_interrompus(maintenant)
     en_attente = travaux_communs.a_remettre_en_file(Rapport, StatutRapport.EN_ATTENTE, maintenant)
@@ -661,6 +662,10 @@ def reprendre_travaux(maintenant: dt.datetime | None = None) -> list[Lancement]:
     lancements += [
         Lancement("export", str(pk), exports_longs.TACHE, (pk,))
         for pk in exports_longs.a_reprendre(maintenant, LOT_DE_REPRISE)
+    ]
+    lancements += [
+        Lancement("import_portefeuille", str(pk), travail_portefeuille.TACHE, (pk,))
+        for pk in travail_portefeuille.a_reprendre(maintenant, LOT_DE_REPRISE)
     ]
     recents = maintenant - dt.timedelta(days=planning.RATTRAPAGE_JOURS)
     taches = (

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reporting import views, views_agenda, views_bilans, views_rapports
+from reporting import views, views_agenda, views_bilans, views_notice, views_rapports
 
 app_name = "reporting"
 
@@ -17,4 +17,5 @@ urlpatterns = [
     path("agenda/", views_agenda.agenda_facilitateur, name="agenda"),
     # The feed's secret address: no session, opened by calendar applications (reporting.agenda).
     path("agenda/<slug:jeton>.ics", views_agenda.flux, name="agenda_flux"),
+    path("participants/<int:pk>/notice/", views_notice.notice_participant, name="notice_participant"),
 ]

@@ -134,5 +134,6 @@ def accueil(request):
         "portee_alertes": portee,
         "nb_alertes": sum(g.total for g in groupes),
         "veille_decp": veille_decp.veille(),
+        "notices": alertes.notices_a_remettre(),
     }
     return render(request, "reporting/accueil.html", contexte)

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from config import acces
 from config.definition_liste import DefinitionListe
 from config.formats import date_longue
 from config.listes import VueListe
@@ -24,6 +25,7 @@ from config.permissions import facilitateur_requis
 from conventions.models import DonneurDOrdre
 from reporting import demandes_rapports
 from reporting.demandes_rapports import DemandeRapportForm
+from reporting.documents import rapport_marche
 from reporting.models import Rapport, StatutRapport, TypeRapport
 
 ANNEES_PROPOSEES = 10
@@ -216,4 +218,6 @@ def telecharger(request, pk: int):
         # The facilitator may hold both copies of one report: the names say which is which.
         base, _, extension = nom.rpartition(".")
         nom = f"{base}-nominatif.{extension}"
+        personnes = rapport_marche.personnes_nommees(rapport) if rapport.marche_id else 0
+        acces.document(request, f"{rapport} — copie nominative", objet=rapport, personnes=personnes)
     return FileResponse(fichier, as_attachment=True, filename=nom)

@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from config.bench import PLANCHER
-from config.bench.charge import centile, supprimer_base_postgresql, url_sur_le_serveur
+from config.bench.charge import centile, creer_base_postgresql, supprimer_base_postgresql, url_sur_le_serveur
 
 # A page of each kind keeps the test short: a dashboard, a list with and without a filter, the hours grid,
 # two portal pages, an export.
@@ -129,6 +129,41 @@ def test_bench_measures_both_sizes_from_end_to_end(tmp_path, capsys, bases_jetab
     assert '"sessions"' not in texte and "sessionid" not in texte
     affiche = capsys.readouterr().out
     assert "National / démo" in affiche and PLANCHER in affiche and str(fichier) in affiche
+
+
+@pytest.fixture
+def base_jetable():
+    url = url_sur_le_serveur(f"clauses_test_bench_portefeuille_{secrets.token_hex(4)}")
+    yield url
+    supprimer_base_postgresql(url)
+
+
+def test_the_portfolio_s_round_trip_is_measured_on_demand(tmp_path, capsys, base_jetable):
+    """``--parties portefeuille``: the demo exported, imported into an empty base (dropped afterwards), with the
+    same home page figures and exact derived totals, each step timed with its peak RSS."""
+    sortie = tmp_path / "resultats"
+    call_command(
+        "bench",
+        "--rapide",
+        "--jeux=demo",
+        f"--base-demo={base_jetable}",
+        "--parties=portefeuille",
+        f"--sortie={sortie}",
+    )
+    (fichier,) = sortie.glob("*.json")
+    aller_retour = json.loads(fichier.read_text(encoding="utf-8"))["jeux"]["demo"]["portefeuille"]
+    export, importe = aller_retour["export"], aller_retour["import"]
+    assert export["heures"] > 0 and export["octets"] > 0 and export["pic_mo"] >= export["base_mo"] > 0
+    assert importe["valide"], importe
+    assert importe["duree_s"] > 0 and importe["pic_mo"] >= importe["base_mo"] > 0
+    assert aller_retour["chiffres_differents"] == [] and importe["ecarts_des_cumuls"] == []
+    affiche = capsys.readouterr().out
+    assert "demo : portefeuille importé dans une base vide" in affiche
+    assert "chiffres de l'accueil identiques ; cumuls exacts" in affiche
+    # The empty base was dropped: creating it again succeeds.
+    vide = base_jetable + "_aller_retour"
+    assert creer_base_postgresql(vide)
+    supprimer_base_postgresql(vide)
 
 
 @pytest.mark.parametrize(

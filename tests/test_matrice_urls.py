@@ -23,6 +23,8 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.signals import request_finished
 from django.db import close_old_connections, transaction
@@ -36,7 +38,11 @@ from clauses.factories import (
     PlacementFactory,
     SortieFactory,
 )
-from config.models import ExportListe, StatutExport
+from clauses.importation.portefeuille import rapport as compte_rendu_portefeuille
+from clauses.importation.portefeuille import travail as travail_portefeuille
+from clauses.importation.portefeuille.rapport import RapportPortefeuille
+from clauses.models import ImportPortefeuille, StatutImportPortefeuille
+from config.models import AlerteConsultations, Consultation, ExportListe, NatureConsultation, StatutExport
 from conventions.factories import (
     AdminFactory,
     ConventionFactory,
@@ -88,6 +94,7 @@ class Monde:
     proposition: object
     rapport: object
     export: object
+    import_portefeuille: object
     bilan: object
     decp: object
     jeton_agenda: str
@@ -214,8 +221,32 @@ def monde():
         date_notification=dt.date(2026, 9, 28),
         considerations_sociales=["Pas de considération sociale"],
     )
+    # A read of the participant's page and an alert, for the admin's pages of the access log.
+    Consultation.objects.create(
+        utilisateur=facilitateur,
+        email=facilitateur.email,
+        nature=NatureConsultation.FICHE,
+        objet="clauses.participant",
+        objet_id=participant.pk,
+        reference=participant.reference,
+        description=f"Fiche du participant {participant.reference}",
+    )
+    AlerteConsultations.objects.create(
+        utilisateur=facilitateur, email=facilitateur.email, jour=dt.date(2026, 3, 2), personnes=250, seuil=200
+    )
+    import_portefeuille = ImportPortefeuille.objects.create(
+        demande_par=facilitateur,
+        nom_fichier="portefeuille.xlsx",
+        statut=StatutImportPortefeuille.APERCU,
+        apercu=travail_portefeuille.apercu(RapportPortefeuille()),
+    )
+    default_storage.save(
+        travail_portefeuille.chemin_rapport(import_portefeuille.pk),
+        ContentFile(compte_rendu_portefeuille.contenu(RapportPortefeuille())),
+    )
     return Monde(
         donneur_a=donneur_a,
+        import_portefeuille=import_portefeuille,
         donneur_b=donneur_b,
         convention=convention,
         avenant=avenant,
@@ -343,6 +374,8 @@ MATRICE = {
     "clauses:participant_creation": (TABLEAU, None),
     "clauses:participant": (TABLEAU, _pk("participant")),
     "clauses:participant_modification": (TABLEAU, _pk("participant")),
+    "clauses:participant_notice": (TABLEAU, _pk("participant")),
+    "reporting:notice_participant": (TABLEAU, _pk("participant")),
     "clauses:placements": (TABLEAU, None),
     "clauses:placement_creation": (TABLEAU, None),
     "clauses:placement": (TABLEAU, _pk("placement")),
@@ -360,6 +393,12 @@ MATRICE = {
     "clauses:import_releve": (TABLEAU, None),
     "clauses:import_participants": (TABLEAU, None),
     "clauses:import_modele": (TABLEAU, "?type=releve&format=xlsx"),
+    "clauses:import_portefeuille": (TABLEAU, None),
+    # A facilitator's own portfolio import: another facilitator (the admin here) does not see it.
+    "clauses:import_portefeuille_suivi": (TABLEAU_PERSONNEL, _pk("import_portefeuille")),
+    "clauses:import_portefeuille_rapport": (TABLEAU_PERSONNEL, lambda m: [m.import_portefeuille.pk]),
+    "clauses:portefeuille_modele": (TABLEAU, "?format=xlsx"),
+    "clauses:portefeuille_export": (TABLEAU, "?format=xlsx"),
     # The référents' portal.
     "portail:accueil": (PORTAIL, None),
     "portail:changer_donneur": (PORTAIL, None),
@@ -581,6 +620,11 @@ ADMIN_PUBLIC = {"admin:login"}
 ADMIN_REFUSE = {
     "admin:conventions_structureporteuse_add": 403,
     "admin:conventions_structureporteuse_delete": 403,
+    # The log of who read which personal data, and its alerts: read in the admin, never written there.
+    "admin:config_consultation_add": 403,
+    "admin:config_consultation_delete": 403,
+    "admin:config_alerteconsultations_add": 403,
+    "admin:config_alerteconsultations_delete": 403,
     "admin:view_on_site": 404,
 }
 # Query strings some admin URLs need to answer at all.

@@ -8,6 +8,7 @@ and a référent, including an htmx save in the hours grid (htmx must neither in
 import datetime as dt
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -20,7 +21,10 @@ from clauses.demo import (
     charger_demo,
 )
 from clauses.factories import ParticipantFactory, PlacementFactory
-from clauses.models import Participant
+from clauses.importation.portefeuille import travail as travail_portefeuille
+from clauses.importation.portefeuille.rapport import BilanFeuille, RapportPortefeuille
+from clauses.models import ImportPortefeuille, Participant, StatutImportPortefeuille
+from config.models import Consultation
 from entreprises.models import Entreprise, Operateur
 from marches.factories import AttributionFactory
 from marches.models import Lot, Marche, MarcheDECP
@@ -85,6 +89,17 @@ def test_aucune_violation_de_la_politique(browser, live_server):
         participant=ParticipantFactory(nom="Durand", prenom="Inès"),
     )
     base = live_server.url
+    # A portfolio import checked with an error, and one the worker is checking (its page polls).
+    facilitatrice = get_user_model().objects.get(email=COMPTE_FACILITATEUR)
+    apercu = RapportPortefeuille(bilans=[BilanFeuille("marches", "Marchés", ["Marchés"], lignes=1, erreurs=1)])
+    apercu.erreur("Marchés", 2, "Statut", "« Fini » n'est pas une valeur connue.")
+    verifie = ImportPortefeuille.objects.create(
+        demande_par=facilitatrice,
+        nom_fichier="portefeuille.xlsx",
+        statut=StatutImportPortefeuille.APERCU,
+        apercu=travail_portefeuille.apercu(apercu),
+    )
+    en_cours = ImportPortefeuille.objects.create(demande_par=facilitatrice, nom_fichier="portefeuille.zip")
 
     # --- The facilitator -----------------------------------------------------------------------------------
     contexte = browser.new_context(locale="fr-FR")
@@ -116,6 +131,9 @@ def test_aucune_violation_de_la_politique(browser, live_server):
         reverse("plan_du_site"),
         reverse("accessibilite"),
         reverse("mentions_legales"),
+        reverse("clauses:import_portefeuille"),
+        reverse("clauses:import_portefeuille_suivi", args=[verifie.pk]),
+        reverse("clauses:import_portefeuille_suivi", args=[en_cours.pk]),
         reverse("clauses:conservation"),
         reverse("clauses:conservation_prolongation", args=[participant.pk]),
         reverse("clauses:participant_acces", args=[participant.pk]),
@@ -168,6 +186,10 @@ def test_aucune_violation_de_la_politique(browser, live_server):
         reverse("admin:clauses_participant_changelist"),
         reverse("admin:clauses_participant_change", args=[participant.pk]),
         reverse("admin:entreprises_entreprise_add"),
+        # The log of who read which personal data, which the participant's pages above have filled.
+        reverse("admin:config_consultation_changelist"),
+        reverse("admin:config_consultation_change", args=[Consultation.objects.order_by("pk").first().pk]),
+        reverse("admin:config_alerteconsultations_changelist"),
     ]:
         violations += admin.visiter(base + chemin)
     contexte.close()

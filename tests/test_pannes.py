@@ -390,8 +390,8 @@ def test_a_report_left_by_a_killed_worker_is_made_again_once_and_only_once(
 @pytest.mark.parametrize("verification", [True, False], ids=["avec-verification", "sans-verification"])
 def test_a_connection_cut_between_two_requests_costs_no_error(verification, facilitateur):
     """A persistent connection (CONN_MAX_AGE) cut by the server (a restart, pg_terminate_backend) between two
-    requests: with CONN_HEALTH_CHECKS (the settings) the next request opens a new one. Without, it answers 500:
-    the check is what this test watches.
+    requests: with CONN_HEALTH_CHECKS (the settings) the next request opens a new one. Without, it answers 503
+    (« Service momentanément indisponible », config.erreurs): the check is what this test watches.
 
     The requests go through Django's WSGI handler as gunicorn calls it: the test client skips the signals that
     check the connection at the start of each request."""
@@ -420,7 +420,7 @@ def test_a_connection_cut_between_two_requests_costs_no_error(verification, faci
     finally:
         connection.settings_dict.update(anciens)
         connection.close()
-    assert statut == (200 if verification else 500)
+    assert statut == (200 if verification else 503)
 
 
 # --- A report that failed --------------------------------------------------------------------------------------

@@ -470,7 +470,7 @@ class _Demo:
         self.donneurs: dict[str, DonneurDOrdre] = {}
         conventions = _conventions_demo(self.jour)
         for cle, nom, type_, prefixe, adresse, code_postal, commune, periodicite in DONNEURS_DEMO:
-            slug = slugify(nom)[:30]
+            slug = slugify(nom)[:30].strip("-")
             donneur = DonneurDOrdre.objects.create(
                 nom=nom,
                 type=type_,
@@ -530,7 +530,7 @@ class _Demo:
                 code_postal=code_postal,
                 commune=commune,
                 contact_nom=f"{prenom} {nom_contact}",
-                email=f"contact@{slugify(nom)[:30]}.example",
+                email=f"contact@{slugify(nom)[:30].strip('-')}.example",
                 telephone=f"04 90 {self.rng.randint(10, 99)} {self.rng.randint(10, 99)} {self.rng.randint(10, 99)}",
                 metiers=metiers,
             )
@@ -568,7 +568,7 @@ class _Demo:
     def _entreprise(self, raison: str, siret: str, naf: str, metier: str) -> None:
         commune, code_postal = self.rng.choice(VILLES_ENTREPRISES)
         prenom, nom = self.rng.choice(PRENOMS[Genre.HOMME] + PRENOMS[Genre.FEMME]), self.rng.choice(NOMS)
-        domaine = slugify(raison)[:40]
+        domaine = slugify(raison)[:40].strip("-")
         entreprise = Entreprise.objects.create(
             raison_sociale=raison,
             siret=siret,

@@ -17,6 +17,7 @@ from clauses.models import (
     CategorieSortie,
     CritereEligibilite,
     ModalitePlacement,
+    ModeRemiseNotice,
     MomentSortie,
     Participant,
     Placement,
@@ -75,6 +76,33 @@ def _ligne(*champs: str, largeur: str = "col-md") -> Row:
     return Row(*(Column(champ, css_class=largeur) for champ in champs))
 
 
+# Why each field of a participant is asked (GDPR art. 5.1.c, minimisation): shown under the field, in the
+# dashboard's form and the admin's alike. A field that cannot say why it is asked has no place in the form.
+POURQUOI_PARTICIPANT = {
+    "nom": "Avec le prénom et la date de naissance, pour reconnaître la personne et éviter les doublons. "
+    "Jamais transmis aux donneurs d'ordre.",
+    "prenom": "Pour reconnaître la personne avec son nom et sa date de naissance.",
+    "date_naissance": "Pour vérifier les critères d'âge (moins de 26 ans, 50 ans et plus) et compter les publics "
+    "par âge.",
+    "genre": "Pour les statistiques femmes-hommes des bilans, en nombres seulement.",
+    "commune": "Pour les statistiques par territoire : la commune suffit, pas d'adresse postale.",
+    "code_postal": "Pour les statistiques par territoire.",
+    "reside_qpv": "La résidence en quartier prioritaire rend éligible et compte pour les minimums d'heures QPV.",
+    "qpv": "Obligatoire si la personne réside en QPV : pour vérifier son éligibilité.",
+    "niveau_qualification": "Pour le critère de faible qualification et les bilans par niveau.",
+    "criteres": "Ce qui rend la personne éligible à la clause (au moins un). Une reconnaissance de travailleur "
+    "handicapé (RQTH), donnée de santé, se renseigne par ce seul critère, jamais dans les notes.",
+    "prescripteur": "L'organisme qui a orienté la personne : pour suivre son parcours avec lui.",
+    "identifiant_france_travail": "Facultatif : pour échanger avec France Travail sur le parcours. Jamais le "
+    "numéro de sécurité sociale.",
+    "date_orientation": "Pour dater le début du parcours et l'âge à l'orientation.",
+    "telephone": "Facultatif : pour joindre la personne pendant son parcours et six mois après.",
+    "email": "Facultatif : pour joindre la personne pendant son parcours et six mois après.",
+    "notes": "Des faits utiles au suivi. Ni numéro de sécurité sociale, ni donnée de santé, ni appréciation "
+    "sur la personne : elle peut demander à lire ses données.",
+}
+
+
 class ParticipantForm(forms.ModelForm):
     class Meta:
         model = Participant
@@ -104,6 +132,7 @@ class ParticipantForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
         error_messages = {"criteres": {"required": "Cochez au moins un critère d'éligibilité."}}
+        help_texts = POURQUOI_PARTICIPANT
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -114,7 +143,6 @@ class ParticipantForm(forms.ModelForm):
         actuel = self.instance.prescripteur_id
         self.fields["prescripteur"].queryset = prescripteurs.filter(Q(actif=True) | Q(pk=actuel)).order_by("nom")
         self.fields["prescripteur"].empty_label = "— Aucun —"
-        self.fields["qpv"].help_text = "Obligatoire si la personne réside en QPV."
         self.fields["code_postal"].widget.attrs.update(inputmode="numeric", autocomplete="postal-code")
         self.fields["telephone"].widget.attrs["autocomplete"] = "off"
         self.helper = _helper(
@@ -202,6 +230,39 @@ class ParticipantForm(forms.ModelForm):
                 ),
                 code="doublon",
             )
+
+
+class RemiseNoticeForm(forms.Form):
+    """When and how the participant was given the information notice (a small form of the participant's page)."""
+
+    remise_le = forms.DateField(
+        label="Remise le",
+        widget=_champ_date(**{"class": "form-control form-control-sm"}),
+        error_messages={"required": "Indiquez le jour où la notice a été remise."},
+    )
+    mode = forms.ChoiceField(
+        label="Mode de remise",
+        choices=ModeRemiseNotice.choices,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        error_messages={"required": "Indiquez comment la notice a été remise."},
+    )
+
+    def clean_remise_le(self):
+        jour = self.cleaned_data["remise_le"]
+        if jour > timezone.localdate():
+            raise forms.ValidationError("La date de remise ne peut pas être dans le futur.")
+        return jour
+
+    def _post_clean(self):
+        super()._post_clean()
+        # The template renders the fields by hand: the invalid ones say so to assistive technologies.
+        for nom in self.errors:
+            if nom in self.fields:
+                attrs = self.fields[nom].widget.attrs
+                attrs["aria-invalid"] = "true"
+                attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+                if nom == "remise_le":
+                    attrs["aria-describedby"] = f"id_{nom}-erreur"
 
 
 class AttributionChoiceField(forms.ModelChoiceField):

@@ -30,14 +30,18 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from clauses import minimisation
 from clauses.importation.lecture import (
     EXTENSIONS,
     LIGNES_MAX,
     TAILLE_MAX,
     TAILLE_MAX_TEXTE,
+    Colonne,
     FichierInvalide,
+    Tableau,
     extension,
     lire_tableau,
+    texte_cellule,
     verifier_nom,
     verifier_taille,
 )
@@ -79,12 +83,31 @@ def analyser(type_import: str, fichier, nom: str, taille: int, aujourd_hui: dt.d
     try:
         tableau = lire_tableau(fichier, nom, taille, colonnes)
         rapport = valider(tableau, aujourd_hui)
+        refuser_les_numeros_de_securite_sociale(tableau, colonnes, rapport)
     except FichierInvalide as erreur:
         rapport = Rapport(type=type_import, erreur_fichier=str(erreur))
     if tableau is not None:
         rapport.feuille, rapport.feuille_masquee = tableau.feuille, tableau.feuille_masquee
         rapport.ligne_entete = tableau.ligne_entete
     return rapport
+
+
+def refuser_les_numeros_de_securite_sociale(tableau: Tableau, colonnes: list[Colonne], rapport: Rapport) -> None:
+    """An error for every cell of a column read that holds a social security number (clauses.minimisation): the
+    row is refused whatever its column, and the message never repeats the number."""
+    titres = {colonne.cle: colonne.titre for colonne in colonnes}
+    index = sorted((i, titres.get(cle, cle)) for cle, i in tableau.colonnes.items())
+    trouve = False
+    for numero, ligne in tableau.lignes:
+        for i, titre in index:
+            if i < len(ligne) and minimisation.contient_un_nir(texte_cellule(ligne[i])):
+                rapport.erreur(numero, f"colonne « {titre} » : {minimisation.MESSAGE_NIR}")
+                trouve = True
+    if trouve:
+        # Another check of the row may have quoted the cell (« Genre « … » non reconnu »): the report, kept for its
+        # download, must not hold the number either.
+        rapport.erreurs = [minimisation.masquer_les_nir(erreur) for erreur in rapport.erreurs]
+        rapport.trier_erreurs()
 
 
 # The key of the PostgreSQL advisory lock that makes imports wait for one another.

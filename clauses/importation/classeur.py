@@ -50,6 +50,7 @@ from clauses.importation.limites import (
     RATIO_MAX,
     TEXTE_EXCEL_MAX,
     FichierInvalide,
+    Limites,
     mo,
     nombre,
 )
@@ -134,27 +135,41 @@ def message_endommage(erreur: BaseException, apres_ligne: int = 0) -> str:
     )
 
 
+def plafonds(limites: Limites | None = None) -> Limites:
+    """The limits of a reading: those given, else this module's constants read now (the tests lower them)."""
+    if limites is not None:
+        return limites
+    return Limites(
+        decompresse=DECOMPRESSE_MAX,
+        elements=ELEMENTS_MAX,
+        chaines=CHAINES_MAX,
+        cellules=CELLULES_MAX,
+        lignes_lues=LIGNES_LUES_MAX,
+    )
+
+
 @dataclass
 class _Budget:
     """What the whole workbook may still cost: decompressed bytes and XML elements, over every part read."""
 
+    limites: Limites = field(default_factory=plafonds)
     octets: int = 0
     elements: int = 0
 
     def lire(self, n: int) -> None:
         self.octets += n
-        if self.octets > DECOMPRESSE_MAX:
+        if self.octets > self.limites.decompresse:
             raise FichierInvalide(
-                f"Le classeur XLSX dépasse {mo(DECOMPRESSE_MAX)} une fois décompressé : découpez-le en plusieurs "
-                "fichiers, ou enregistrez-le au format .csv."
+                f"Le classeur XLSX dépasse {mo(self.limites.decompresse)} une fois décompressé : découpez-le en "
+                "plusieurs fichiers, ou enregistrez-le au format .csv."
             )
 
     def elements_lus(self, n: int) -> None:
         self.elements += n
-        if self.elements > ELEMENTS_MAX:
+        if self.elements > self.limites.elements:
             raise FichierInvalide(
-                f"Le classeur XLSX compte plus de {nombre(ELEMENTS_MAX)} éléments XML (cellules, lignes, mises en "
-                "forme) : découpez-le en plusieurs fichiers, ou enregistrez-le au format .csv."
+                f"Le classeur XLSX compte plus de {nombre(self.limites.elements)} éléments XML (cellules, lignes, "
+                "mises en forme) : découpez-le en plusieurs fichiers, ou enregistrez-le au format .csv."
             )
 
 
@@ -202,7 +217,7 @@ class _Archive(zipfile.ZipFile):
         return _Flux(super().open(name, mode, pwd, force_zip64=force_zip64), self.budget)
 
 
-def _verifier_membres(archive: zipfile.ZipFile) -> None:
+def _verifier_membres(archive: zipfile.ZipFile, limites: Limites) -> None:
     """The parts' count, sizes and compression ratios, from the zip's directory, before decompressing any."""
     membres = archive.infolist()
     if len(membres) > MEMBRES_MAX:
@@ -211,10 +226,10 @@ def _verifier_membres(archive: zipfile.ZipFile) -> None:
             "pas un classeur enregistré par un tableur."
         )
     for info in membres:
-        if info.file_size > DECOMPRESSE_MAX:
+        if info.file_size > limites.decompresse:
             raise FichierInvalide(
                 f"Le classeur XLSX pèse {mo(info.file_size)} une fois décompressé, au-delà de "
-                f"{mo(DECOMPRESSE_MAX)} : découpez-le en plusieurs fichiers, ou enregistrez-le au format .csv."
+                f"{mo(limites.decompresse)} : découpez-le en plusieurs fichiers, ou enregistrez-le au format .csv."
             )
         if info.file_size > 1024 * 1024 and info.file_size > RATIO_MAX * max(info.compress_size, 1):
             raise FichierInvalide(
@@ -301,10 +316,10 @@ def _chaines_partagees(flux, budget: _Budget) -> list[str]:
         nonlocal profondeur, capture, longueur
         capture = None
         if profondeur == 2 and nom == _CHAINE:
-            if len(chaines) >= CHAINES_MAX:
+            if len(chaines) >= budget.limites.chaines:
                 raise FichierInvalide(
-                    f"Le classeur XLSX contient plus de {nombre(CHAINES_MAX)} textes différents : découpez-le en "
-                    "plusieurs fichiers, ou enregistrez-le au format .csv."
+                    f"Le classeur XLSX contient plus de {nombre(budget.limites.chaines)} textes différents : "
+                    "découpez-le en plusieurs fichiers, ou enregistrez-le au format .csv."
                 )
             chaines.append("".join(morceaux).replace("x005F_", ""))
             longueur = 0
@@ -414,6 +429,7 @@ class Feuille:
         """The sheet's XML as expat's events: worksheet (1) / sheetData (2) / row (3) / c (4) / v, f or is (5) /
         t or r (6) / t (7). Only the text of the cell being read is kept."""
         budget = self.classeur.archive.budget
+        cellules_max, lignes_lues_max = budget.limites.cellules, budget.limites.lignes_lues
         valeur_de = self._valeur
         pretes: list[tuple[int, tuple]] = []
         profondeur = elements = elements_cellule = numero = colonne = lignes = cellules_lues = 0
@@ -478,9 +494,9 @@ class Feuille:
                                 "Supprimez les colonnes inutiles."
                             )
                         cellules_lues += 1
-                        if cellules_lues > CELLULES_MAX:
+                        if cellules_lues > cellules_max:
                             raise FichierInvalide(
-                                f"Le fichier compte plus de {nombre(CELLULES_MAX)} cellules remplies : découpez-le "
+                                f"Le fichier compte plus de {nombre(cellules_max)} cellules remplies : découpez-le "
                                 "en plusieurs fichiers."
                             )
                         cellules[colonne] = valeur
@@ -488,9 +504,9 @@ class Feuille:
                 dans_ligne = False
                 self.derniere_ligne = numero
                 lignes += 1
-                if lignes > LIGNES_LUES_MAX:
+                if lignes > lignes_lues_max:
                     raise FichierInvalide(
-                        f"La feuille compte plus de {nombre(LIGNES_LUES_MAX)} lignes, le maximum d'Excel."
+                        f"La feuille compte plus de {nombre(lignes_lues_max)} lignes, le maximum d'Excel."
                     )
                 if cellules:
                     pretes.append((numero, tuple(cellules.get(i) for i in range(1, max(cellules) + 1))))
@@ -520,7 +536,7 @@ class Feuille:
 
 
 @contextmanager
-def ouvrir_classeur(fichier) -> Iterator[Classeur]:
+def ouvrir_classeur(fichier, limites: Limites | None = None) -> Iterator[Classeur]:
     """The workbook's sheets, its parts checked first; raises FichierInvalide with a French reason."""
     debut = fichier.read(8)
     fichier.seek(0)
@@ -534,8 +550,8 @@ def ouvrir_classeur(fichier) -> Iterator[Classeur]:
     archive = None
     try:
         archive = _Archive(fichier)
-        archive.budget = _Budget()
-        _verifier_membres(archive)
+        archive.budget = _Budget(plafonds(limites))
+        _verifier_membres(archive, archive.budget.limites)
         lecteur = _Lecteur(archive)
         with warnings.catch_warnings():
             # openpyxl warns about what it skips in a damaged file; the import says what matters itself.

@@ -46,17 +46,23 @@ def lignes(donnees: bytes) -> list[list]:
     return sortie
 
 
+def personnes_nommees(lignes_du_rapport: list[list]) -> int:
+    """The rows of the report that name someone (« Concerne »: the participant of a row), for the access log."""
+    return sum(1 for ligne in lignes_du_rapport if ligne[2])
+
+
 def _cellule_csv(valeur: object) -> str:
     texte = str(valeur)
     # A cell starting with = + - @ would be a formula in a spreadsheet (CSV injection): names come from files.
     return "'" + texte if texte[:1] in ("=", "+", "-", "@") else texte
 
 
-def csv_(donnees: bytes) -> bytes:
+def csv_(lignes_du_rapport: list[list]) -> bytes:
+    """The report's rows (``lignes``) as CSV."""
     texte = io.StringIO(newline="")
     ecrivain = csv.writer(texte, delimiter=";", lineterminator="\r\n")
     ecrivain.writerow(TITRES)
-    for ligne in lignes(donnees):
+    for ligne in lignes_du_rapport:
         ecrivain.writerow([_cellule_csv(v) for v in ligne])
     # With a BOM, Excel opens the accents right.
     return texte.getvalue().encode("utf-8-sig")

@@ -10,7 +10,14 @@ import io
 import re
 from collections.abc import Iterator
 
-from clauses.importation.limites import CELLULES_MAX, COLONNES_MAX, LIGNES_LUES_MAX, FichierInvalide, nombre
+from clauses.importation.limites import (
+    CELLULES_MAX,
+    COLONNES_MAX,
+    LIGNES_LUES_MAX,
+    FichierInvalide,
+    Limites,
+    nombre,
+)
 
 SEPARATEURS = (";", ",", "\t")
 _SEP_EXCEL = re.compile(r"\s*\"?sep=(.)\"?\s*", re.IGNORECASE)
@@ -59,8 +66,11 @@ def _separateur(premieres_lignes: list[str]) -> str:
     return meilleur
 
 
-def lignes_csv(fichier) -> Iterator[tuple[int, tuple]]:
-    """(line number, fields) of each row with a filled field; raises FichierInvalide with a French reason."""
+def lignes_csv(fichier, limites: Limites | None = None) -> Iterator[tuple[int, tuple]]:
+    """(line number, fields) of each row with a filled field; raises FichierInvalide with a French reason. Without
+    ``limites``, this module's constants read now (the tests lower them)."""
+    lignes_max = limites.lignes_lues if limites else LIGNES_LUES_MAX
+    cellules_max = limites.cellules if limites else CELLULES_MAX
     texte = decoder(fichier.read())
     if texte.startswith("PK\x03\x04"):
         raise FichierInvalide("Ce fichier est un classeur XLSX : donnez-lui l'extension .xlsx.")
@@ -82,10 +92,8 @@ def lignes_csv(fichier) -> Iterator[tuple[int, tuple]]:
     numero = cellules = 0
     try:
         for numero, champs in enumerate(csv.reader(flux, delimiter=separateur), start=1):
-            if numero > LIGNES_LUES_MAX:
-                raise FichierInvalide(
-                    f"Le fichier compte plus de {nombre(LIGNES_LUES_MAX)} lignes, le maximum d'Excel."
-                )
+            if numero > lignes_max:
+                raise FichierInvalide(f"Le fichier compte plus de {nombre(lignes_max)} lignes, le maximum d'Excel.")
             remplis = sum(1 for champ in champs if champ.strip())
             if not remplis:
                 continue
@@ -95,9 +103,9 @@ def lignes_csv(fichier) -> Iterator[tuple[int, tuple]]:
                     f"ne peut pas compter plus de {nombre(COLONNES_MAX)} colonnes. Vérifiez le séparateur."
                 )
             cellules += remplis
-            if cellules > CELLULES_MAX:
+            if cellules > cellules_max:
                 raise FichierInvalide(
-                    f"Le fichier compte plus de {nombre(CELLULES_MAX)} cellules remplies : découpez-le en plusieurs "
+                    f"Le fichier compte plus de {nombre(cellules_max)} cellules remplies : découpez-le en plusieurs "
                     "fichiers."
                 )
             yield numero, tuple(champs[:COLONNES_MAX])

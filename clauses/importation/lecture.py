@@ -10,7 +10,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from itertools import islice
 
@@ -221,6 +221,7 @@ class Tableau:
     feuille: str = ""  # the sheet read, for a workbook
     feuille_masquee: bool = False
     ligne_entete: int = 1  # the header's line: title lines may come above it
+    entetes: dict[str, str] = field(default_factory=dict)  # key of the column → its header, as the file writes it
 
     def valeur(self, ligne: tuple, cle: str) -> object:
         index = self.colonnes.get(cle)
@@ -303,9 +304,12 @@ def _premieres(lignes: Iterator[tuple[int, tuple]], par_nom: dict[str, Colonne])
     return premieres, max((_reconnues(valeurs, par_nom) for _, valeurs in premieres), default=0)
 
 
-def _tableau(lignes: Iterator[tuple[int, tuple]], premieres: list, par_nom: dict[str, Colonne]) -> Tableau:
+def _tableau(
+    lignes: Iterator[tuple[int, tuple]], premieres: list, par_nom: dict[str, Colonne], lignes_max: int | None = None
+) -> Tableau:
     """The header is the first of the first rows that names the most expected columns (title lines may come
     above it); the rows below keep only the columns the import reads, so a wide file costs no more memory."""
+    lignes_max = LIGNES_MAX if lignes_max is None else lignes_max
     if not premieres:
         raise FichierInvalide("Le fichier est vide : il ne contient ni en-têtes ni lignes.")
     scores = [_reconnues(valeurs, par_nom) for _, valeurs in premieres]
@@ -330,12 +334,13 @@ def _tableau(lignes: Iterator[tuple[int, tuple]], premieres: list, par_nom: dict
                     f"caractères, au-delà de {nombre(TEXTE_CELLULE_MAX)}."
                 )
         corps.append((numero, ligne))
-        if len(corps) > LIGNES_MAX:
+        if len(corps) > lignes_max:
             raise FichierInvalide(
-                f"Le fichier compte plus de {nombre(LIGNES_MAX)} lignes : découpez-le en plusieurs fichiers."
+                f"Le fichier compte plus de {nombre(lignes_max)} lignes : découpez-le en plusieurs fichiers."
             )
     colonnes = {cle: lues.index(index) for cle, index in indices.items()}
-    return Tableau(colonnes=colonnes, lignes=corps, ligne_entete=ligne_entete)
+    entetes = {cle: texte_cellule(entete[index]) for cle, index in indices.items()}
+    return Tableau(colonnes=colonnes, lignes=corps, ligne_entete=ligne_entete, entetes=entetes)
 
 
 def _suite(premieres: list, lignes: Iterator) -> Iterator:
@@ -369,6 +374,17 @@ def _tableau_xlsx(fichier, par_nom: dict[str, Colonne]) -> Tableau:
             source.close()
         tableau.feuille, tableau.feuille_masquee = feuille.nom, not feuille.visible
         return tableau
+
+
+def tableau_de_feuille(
+    lignes: Iterable[tuple[int, tuple]], colonnes: list[Colonne], lignes_max: int | None = None
+) -> Tableau:
+    """Header and non-empty rows of one sheet of a workbook (or one CSV file) whose kind is known already: the
+    portfolio import reads each of its sheets so, each with its own columns."""
+    remplies = _remplies(lignes)
+    par_nom = _colonnes_par_nom(colonnes)
+    premieres, _ = _premieres(remplies, par_nom)
+    return _tableau(remplies, premieres, par_nom, lignes_max)
 
 
 def lire_tableau(fichier, nom: str, taille: int, colonnes: list[Colonne]) -> Tableau:

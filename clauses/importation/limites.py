@@ -7,6 +7,8 @@ are counted while reading, never taken from what the file says about itself (an 
 is ignored), and each refusal names the limit in French.
 """
 
+from dataclasses import dataclass
+
 # The upload itself (compressed, for an XLSX).
 TAILLE_MAX = 10 * 1024 * 1024
 TAILLE_MAX_TEXTE = "10 Mo"
@@ -39,6 +41,20 @@ RATIO_MAX = 200
 # Shared strings (the text cells of a workbook written by Excel), and the XML elements within one cell.
 CHAINES_MAX = 1_000_000
 ELEMENTS_PAR_CELLULE_MAX = 1_000
+
+
+@dataclass(frozen=True)
+class Limites:
+    """The limits of one reading that a caller may raise: ``manage.py importer_portefeuille`` reads a national
+    portfolio, which no web request would. A reader given none reads the module's constants at the time of reading
+    (the tests lower them)."""
+
+    decompresse: int = DECOMPRESSE_MAX
+    elements: int = ELEMENTS_MAX
+    chaines: int = CHAINES_MAX
+    cellules: int = CELLULES_MAX
+    lignes_lues: int = LIGNES_LUES_MAX
+    lignes: int = LIGNES_MAX
 
 
 class FichierInvalide(Exception):

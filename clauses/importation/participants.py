@@ -70,10 +70,10 @@ DESCRIPTION_PARTICIPANTS = (
 )
 
 
-_GENRES = {"f": Genre.FEMME, "femme": Genre.FEMME, "feminin": Genre.FEMME, "h": Genre.HOMME}
-_GENRES |= {"homme": Genre.HOMME, "masculin": Genre.HOMME}
-_OUI = {"oui", "o", "yes", "y", "vrai", "x", "1"}
-_NON = {"non", "n", "no", "faux", "0"}
+GENRES = {"f": Genre.FEMME, "femme": Genre.FEMME, "feminin": Genre.FEMME, "h": Genre.HOMME}
+GENRES |= {"homme": Genre.HOMME, "masculin": Genre.HOMME}
+OUI = {"oui", "o", "yes", "y", "vrai", "x", "1"}
+NON = {"non", "n", "no", "faux", "0"}
 
 
 def _niveaux() -> dict[str, str]:
@@ -86,9 +86,9 @@ def _niveaux() -> dict[str, str]:
     return niveaux
 
 
-_NIVEAUX = _niveaux()
+NIVEAUX = _niveaux()
 # The eligibility criterion « habitant d'un QPV » that the QPV column replaced (clauses migration 0009).
-_ANCIEN_CRITERE_QPV = {
+ANCIEN_CRITERE_QPV = {
     normaliser(texte) for texte in ("qpv", "Habitant d'un quartier prioritaire de la ville (QPV)", "Habitant QPV")
 }
 _LONGUEURS = {"nom": 150, "prenom": 150, "commune": 100, "qpv": 150}
@@ -146,13 +146,13 @@ def _lire_participant(
     genre = cellule("genre")
     if not genre:
         rapport.erreur(numero, "Genre manquant (F ou H).")
-    elif normaliser(genre) not in _GENRES:
+    elif normaliser(genre) not in GENRES:
         rapport.erreur(numero, f"Genre « {genre} » non reconnu : F, H, Femme ou Homme.")
     else:
-        valeurs["genre"] = _GENRES[normaliser(genre)]
+        valeurs["genre"] = GENRES[normaliser(genre)]
 
     niveau = cellule("niveau")
-    niveaux = _NIVEAUX
+    niveaux = NIVEAUX
     if not niveau:
         rapport.erreur(numero, "Niveau de qualification manquant.")
     elif normaliser(niveau) not in niveaux:
@@ -174,16 +174,16 @@ def _lire_participant(
         valeurs["code_postal"] = code_postal
 
     qpv, quartier = normaliser(cellule("reside_qpv")), cellule("qpv")
-    if qpv in _OUI:
+    if qpv in OUI:
         valeurs["reside_qpv"] = True
-    elif qpv in _NON:
+    elif qpv in NON:
         valeurs["reside_qpv"] = False
         valeurs["qpv"] = ""
         if quartier:
             rapport.erreur(numero, f"Quartier « {quartier} » renseigné alors que QPV vaut « non ».")
     elif qpv:
         rapport.erreur(numero, f"QPV « {cellule('reside_qpv')} » non reconnu : oui ou non.")
-    if quartier and qpv not in _NON:
+    if quartier and qpv not in NON:
         if len(quartier) > _LONGUEURS["qpv"]:
             rapport.erreur(numero, "Quartier trop long (150 caractères au plus).")
         valeurs["qpv"] = quartier
@@ -196,10 +196,10 @@ def _lire_participant(
             if not morceau.strip():
                 continue
             critere = criteres.get(normaliser(morceau))
-            if critere is None and normaliser(morceau) in _ANCIEN_CRITERE_QPV:
+            if critere is None and normaliser(morceau) in ANCIEN_CRITERE_QPV:
                 # Residence in a QPV is no criterion any more but the QPV column (one notion, issue 13 §3): files
                 # written before still say it here, and mean it.
-                if qpv in _NON:
+                if qpv in NON:
                     rapport.erreur(numero, f"Critère « {morceau.strip()} » donné alors que QPV vaut « non ».")
                 else:
                     valeurs["reside_qpv"] = True

@@ -169,7 +169,7 @@ class _LigneReleve:
     modalite: str
 
 
-_REFERENCE = re.compile(r"^P-?0*(\d{1,9})$")
+REFERENCE = re.compile(r"^P-?0*(\d{1,9})$")
 _MODALITES = {normaliser(v): v for v in ModalitePlacement.values} | {
     normaliser(label): value for value, label in ModalitePlacement.choices
 }
@@ -221,7 +221,7 @@ def _siret_converti_par_excel(valeur: object) -> tuple[str, str]:
 
 
 @lru_cache(maxsize=65536, typed=True)
-def _controle_siret(valeur: object) -> tuple[str, str]:
+def controle_siret(valeur: object) -> tuple[str, str]:
     siret, erreur = _siret_converti_par_excel(valeur)
     if erreur:
         return "", erreur
@@ -239,7 +239,7 @@ def _controle_siret(valeur: object) -> tuple[str, str]:
 @lru_cache(maxsize=65536, typed=True)
 def _controle_reference(valeur: object) -> tuple[str, str]:
     texte = texte_cellule(valeur)
-    correspondance = _REFERENCE.match(texte.upper().replace(" ", ""))
+    correspondance = REFERENCE.match(texte.upper().replace(" ", ""))
     if correspondance:
         return f"P-{int(correspondance[1]):06d}", ""
     return "", f"Référence participant « {texte} » invalide : elle s'écrit comme P-000012."
@@ -297,7 +297,7 @@ def _lignes_releve(tableau: Tableau, rapport: Rapport, aujourd_hui: dt.date) -> 
     )
     for numero, ligne in tableau.lignes:
         erreurs = []
-        siret, erreur = _controle_siret(ligne[i_siret])
+        siret, erreur = controle_siret(ligne[i_siret])
         erreurs.append(erreur)
 
         reference, identite, libelle = "", None, ""
@@ -579,10 +579,12 @@ def appliquer_releve(rapport: Rapport, user) -> None:
     )
     if not rapport.modifications:
         return
-    _mettre_a_jour(rapport.modifications, saisi_par, maintenant)
+    mettre_a_jour_heures(rapport.modifications, saisi_par, maintenant)
 
 
-def _mettre_a_jour(modifications: list[tuple[int, Decimal]], saisi_par: int | None, maintenant: dt.datetime) -> None:
+def mettre_a_jour_heures(
+    modifications: list[tuple[int, Decimal]], saisi_par: int | None, maintenant: dt.datetime
+) -> None:
     """The updated hours in one statement joined to the new hours; ``bulk_update`` would build a CASE of one
     branch per row for each column, which costs seconds of Python for a few thousand rows."""
     meta = HeuresMensuelles._meta

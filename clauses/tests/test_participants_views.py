@@ -268,8 +268,9 @@ class TestFicheParticipant:
             )
             HeuresMensuellesFactory(placement=placement, mois=il_y_a(years=3))
             SortieFactory(placement=placement, date_constat=il_y_a(months=n + 1))
-        # The history of changes included, and the retention term (one query, clauses.protection.conservation).
-        with django_assert_max_num_queries(8):
+        # The history of changes included, the structure porteuse's DPO, the access log's row and its volume check, and
+        # the retention term (one query, clauses.protection.conservation).
+        with django_assert_max_num_queries(11):
             reponse = client_facilitateur.get(reverse("clauses:participant", args=[participant.pk]))
         assert len(reponse.context["placements"]) == 25
         assert len(reponse.context["six_mois_a_saisir"]) == 20
@@ -550,7 +551,7 @@ class TestFichePlacement:
         for n in range(25):
             HeuresMensuellesFactory(placement=placement, mois=dt.date(2024, 1, 1) + relativedelta(months=n))
         SortieFactory(placement=placement)
-        with django_assert_max_num_queries(6):  # the history of changes included
+        with django_assert_max_num_queries(8):  # the history of changes, the access log's row and its volume check
             reponse = client_facilitateur.get(reverse("clauses:placement", args=[placement.pk]))
         assert len(reponse.context["heures"]) == 25
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("participants/nouveau/", views.ParticipantCreation.as_view(), name="participant_creation"),
     path("participants/<int:pk>/", views.ParticipantDetail.as_view(), name="participant"),
     path("participants/<int:pk>/modifier/", views.ParticipantModification.as_view(), name="participant_modification"),
+    path("participants/<int:pk>/notice/remise/", views.ParticipantNoticeRemise.as_view(), name="participant_notice"),
     path("placements/", views.PlacementListe.as_view(), name="placements"),
     path("placements/nouveau/", views.PlacementCreation.as_view(), name="placement_creation"),
     path("placements/<int:pk>/", views.PlacementDetail.as_view(), name="placement"),

@@ -19,7 +19,8 @@ from django.views import View
 
 from clauses import importation
 from clauses.forms.imports import ConfirmationForm, ImportForm, ModeleForm, TelechargementRapportForm
-from clauses.importation import compte_rendu
+from clauses.importation import compte_rendu, portefeuille
+from config import acces
 from config.export import reponse_xlsx
 from config.permissions import FacilitateurRequisMixin, facilitateur_requis
 
@@ -47,6 +48,21 @@ IMPORTS = {
     },
 }
 
+
+# The portfolio import (clauses.views.portefeuille): its card on the imports' page and its page's words.
+PORTEFEUILLE = {
+    "type": "portefeuille",
+    "titre": "Importer un portefeuille",
+    "court": "Portefeuille complet",
+    "url": "clauses:import_portefeuille",
+    "description": (
+        "Tout un portefeuille en un classeur : donneurs d'ordre et référents, conventions et avenants, entreprises, "
+        "opérateurs, marchés, lots avec leur clause et leur objectif, attributions, participants, placements, heures "
+        "mensuelles et sorties. Chaque feuille est reconnue par son nom ; chaque ligne, par sa clé (un SIRET, votre "
+        "référence…) : une ligne connue met à jour la fiche, une autre la crée, rien n'est supprimé."
+    ),
+    "types": portefeuille.TYPES,
+}
 
 # How many rows of each part the preview page shows; the downloadable report has them all.
 ERREURS_AFFICHEES = 1000
@@ -76,7 +92,11 @@ def _oublier(request, jeton: str) -> None:
 
 @facilitateur_requis
 def imports(request):
-    return render(request, "clauses/imports/index.html", {"titre": "Imports", "imports": list(IMPORTS.values())})
+    return render(
+        request,
+        "clauses/imports/index.html",
+        {"titre": "Imports", "imports": list(IMPORTS.values()), "portefeuille": PORTEFEUILLE},
+    )
 
 
 @facilitateur_requis
@@ -174,9 +194,13 @@ class VueImport(FacilitateurRequisMixin, View):
         with default_storage.open(chemin_rapport(jeton), "rb") as stocke:
             donnees = stocke.read()
         nom = "rapport-import-" + ("releve" if self.type_import == importation.RELEVE else "participants")
+        lignes = compte_rendu.lignes(donnees)
+        # Its « Concerne » column names the people of the file.
+        genre = "relevé d'heures" if self.type_import == importation.RELEVE else "participants"
+        acces.document(self.request, f"Rapport d'import ({genre})", personnes=compte_rendu.personnes_nommees(lignes))
         if format_fichier == "xlsx":
-            return reponse_xlsx(nom, "Rapport d'import", compte_rendu.colonnes_xlsx(), compte_rendu.lignes(donnees))
-        reponse = HttpResponse(compte_rendu.csv_(donnees), content_type=importation.CONTENT_TYPES["csv"])
+            return reponse_xlsx(nom, "Rapport d'import", compte_rendu.colonnes_xlsx(), lignes)
+        reponse = HttpResponse(compte_rendu.csv_(lignes), content_type=importation.CONTENT_TYPES["csv"])
         reponse["Content-Disposition"] = f'attachment; filename="{nom}.csv"'
         return reponse
 

@@ -17,14 +17,17 @@ from django.views.generic import DetailView
 
 from clauses import services_parcours
 from clauses.filters import ParticipantFilter, PlacementFilter
-from clauses.forms.participants import ParticipantForm, PlacementForm, SortieForm
-from clauses.models import MomentSortie, Participant, Placement, Sortie
+from clauses.forms.participants import ParticipantForm, PlacementForm, RemiseNoticeForm, SortieForm
+from clauses.models import ModeRemiseNotice, MomentSortie, Participant, Placement, Sortie
 from clauses.protection import conservation
 from clauses.services_parcours import HEURES
+from config import acces
 from config.definition_liste import DefinitionListe
+from config.formats import date_longue
 from config.listes import VueListe
 from config.permissions import FacilitateurRequisMixin
 from config.vues import VueCreation, VueModification
+from conventions.models import StructurePorteuse
 
 # Short labels of the usual criteria for the list's badges; the full label stays in the title attribute.
 CRITERES_ABREGES = {
@@ -57,6 +60,7 @@ class DefinitionParticipants(DefinitionListe):
     titre = "Participants"
     nom_export = "participants"
     champ_personne = "pk"
+    nominative = True
     tris = {
         "reference": "reference",
         "nom": "nom",
@@ -91,6 +95,7 @@ class DefinitionParticipants(DefinitionListe):
         ("Placements", lambda p: p.nb_placements),
         ("Heures réalisées", lambda p: p.total_heures),
         ("En poste", lambda p: p.en_poste),
+        ("Notice d'information remise le", lambda p: p.notice_remise_le),
     ]
 
     def lignes(self):
@@ -115,6 +120,11 @@ class ParticipantDetail(FacilitateurRequisMixin, DetailView):
     model = Participant
     template_name = "clauses/participants/participant_detail.html"
 
+    def get(self, request, *args, **kwargs):
+        reponse = super().get(request, *args, **kwargs)
+        acces.fiche(request, self.object, self.object.reference, f"Fiche du participant {self.object.reference}")
+        return reponse
+
     def get_queryset(self):
         return Participant.objects.select_related("prescripteur").prefetch_related("criteres")
 
@@ -126,15 +136,48 @@ class ParticipantDetail(FacilitateurRequisMixin, DetailView):
         )
         for placement in placements:
             placement.six_mois_a_saisir = services_parcours.sortie_six_mois_attendue(placement, jour)
+        kwargs.setdefault(
+            "formulaire_notice",
+            RemiseNoticeForm(
+                initial={
+                    "remise_le": participant.notice_remise_le or jour,
+                    "mode": participant.notice_mode_remise or ModeRemiseNotice.MAIN_PROPRE,
+                }
+            ),
+        )
         return super().get_context_data(
             titre=f"Participant {participant.reference}",
             age=participant.age(jour),
+            # Whether the notice can name the DPO (the structure porteuse's settings): said to the facilitator.
+            structure=StructurePorteuse.objects.only("nom", "dpo_email").filter(pk=1).first(),
             placements=placements,
             six_mois_a_saisir=[p for p in placements if p.six_mois_a_saisir],
             sorties=services_parcours.sorties_du_participant(participant),
             echeance=conservation.echeance(participant),
             **kwargs,
         )
+
+
+class ParticipantNoticeRemise(ParticipantDetail):
+    """Records when and how the information notice was given; an invalid form shows the page again with its errors."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        formulaire = RemiseNoticeForm(request.POST)
+        if formulaire.is_valid():
+            jour, mode = formulaire.cleaned_data["remise_le"], formulaire.cleaned_data["mode"]
+            services_parcours.enregistrer_remise_notice(self.object, jour, mode)
+            messages.success(
+                request,
+                f"Remise de la notice d'information enregistrée : le {date_longue(jour)}, "
+                f"{ModeRemiseNotice(mode).label.lower()}.",
+            )
+            return redirect("clauses:participant", self.object.pk)
+        reference = self.object.reference
+        acces.fiche(request, self.object, reference, f"Fiche du participant {reference}")
+        return self.render_to_response(self.get_context_data(formulaire_notice=formulaire), status=400)
 
 
 class _ParticipantFormulaire:
@@ -163,6 +206,13 @@ class ParticipantModification(_ParticipantFormulaire, VueModification):
         # An anonymised file is not edited again: nothing identifying may come back into it.
         return Participant.objects.identifiables()
 
+    def get(self, request, *args, **kwargs):
+        # The form shows the whole file, as the participant's page does.
+        reponse = super().get(request, *args, **kwargs)
+        reference = self.object.reference
+        acces.fiche(request, self.object, reference, f"Formulaire de modification du participant {reference}")
+        return reponse
+
 
 # --- Placements ------------------------------------------------------------------------------------
 
@@ -173,6 +223,7 @@ class DefinitionPlacements(DefinitionListe):
     titre = "Placements"
     nom_export = "placements"
     champ_personne = "participant_id"
+    nominative = True
     tris = {
         "participant": "participant__reference",
         "entreprise": "attribution__entreprise__raison_sociale",
@@ -218,6 +269,12 @@ class PlacementListe(VueListe):
 class PlacementDetail(FacilitateurRequisMixin, DetailView):
     model = Placement
     template_name = "clauses/participants/placement_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        reponse = super().get(request, *args, **kwargs)
+        reference = self.object.participant.reference
+        acces.fiche(request, self.object, reference, f"Placement n° {self.object.pk} du participant {reference}")
+        return reponse
 
     def get_queryset(self):
         return services_parcours.placements_avec_heures(timezone.localdate())

@@ -207,7 +207,12 @@ def pages_a_mesurer(objets: dict, jour: dt.date, agendas: dict[str, str] | None 
         "participant",
         "json",
     )
+    pages += page("Notice d'information du participant (PDF)", "reporting:notice_participant", "participant")
     pages += page("Placement — le plus grand", "clauses:placement", "placement")
+    # The home page counts them; the list shows them.
+    pages.append(
+        Page("Participants — notice non remise", f"{reverse('clauses:participants')}?notice=non_remise", FACILITATEUR)
+    )
     pages += page("Imports", "clauses:imports")
     pages += page("Données essentielles (DECP)", "marches:decp")
     pages += page("Données essentielles : importer", "marches:decp_import")
@@ -219,6 +224,7 @@ def pages_a_mesurer(objets: dict, jour: dt.date, agendas: dict[str, str] | None 
     pages += page("Mentions légales", "mentions_legales", acteur="")
     for acteur, chemin in (agendas or {}).items():
         pages.append(Page(f"Agenda ICS : {'facilitateur' if acteur == FACILITATEUR else 'référent'}", chemin))
+    pages += page("Import d'un portefeuille", "clauses:import_portefeuille")
 
     portail = {"acteur": REFERENT}
     pages += page("Portail : accueil", "portail:accueil", **portail)

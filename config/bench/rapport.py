@@ -167,6 +167,37 @@ def _manque(valeur: float | None, cible: float | None) -> str:
     return "" if valeur is None or cible is None or valeur <= cible else f" (> {cible:g})"
 
 
+def _lignes_du_portefeuille(nom_jeu: str, aller_retour: dict | None) -> list[list[str]]:
+    """The portfolio's round trip (``--parties portefeuille``): its export, then its import into an empty base."""
+    if not aller_retour:
+        return []
+    lignes = []
+    export, importe = aller_retour["export"], aller_retour.get("import")
+    nom = f"{nom_jeu} : portefeuille exporté (.zip de CSV)"
+    if "erreur" in export:
+        return [[nom, f"erreur : {export['erreur'][-120:]}", "", ""]]
+    lignes.append(
+        [
+            nom,
+            f"{export['duree_s']:.1f} s",
+            f"{export['pic_mo']:.0f} Mo",
+            f"{export['heures']} lignes d'heures, {export['octets'] / 1024 / 1024:.1f} Mo",
+        ]
+    )
+    nom = f"{nom_jeu} : portefeuille importé dans une base vide"
+    if importe is None or "erreur" in importe:
+        return [*lignes, [nom, f"erreur : {(importe or {}).get('erreur', '')[-120:]}", "", ""]]
+    if not importe["valide"]:
+        issue = f"REFUSÉ ({importe['erreurs']} erreurs : {importe['premiere_erreur'][:80]})"
+    else:
+        differents = aller_retour["chiffres_differents"]
+        identiques = "chiffres de l'accueil identiques" if not differents else f"DIFFÉRENTS : {', '.join(differents)}"
+        cumuls = "cumuls exacts" if not importe["ecarts_des_cumuls"] else "CUMULS INEXACTS"
+        issue = f"{importe['lignes']} lignes ; {identiques} ; {cumuls}"
+    lignes.append([nom, f"{importe['duree_s']:.1f} s", f"{importe['pic_mo']:.0f} Mo", issue])
+    return lignes
+
+
 def tableau_des_travaux(jeux: dict) -> str:
     lignes = []
     for nom_jeu, jeu in jeux.items():
@@ -219,6 +250,7 @@ def tableau_des_travaux(jeux: dict) -> str:
                     issue,
                 ]
             )
+        lignes += _lignes_du_portefeuille(nom_jeu, jeu.get("portefeuille"))
         for mesure in jeu.get("exports", []):
             nom = f"{nom_jeu} : {mesure['liste']} exportés par le worker"
             if "erreur" in mesure:

@@ -152,6 +152,19 @@ def placements_nominatifs(marche: Marche, periode: Periode) -> list[Placement]:
     )
 
 
+def personnes_nommees(rapport: Rapport) -> int:
+    """How many people the nominative copy ``rapport`` names (those of ``placements_nominatifs``), for the log of
+    who read which personal data; one query, without the hours."""
+    periode = Periode(rapport.periode_debut, rapport.periode_fin)
+    return (
+        Placement.objects.filter(attribution__lot__marche=rapport.marche_id, date_debut__lte=periode.fin)
+        .filter(Q(date_fin__isnull=True) | Q(date_fin__gte=periode.debut))
+        .values("participant")
+        .distinct()
+        .count()
+    )
+
+
 # --- The document ----------------------------------------------------------------------------------
 
 
@@ -268,4 +281,11 @@ def produire(rapport: Rapport) -> Document:
     return Document(nom=nom, contenu=rendre_pdf(GABARIT, contexte), participants=cites)
 
 
-__all__ = ["contenu", "jour_de_reference", "lots_du_rapport", "placements_nominatifs", "produire"]
+__all__ = [
+    "contenu",
+    "jour_de_reference",
+    "lots_du_rapport",
+    "personnes_nommees",
+    "placements_nominatifs",
+    "produire",
+]

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clauses", "0012_protection_des_donnees"),
+        ("clauses", "0015_protection_des_donnees"),
         ("reporting", "0016_types_enquete_nationale"),
     ]
 

@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -25,15 +26,20 @@ from config.bench.charge import (
     masquer,
     port_libre,
     serie,
+    supprimer_base_postgresql,
     url_sur_le_serveur,
 )
-from config.bench.etapes import ETAPES
+from config.bench.etapes import ETAPES as ETAPES_MESURES
+from config.bench.portefeuille import ETAPES as ETAPES_PORTEFEUILLE
 from config.bench.rapport import commit, comparaison, ecrire_json, en_ms, machine, niveau, rapport_texte
 
 BASE_NATIONALE = "clauses_bench"
 BASE_DEMO = "clauses_demo"
 REGLAGES = "config.settings_production"
 PARTIES = ("pages", "pdf", "import", "export")
+# Run only when asked: the portfolio's round trip takes tens of minutes at the national size.
+PARTIES_OPTIONNELLES = ("portefeuille",)
+ETAPES = ETAPES_MESURES | ETAPES_PORTEFEUILLE
 # The whole run on a tiny national dataset, in well under a minute: what the test runs.
 RAPIDE = {"echelle": 0.001, "requetes": 3, "requetes_export": 1, "clients": "1,2", "budget": 5.0}
 RAPIDE |= {"lignes_import": 200, "workers": 2}
@@ -71,7 +77,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--jeux", default="demo,national", help="Jeux mesurés : demo, national ou les deux.")
         parser.add_argument(
-            "--parties", default=",".join(PARTIES), help="Mesures faites, parmi pages, pdf, import, export."
+            "--parties",
+            default=",".join(PARTIES),
+            help="Mesures faites, parmi pages, pdf, import, export (par défaut) et portefeuille (l'aller-retour du "
+            "portefeuille : export puis import dans une base vide, long au national).",
         )
         parser.add_argument(
             "--pages", default="", help="Expression régulière : ne mesurer que les pages dont le nom correspond."
@@ -161,8 +170,8 @@ class Command(BaseCommand):
             raise CommandError("--clients : des nombres entiers positifs séparés par des virgules, par exemple 1,8.")
         if not self.jeux or set(self.jeux) - {"demo", "national"}:
             raise CommandError("--jeux : demo, national ou demo,national.")
-        if self.parties - set(PARTIES):
-            raise CommandError(f"--parties : parmi {', '.join(PARTIES)}.")
+        if self.parties - set(PARTIES) - set(PARTIES_OPTIONNELLES):
+            raise CommandError(f"--parties : parmi {', '.join(PARTIES + PARTIES_OPTIONNELLES)}.")
         self.bases = {
             "demo": options["base_demo"] or url_sur_le_serveur(BASE_DEMO),
             "national": options["base_nationale"] or url_sur_le_serveur(BASE_NATIONALE),
@@ -297,8 +306,36 @@ class Command(BaseCommand):
                     )
                     for nom, fichier in (inventaire["releve"] or {}).get("televersements", {}).items()
                 ]
+            if "portefeuille" in self.parties:
+                with ChienDeGarde(url, DELAI_TRAVAUX_S) as garde_portefeuille:
+                    resultat["portefeuille"] = self.aller_retour(jeu, url, env, dossier)
+                garde_travaux.annulees += garde_portefeuille.annulees
         resultat["requetes_annulees"] = garde.annulees + garde_travaux.annulees
         return resultat
+
+    def aller_retour(self, jeu: str, url: str, env: dict, dossier: str) -> dict:
+        """The whole base exported, then imported into an empty database beside it (dropped afterwards)."""
+        fichier = str(Path(dossier) / f"portefeuille-{jeu}.zip")
+        export = self.mesurer(
+            "portefeuille_export", env, "export du portefeuille (.zip de fichiers CSV)", fichier=fichier
+        )
+        if "erreur" in export:
+            return {"export": export}
+        facilitateurs, chiffres = export.pop("facilitateurs"), export.pop("chiffres")
+        vide = urlsplit(url)._replace(path=f"/{urlsplit(url).path.lstrip('/')}_aller_retour").geturl()
+        supprimer_base_postgresql(vide)
+        creer_base_postgresql(vide)
+        try:
+            env_vide = self.environnement(vide)
+            self.enfant("portefeuille_base_vide", env_vide, facilitateurs=facilitateurs)
+            importe = self.mesurer(
+                "portefeuille_import", env_vide, "import du portefeuille dans une base vide", fichier=fichier
+            )
+        finally:
+            supprimer_base_postgresql(vide)
+        apres = importe.pop("chiffres", None)
+        differents = sorted(cle for cle in chiffres if apres is None or chiffres[cle] != apres.get(cle))
+        return {"export": export, "import": importe, "chiffres_differents": differents}
 
     async def mesurer_pages(self, serveur: Serveur, inventaire: dict) -> list[dict]:
         pages, resultats = inventaire["pages"], []

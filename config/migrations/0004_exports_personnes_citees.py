@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("config", "0002_courriels_et_mise_en_file"),
+        ("config", "0003_journal_des_consultations"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("conventions", "0003_structure_mentions_legales"),
+        ("conventions", "0004_structure_porteuse_dpo"),
     ]
 
     operations = [

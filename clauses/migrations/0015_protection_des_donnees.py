@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clauses", "0011_textes_des_clauses_article_et_contradictoire"),
+        ("clauses", "0014_import_portefeuille"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
