@@ -11,6 +11,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.db.models.expressions import DatabaseDefault
 
 from clauses.minimisation import NOTES, TEXTE_LIBRE
+from clauses.protection.modeles import CauseAnonymisation, ProlongationConservation  # noqa: E402, F401
 from conventions.validation import ErreursHorsFormulaireMixin, verifier_dates_ordonnees
 from entreprises.models import Operateur, TypeOperateur
 from marches.models import Attribution, Lot
@@ -212,15 +213,8 @@ class ModeRemiseNotice(models.TextChoices):
 SEQUENCE_DES_REFERENCES = "clauses_participant_reference_seq"
 
 
-# The age bands every figure of people counts (reporting.indicateurs.personnes): under 26, 26 to 49, 50 and over, on
-# the last day of the period. The anonymisation generalises a birth date without moving anyone across these bounds
-# (clauses.protection.anonymisation).
+# The age bands of the figures (reporting.indicateurs.personnes), which the anonymisation keeps everyone in.
 LIMITES_D_AGE = (26, 50)
-
-
-class CauseAnonymisation(models.TextChoices):
-    CONSERVATION = "conservation", "Durée de conservation échue"
-    EFFACEMENT = "effacement", "Effacement demandé"
 
 
 class ParticipantQuerySet(models.QuerySet):
@@ -292,13 +286,12 @@ class Participant(models.Model):
     )
     cree_le = models.DateTimeField("créé le", auto_now_add=True)
     modifie_le = models.DateTimeField("modifié le", auto_now=True)
-    # Set by clauses.protection.anonymisation, never by a form: identity, contact and notes are gone, the birth date
-    # generalised, the reference replaced; what the published figures count stays.
+    # Set by clauses.protection.anonymisation, never by a form.
     anonymise_le = models.DateTimeField("anonymisé le", null=True, blank=True, editable=False)
     cause_anonymisation = models.CharField(
         "cause de l'anonymisation", max_length=20, choices=CauseAnonymisation.choices, blank=True, editable=False
     )
-    motif_anonymisation = models.TextField("motif de l'anonymisation", blank=True, editable=False)
+    motif_anonymisation = models.TextField("motif de l'anonymisation", blank=True, editable=False, validators=NOTES)
     anonymise_par = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -355,40 +348,6 @@ class Participant(models.Model):
     def age(self, jour: dt.date) -> int:
         d = self.date_naissance
         return jour.year - d.year - ((jour.month, jour.day) < (d.month, d.day))
-
-
-class ProlongationConservation(models.Model):
-    """A facilitator's decision to keep a person's data past the computed term, with its reason (recorded and
-    audited). The latest decision holds (clauses.protection.conservation); it never brings the term earlier than
-    the computed one."""
-
-    participant = models.ForeignKey(
-        Participant, on_delete=models.CASCADE, related_name="prolongations", verbose_name="participant"
-    )
-    conserver_jusqu_au = models.DateField("conserver jusqu'au")
-    motif = models.TextField(
-        "motif",
-        help_text="Pourquoi ces données restent nécessaires (ex. : contrôle de la clause en cours). Sans nom ni "
-        "détail sur la personne.",
-    )
-    decide_par = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="décidé par",
-    )
-    decide_le = models.DateTimeField("décidé le", auto_now_add=True)
-
-    class Meta:
-        verbose_name = "prolongation de la conservation"
-        verbose_name_plural = "prolongations de la conservation"
-        ordering = ["participant", "-decide_le", "-pk"]
-        indexes = [models.Index(fields=["participant", "-decide_le"], name="prolongation_participant_idx")]
-
-    def __str__(self) -> str:
-        return f"Conservation prolongée jusqu'au {self.conserver_jusqu_au:%d/%m/%Y}"
 
 
 # --- Placements and hours --------------------------------------------------------------------------

@@ -178,8 +178,6 @@ ACTIONS = {
     LogEntry.Action.CREATE: "Création",
     LogEntry.Action.UPDATE: "Modification",
     LogEntry.Action.DELETE: "Suppression",
-    # A download or a read written by the code that serves it (additional_data["libelle"] says what).
-    LogEntry.Action.ACCESS: "Consultation",
 }
 
 
@@ -322,8 +320,6 @@ def _entree(entree: LogEntry, objet: models.Model, liens: dict[str, str], libell
             if changement is not None:
                 changements.append(changement)
         changements.sort(key=lambda c: c.libelle)
-    if libelle := (entree.additional_data or {}).get("libelle"):
-        changements.insert(0, Changement("Détail", texte=str(libelle)))
     if entree.actor is not None:
         nom_auteur = str(entree.actor)
     else:

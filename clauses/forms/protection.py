@@ -5,6 +5,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
+from clauses.minimisation import NOTES
 from clauses.protection.conservation import PROLONGATION_MAX_ANNEES, ajouter_annees
 from config.formats import date_longue
 
@@ -21,6 +22,7 @@ class ProlongationForm(forms.Form):
     motif = forms.CharField(
         label="Pourquoi ces données restent nécessaires",
         max_length=MOTIF_MAX,
+        validators=NOTES,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=(
             "Ex. : contrôle de la clause par l'acheteur en cours, contestation d'une pénalité. " + CONSIGNE_MOTIF
@@ -46,6 +48,7 @@ class EffacementForm(forms.Form):
     motif = forms.CharField(
         label="Motif de l'effacement",
         max_length=MOTIF_MAX,
+        validators=NOTES,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=(
             "Ex. : demande d'effacement reçue le …, opposition de la personne, données qui n'auraient pas dû "

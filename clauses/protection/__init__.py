@@ -6,7 +6,9 @@
   changing any age band a figure counts, the audit log cleaned; the erasure a facilitator records;
 - ``conservation``: each person's term, who is due and who is coming up, decisions to keep longer, the daily purge
   (queued by ``reporting.tasks.purger_donnees_personnelles``, which claims the day's row so that it runs once);
-- ``acces``: the access export of everything held about one person, as a PDF for them and as JSON.
+- ``acces``: the access export of everything held about one person, as a PDF for them and as JSON;
+- ``modeles``: its own models (why a person was anonymised, the decisions to keep longer), registered by
+  ``clauses.models``.
 
 The documents of ``reporting`` follow through the signal ``anonymisation.participants_anonymises`` and the hook
 ``anonymisation.declarer_fins_publiees`` (``reporting.protection``): clauses never imports reporting.

@@ -9,7 +9,9 @@ the person (``config.ExportListe.personnes``).
 The names of the staff are not given (an entry says « un facilitateur », « un administrateur »): they are the staff's
 data, not the person's. Technical columns (claim tokens, checksums, error details) are left out.
 
-A download is recorded in the audit log of the person (``enregistrer_telechargement``): who, when, which file.
+A download is a read of the person's data: the view records it in the log of who read what (``config.acces``), and the
+access export lists those reads too (``Consultation``: the person's pages, documents and exports seen, when, by
+which kind of account).
 """
 
 import datetime as dt
@@ -23,6 +25,7 @@ from django.contrib.admin.models import LogEntry as EntreeAdmin
 from django.contrib.auth import get_user_model
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
@@ -31,7 +34,7 @@ from clauses.models import Participant
 from clauses.protection import conservation, relations
 from config import audit
 from config.formats import date_longue
-from config.models import ExportListe
+from config.models import Consultation, ExportListe
 from config.pdf import rendre_pdf
 from conventions.models import StructurePorteuse
 
@@ -127,6 +130,14 @@ class EntreeHistorique:
 
 
 @dataclass
+class Lecture:
+    date: dt.datetime
+    nature: str
+    description: str
+    auteur: str
+
+
+@dataclass
 class ExportAcces:
     participant: Participant
     structure: StructurePorteuse
@@ -136,6 +147,7 @@ class ExportAcces:
     historique: list[EntreeHistorique]
     exports: list[ExportListe]
     echeance: conservation.Echeance | None  # until when the data is kept (None once anonymised)
+    lectures: list[Lecture]  # who read the person's data (config.acces)
 
 
 # --- Values as the person reads them, and as a program does -----------------------------------------------------
@@ -236,7 +248,7 @@ def _table(modele: type[models.Model], rattaches: relations.Rattaches) -> Table:
     )
 
 
-ACTIONS = {**audit.ACTIONS, LogEntry.Action.ACCESS: "Consultation"}
+ACTIONS = audit.ACTIONS
 
 
 def _historique(rattaches: relations.Rattaches) -> list[EntreeHistorique]:
@@ -285,7 +297,6 @@ def _historique(rattaches: relations.Rattaches) -> list[EntreeHistorique]:
                     objet=f"{capfirst(str(modele._meta.verbose_name))} « {entree.object_repr} »",
                     auteur=role(entree.actor),
                     changements=changements,
-                    detail=str((entree.additional_data or {}).get("libelle", "")),
                 )
             )
         for entree_admin in EntreeAdmin.objects.filter(
@@ -306,6 +317,21 @@ def _historique(rattaches: relations.Rattaches) -> list[EntreeHistorique]:
                 )
             )
     return sorted(entrees, key=lambda e: e.date)
+
+
+def _lectures(participant: Participant, rattaches: relations.Rattaches) -> list[Lecture]:
+    """The reads of the person's data the log of who read what keeps: their pages and their rows' pages (by id, which
+    an anonymisation does not change), the documents naming them by reference."""
+    par_objet = Q()
+    for modele in rattaches.modeles():
+        par_objet |= Q(objet=modele._meta.label_lower, objet_id__in=rattaches.cles(modele))
+    consultations = Consultation.objects.filter(par_objet | Q(reference=participant.reference)).select_related(
+        "utilisateur"
+    )
+    return [
+        Lecture(c.le, c.get_nature_display(), c.description, role(c.utilisateur))
+        for c in consultations.order_by("le", "pk")
+    ]
 
 
 def exporter(participant: Participant) -> ExportAcces:
@@ -335,6 +361,7 @@ def exporter(participant: Participant) -> ExportAcces:
         historique=_historique(rattaches),
         exports=list(ExportListe.objects.filter(personnes__contains=[participant.pk]).order_by("cree_le")),
         echeance=conservation.echeance(participant),
+        lectures=_lectures(participant, rattaches),
     )
 
 
@@ -381,6 +408,15 @@ def en_json(export: ExportAcces) -> bytes:
             }
             for entree in export.historique
         ],
+        "consultations": [
+            {
+                "date": lecture.date.isoformat(),
+                "nature": lecture.nature,
+                "objet": lecture.description,
+                "par": lecture.auteur,
+            }
+            for lecture in export.lectures
+        ],
         "exports_de_listes": [
             {"id": e.pk, "titre": e.titre, "demande_le": e.cree_le.isoformat(), "fichier": e.nom_fichier}
             for e in export.exports
@@ -396,18 +432,3 @@ def en_pdf(export: ExportAcces) -> bytes:
 
 def nom_de_fichier(export: ExportAcces, extension: str) -> str:
     return f"donnees-{export.participant.reference}-{export.genere_le:%Y-%m-%d}.{extension}"
-
-
-def enregistrer_telechargement(participant: Participant, par, format_: str, adresse: str | None = None) -> LogEntry:
-    """The download in the person's history: who, when, which file (the access export itself lists it next time)."""
-    return LogEntry.objects.create(
-        content_type=audit.type_de(Participant),
-        object_pk=str(participant.pk),
-        object_id=participant.pk,
-        object_repr=str(participant),
-        action=LogEntry.Action.ACCESS,
-        changes={},
-        actor=par,
-        remote_addr=adresse,
-        additional_data={"libelle": f"Droit d'accès : export des données ({format_.upper()})"},
-    )

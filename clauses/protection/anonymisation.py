@@ -95,6 +95,8 @@ CONSERVES: dict[str, dict[str, str] | str] = {
         "reside_qpv": "indicateur QPV sans adresse (les chiffres comptent celui du placement)",
         "cree_le": "date technique",
         "modifie_le": "date technique",
+        "notice_remise_le": "preuve que la personne a été informée (RGPD, art. 13), sans rien d'identifiant",
+        "notice_mode_remise": "preuve que la personne a été informée (RGPD, art. 13), sans rien d'identifiant",
         "anonymise_le": "trace de l'anonymisation",
         "cause_anonymisation": "trace de l'anonymisation",
         "motif_anonymisation": "trace de l'anonymisation (motif sans nom, consigne du formulaire)",

@@ -5,7 +5,6 @@ French; each download is recorded; facilitators only (the URL matrix)."""
 import json
 
 import pytest
-from auditlog.models import LogEntry
 from django.urls import reverse
 
 from clauses.models import Participant
@@ -18,6 +17,7 @@ from clauses.tests.protection_outils import (
     personne_complete,
 )
 from clauses.tests.test_protection_anonymisation import modeles_atteints
+from config.models import Consultation, NatureConsultation
 from reporting.tests.outils_pdf import structure_porteuse, texte_pdf
 
 pytestmark = pytest.mark.django_db
@@ -112,25 +112,37 @@ def test_the_pdf_tells_the_person_everything_in_plain_french(client_facilitateur
     assert facilitateur.last_name not in texte
 
 
-def test_each_download_is_recorded_in_the_persons_history(client_facilitateur, facilitateur):
+def test_each_download_is_a_read_of_the_log_and_the_next_export_lists_it(client_facilitateur, facilitateur):
     participant = personne_complete(facilitateur)
+    client_facilitateur.get(reverse("clauses:participant", args=[participant.pk]))
     _telecharger(client_facilitateur, participant, "pdf")
     _telecharger(client_facilitateur, participant, "json")
-    entrees = LogEntry.objects.filter(
-        content_type__model="participant", object_id=participant.pk, action=LogEntry.Action.ACCESS
-    ).order_by("pk")
-    assert [(e.actor, e.additional_data["libelle"]) for e in entrees] == [
-        (facilitateur, "Droit d'accès : export des données (PDF)"),
-        (facilitateur, "Droit d'accès : export des données (JSON)"),
+    lectures = Consultation.objects.filter(nature=NatureConsultation.DOCUMENT).order_by("pk")
+    assert [(c.utilisateur, c.objet, c.objet_id, c.reference, c.description) for c in lectures] == [
+        (
+            facilitateur,
+            "clauses.participant",
+            participant.pk,
+            participant.reference,
+            f"Droit d'accès : export des données de {participant.reference} (PDF)",
+        ),
+        (
+            facilitateur,
+            "clauses.participant",
+            participant.pk,
+            participant.reference,
+            f"Droit d'accès : export des données de {participant.reference} (JSON)",
+        ),
     ]
-    # The next export lists the previous downloads, and the participant's page shows them.
+    # The next export lists the reads of the person's data: the page, then the two downloads; staff not named.
     donnees = json.loads(_telecharger(client_facilitateur, participant, "json").content)
-    assert [e["detail"] for e in donnees["historique"] if e["action"] == "Consultation"][:2] == [
-        "Droit d'accès : export des données (PDF)",
-        "Droit d'accès : export des données (JSON)",
+    assert [(c["nature"], c["par"]) for c in donnees["consultations"]][:3] == [
+        ("Page consultée", "un facilitateur"),
+        ("Document nominatif téléchargé", "un facilitateur"),
+        ("Document nominatif téléchargé", "un facilitateur"),
     ]
-    fiche = client_facilitateur.get(reverse("clauses:participant", args=[participant.pk])).content.decode()
-    assert "Consultation" in fiche and "export des données (PDF)" in fiche
+    texte = texte_pdf(_telecharger(client_facilitateur, participant, "pdf").content)
+    assert "Qui a consulté vos données" in texte and "Page consultée" in texte
 
 
 def test_the_page_offers_both_files(client_facilitateur, facilitateur):

@@ -13,9 +13,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 from clauses.forms.protection import EffacementForm, ProlongationForm
 from clauses.models import Participant
 from clauses.protection import acces, anonymisation, conservation
+from config import acces as journal_des_lectures
 from config.formats import date_longue
 from config.permissions import facilitateur_requis
-from config.securite import adresse_ip_client
 from conventions.models import StructurePorteuse
 
 PAR_PAGE = 50
@@ -111,7 +111,13 @@ def droit_d_acces_fichier(request, pk: int, format_: str):
     type_mime, produire = FORMATS_ACCES[format_]
     export = acces.exporter(participant)
     contenu = produire(export)
-    acces.enregistrer_telechargement(participant, request.user, format_, adresse_ip_client(request))
+    # A read of the person's whole file: the log of who read what keeps it (the next export lists it).
+    journal_des_lectures.document(
+        request,
+        f"Droit d'accès : export des données de {participant.reference} ({format_.upper()})",
+        objet=participant,
+        reference=participant.reference,
+    )
     reponse = HttpResponse(contenu, content_type=type_mime)
     reponse["Content-Disposition"] = f'attachment; filename="{acces.nom_de_fichier(export, format_)}"'
     reponse["Cache-Control"] = "no-store"
