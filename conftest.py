@@ -69,6 +69,7 @@ def _referentiels_apres_flush(request):
         importlib.import_module(f"clauses.migrations.{migration}").charger(apps, None)
     importlib.import_module("reporting.migrations.0003_planning").creer(apps, None)
     importlib.import_module("reporting.migrations.0014_reprise_chaque_minute").chaque_minute(apps, None)
+    importlib.import_module("reporting.migrations.0018_purge_des_donnees_personnelles").creer(apps, None)
 
 
 @pytest.fixture

@@ -268,8 +268,20 @@ class ParticipantAdmin(ConsultationJournaliseeMixin, admin.ModelAdmin):
         ("Contact", {"fields": ("telephone", "email")}),
         ("Notice d'information", {"fields": (("notice_remise_le", "notice_mode_remise"),)}),
         ("Notes", {"fields": ("notes", ("cree_le", "modifie_le"))}),
+        (
+            "Anonymisation",
+            {"fields": (("anonymise_le", "anonymise_par"), "cause_anonymisation", "motif_anonymisation")},
+        ),
     )
-    readonly_fields = ("reference", "cree_le", "modifie_le")
+    readonly_fields = (
+        "reference",
+        "cree_le",
+        "modifie_le",
+        "anonymise_le",
+        "anonymise_par",
+        "cause_anonymisation",
+        "motif_anonymisation",
+    )
     inlines = (PlacementDuParticipantInline,)
 
     def get_queryset(self, request):

@@ -11,6 +11,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.db.models.expressions import DatabaseDefault
 
 from clauses.minimisation import NOTES, TEXTE_LIBRE
+from clauses.protection.modeles import CauseAnonymisation, ProlongationConservation  # noqa: E402, F401
 from conventions.validation import ErreursHorsFormulaireMixin, verifier_dates_ordonnees
 from entreprises.models import Operateur, TypeOperateur
 from marches.models import Attribution, Lot
@@ -212,7 +213,15 @@ class ModeRemiseNotice(models.TextChoices):
 SEQUENCE_DES_REFERENCES = "clauses_participant_reference_seq"
 
 
+# The age bands of the figures (reporting.indicateurs.personnes), which the anonymisation keeps everyone in.
+LIMITES_D_AGE = (26, 50)
+
+
 class ParticipantQuerySet(models.QuerySet):
+    def identifiables(self):
+        """People not anonymised: those a form, an import or a duplicate check may still match."""
+        return self.filter(anonymise_le__isnull=True)
+
     def recherche(self, terme: str):
         terme = terme.strip()
         if not terme:
@@ -277,6 +286,21 @@ class Participant(models.Model):
     )
     cree_le = models.DateTimeField("créé le", auto_now_add=True)
     modifie_le = models.DateTimeField("modifié le", auto_now=True)
+    # Set by clauses.protection.anonymisation, never by a form.
+    anonymise_le = models.DateTimeField("anonymisé le", null=True, blank=True, editable=False)
+    cause_anonymisation = models.CharField(
+        "cause de l'anonymisation", max_length=20, choices=CauseAnonymisation.choices, blank=True, editable=False
+    )
+    motif_anonymisation = models.TextField("motif de l'anonymisation", blank=True, editable=False, validators=NOTES)
+    anonymise_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="anonymisé par",
+    )
 
     objects = ParticipantManager()
 
@@ -304,7 +328,11 @@ class Participant(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.prenom} {self.nom}"
+        # Read only when loaded: a list that defers it (``only("participant__nom", …)``) would pay a query per row.
+        # An anonymised file's name reads « Anonymisé » anyway.
+        if self.__dict__.get("anonymise_le") is not None:
+            return f"Personne anonymisée {self.reference}"
+        return f"{self.prenom} {self.nom}".strip()
 
     def save(self, *args, **kwargs):
         # The form, the admin and the factories number a new participant here; imports and the demo, which write
@@ -312,6 +340,10 @@ class Participant(models.Model):
         if not self.reference:
             [self.reference] = Participant.objects.nouvelles_references(1)
         super().save(*args, **kwargs)
+
+    @property
+    def est_anonymise(self) -> bool:
+        return self.anonymise_le is not None
 
     def age(self, jour: dt.date) -> int:
         d = self.date_naissance

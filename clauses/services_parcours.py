@@ -115,7 +115,7 @@ def doublon_participant(nom: str, prenom: str, date_naissance: dt.date, sauf: in
     Two files for one person split their hours between two references, and the monthly imports
     then attach hours to the wrong one: the form refuses the second file.
     """
-    doublons = Participant.objects.filter(
+    doublons = Participant.objects.identifiables().filter(
         nom__iexact=nom.strip(), prenom__iexact=prenom.strip(), date_naissance=date_naissance
     )
     if sauf is not None:

@@ -25,6 +25,7 @@ from auditlog.registry import auditlog
 from auditlog.signals import pre_log
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
 from django.db import models
 from django.db.models import Count, Q, Subquery, Window
@@ -53,6 +54,7 @@ MODELES_SUIVIS: dict[str, list[str]] = {
     "marches.propositionattribution": [],
     "clauses.clauseinsertion": ["modalites"],
     "clauses.participant": ["criteres"],
+    "clauses.prolongationconservation": [],
     "clauses.placement": [],
     "clauses.heuresmensuelles": [],
     "clauses.sortie": [],
@@ -67,7 +69,7 @@ MODELES_SUIVIS: dict[str, list[str]] = {
 ENFANTS: dict[str, list[tuple[str, str]]] = {
     "marches.marche": [("marches.lot", "marche"), ("marches.propositionattribution", "marche")],
     "marches.lot": [("clauses.clauseinsertion", "lot"), ("marches.attribution", "lot")],
-    "clauses.participant": [("clauses.placement", "participant")],
+    "clauses.participant": [("clauses.placement", "participant"), ("clauses.prolongationconservation", "participant")],
     "clauses.placement": [("clauses.heuresmensuelles", "placement"), ("clauses.sortie", "placement")],
     "conventions.convention": [("conventions.avenant", "convention"), ("reporting.bilanannuel", "convention")],
     "conventions.donneurdordre": [
@@ -245,6 +247,21 @@ def _filtre(objet: models.Model) -> tuple[Q, dict[str, str]]:
         ).values("object_id")
         filtre |= _type(modele) & (Q(object_id__in=Subquery(actuels)) | Q(object_id__in=Subquery(supprimes)))
     return filtre, liens
+
+
+def type_de(modele) -> ContentType:
+    """The content type the log files ``modele``'s entries under (its concrete model's)."""
+    return ContentType.objects.get_for_model(modele)
+
+
+def champ(modele, nom: str):
+    """The field ``nom`` of ``modele`` as an entry names it; None if it no longer exists."""
+    return _champ(modele, nom)
+
+
+def libelles_des_cles(journal: list[LogEntry]) -> dict[tuple[type, str], str]:
+    """The texts of the objects the foreign keys of ``journal``'s changes point to (``valeur_lisible`` reads them)."""
+    return _libelles_des_cles(journal)
 
 
 def _champ(modele, nom: str):

@@ -58,6 +58,9 @@ class DefinitionListe:
     # Whether the export names people (participants, placements): each one is then recorded in the log of who read
     # which personal data (config.acces), with its row count.
     nominative: bool = False
+    # The attribute of a row that is a participant's id, when the list names people (participants, placements): a
+    # long export records them, and is deleted when one of them is anonymised (config.exports_longs).
+    champ_personne: str = ""
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -20,9 +20,11 @@ import datetime as dt
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
+from functools import partial
 
 from django import forms
 from django.core.files import File
+from django.db import transaction
 from django.db.models import Q
 from django.http import QueryDict
 from django.utils import timezone
@@ -107,10 +109,26 @@ def reclamer(export_id: int) -> str | None:
     return jeton if pris else None
 
 
-def _comptees(objets: Iterable, compteur: list[int]) -> Iterator:
+def _comptees(objets: Iterable, compteur: list[int], personnes: set[int] | None = None, champ: str = "") -> Iterator:
     for objet in objets:
         compteur[0] += 1
+        if personnes is not None and (personne := getattr(objet, champ, None)) is not None:
+            personnes.add(personne)
         yield objet
+
+
+def supprimer_exports_citant(personnes: Iterable[int]) -> int:
+    """Delete the exports whose workbook names one of these participants (they are being anonymised), their files
+    once the transaction commits; how many."""
+    ids = list(personnes)
+    if not ids:
+        return 0
+    exports = list(ExportListe.objects.filter(personnes__overlap=ids))
+    for export in exports:
+        if export.fichier:
+            transaction.on_commit(partial(export.fichier.storage.delete, export.fichier.name))
+    ExportListe.objects.filter(pk__in=[e.pk for e in exports]).delete()
+    return len(exports)
 
 
 def _auteur_autorise(export: ExportListe, definition: type[DefinitionListe]) -> bool:
@@ -144,7 +162,9 @@ def _ecrire(export: ExportListe, jeton: str) -> None:
             return
         liste = definition(export.demande_par, QueryDict(export.parametres))
         compteur = [0]
-        objets = _comptees(liste.objets_a_exporter(liste.queryset()), compteur)
+        # The people the workbook names, recorded with it so that it is deleted when one of them is anonymised.
+        personnes: set[int] | None = set() if definition.champ_personne else None
+        objets = _comptees(liste.objets_a_exporter(liste.queryset()), compteur, personnes, definition.champ_personne)
         with tempfile.TemporaryFile() as fichier:
             for morceau in contenu_xlsx(liste.titre or liste.nom_export, liste.colonnes_export, objets):
                 fichier.write(morceau)
@@ -162,7 +182,11 @@ def _ecrire(export: ExportListe, jeton: str) -> None:
         )
         raise
     ecrit = ExportListe.objects.filter(pk=export_id, jeton=jeton).update(
-        statut=StatutExport.PRET, fichier=export.fichier.name, lignes=compteur[0], termine_le=timezone.now()
+        statut=StatutExport.PRET,
+        fichier=export.fichier.name,
+        lignes=compteur[0],
+        personnes=sorted(personnes or ()),
+        termine_le=timezone.now(),
     )
     if not ecrit:  # the claim was retaken meanwhile: this file is nobody's
         export.fichier.delete(save=False)

@@ -3,6 +3,7 @@ e-mails a request asks for, sent by the worker, and who read which personal data
 
 import pgtrigger
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 
@@ -36,6 +37,9 @@ class ExportListe(models.Model):
     mis_en_file_le = models.DateTimeField("mis en file le", null=True, blank=True, editable=False)
     cree_le = models.DateTimeField("demandé le", auto_now_add=True)
     termine_le = models.DateTimeField("terminé le", null=True, blank=True)
+    # The participants the workbook names (a list of participants or placements), written with it: the export is
+    # deleted when one of them is anonymised (clauses.protection.anonymisation), as their documents are.
+    personnes = ArrayField(models.BigIntegerField(), default=list, blank=True, editable=False)
 
     class Meta:
         verbose_name = "export de liste"

@@ -130,6 +130,14 @@ class StructurePorteuseAdmin(SiretAdminMixin, admin.ModelAdmin):
         ("Coordonnées", {"fields": ("adresse", ("code_postal", "commune"), "email", "telephone")}),
         ("Signature des documents", {"fields": ("signataire_nom", "signataire_qualite")}),
         (
+            "Données personnelles des participants",
+            {
+                "fields": ("conservation_annees", "conservation_sans_placement_annees"),
+                "description": "Durées de conservation avant l'anonymisation automatique (voir la documentation "
+                "« Données personnelles »).",
+            },
+        ),
+        (
             "Mentions légales",
             {"fields": ("directeur_publication", "hebergeur", "url_donnees_personnelles")},
         ),

@@ -6,7 +6,7 @@ import mimetypes
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator, MinValueValidator
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -92,6 +92,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 # Above this, a logo is left out rather than embedded: a header image should weigh a few kilobytes.
 TAILLE_MAX_LOGO = 2 * 1024 * 1024
 
+# Retention of the participants' identity, in years (docs/donnees-personnelles.md says why these defaults).
+DUREE_CONSERVATION_PAR_DEFAUT = 5
+DUREE_SANS_PLACEMENT_PAR_DEFAUT = 2
+DUREE_CONSERVATION_MAX = 30
+
 
 class StructurePorteuse(models.Model):
     """The public body that employs the facilitators. One row per instance, edited in the admin."""
@@ -115,6 +120,26 @@ class StructurePorteuse(models.Model):
     signataire_nom = models.CharField("signataire", max_length=200, blank=True)
     signataire_qualite = models.CharField(
         "qualité du signataire", max_length=200, blank=True, help_text="Ex. : le Président."
+    )
+    # How long a participant's identity is kept (clauses.protection.conservation; docs/donnees-personnelles.md):
+    # counted from the last sign of their follow-up, then the person is anonymised by the daily purge.
+    conservation_annees = models.PositiveSmallIntegerField(
+        "conservation des données des personnes placées (années)",
+        default=DUREE_CONSERVATION_PAR_DEFAUT,
+        validators=[MinValueValidator(1), MaxValueValidator(DUREE_CONSERVATION_MAX)],
+        help_text=(
+            "Comptées à partir du dernier signe du suivi : fin du dernier placement et sortie à 6 mois, dernier mois "
+            "d'heures, dernière sortie constatée (le plus tardif). Ensuite, la personne est anonymisée ; les "
+            "chiffres publiés ne changent pas."
+        ),
+    )
+    conservation_sans_placement_annees = models.PositiveSmallIntegerField(
+        "conservation des données des personnes jamais placées (années)",
+        default=DUREE_SANS_PLACEMENT_PAR_DEFAUT,
+        validators=[MinValueValidator(1), MaxValueValidator(DUREE_CONSERVATION_MAX)],
+        help_text=(
+            "Comptées à partir de l'enregistrement de la personne ou de sa date d'orientation (la plus tardive)."
+        ),
     )
     # The « Mentions légales » page (config.pages_legales) reads these: a public body publishing a site names its
     # director of publication and its host (loi n° 2004-575, art. 6), and its data protection officer (RGPD, art. 37).

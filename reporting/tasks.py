@@ -19,7 +19,7 @@ from django.db import connection
 from django.db.models import Count
 
 from conventions.models import DonneurDOrdre
-from reporting import travaux
+from reporting import protection, travaux
 
 
 @shared_task(ignore_result=False)
@@ -83,6 +83,17 @@ def preparer_bilan_annuel(tache_id: int, jour: str | None = None) -> None:
 def envoyer_digest(tache_id: int, jour: str | None = None) -> None:
     """Monday: the dashboard's alerts to one facilitator."""
     travaux.envoyer_digest(tache_id, jour)
+
+
+@shared_task(base=TravailUnique, **REPRISES)
+def purger_donnees_personnelles(tache_id: int | None = None, jour: str | None = None) -> None:
+    """Every morning (« Purge des données personnelles »): anonymise the people past their retention term.
+
+    Beat sends it without arguments: the day's row is made (or found), then claimed; the reprise sends its id.
+    """
+    if tache_id is None:
+        tache_id = protection.tache_de_purge(dt.date.fromisoformat(jour) if jour else None).pk
+    protection.purger_donnees_personnelles(tache_id, jour)
 
 
 @shared_task

@@ -210,6 +210,8 @@ def enregistrer_document(rapport_id: int, jeton: str, document) -> bool:
         if verrouille is None:
             return False
         verrouille.enregistrer_fichier(document.nom, document.contenu)
+        # Who a nominative copy names: it is deleted when one of them is anonymised (reporting.protection).
+        verrouille.participants_cites.set(document.participants)
     return True
 
 
@@ -459,6 +461,10 @@ def envoyer_digest(tache_id: int, jour: str | dt.date | None = None) -> None:
             _finir(tache, jeton, StatutTache.FAIT)
 
 
+# The daily purge of personal data (reporting.protection): a Tache per day, like the other jobs.
+CODE_PURGE = "purge_donnees_personnelles"
+
+
 # --- The schedule: rows first, then one task per row ------------------------------------------------------
 
 
@@ -481,6 +487,7 @@ TACHES = {
     "rappel_echeance": "reporting.tasks.envoyer_rappel_echeance",
     "bilan_annuel": "reporting.tasks.preparer_bilan_annuel",
     "digest_hebdomadaire": "reporting.tasks.envoyer_digest",
+    CODE_PURGE: "reporting.tasks.purger_donnees_personnelles",
 }
 
 

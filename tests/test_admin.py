@@ -482,7 +482,9 @@ def test_l_admin_client_de_pytest_django_fonctionne_avec_l_email_comme_identifia
 
 
 def test_la_structure_porteuse_est_unique(client_admin):
-    response = client_admin.post(_url(StructurePorteuse, "add"), {"nom": "Communauté d'agglomération"})
+    # The retention durations come with the form, filled with their defaults.
+    donnees = {"nom": "Communauté d'agglomération", "conservation_annees": 5, "conservation_sans_placement_annees": 2}
+    response = client_admin.post(_url(StructurePorteuse, "add"), donnees)
     assert response.status_code == 302
     structure = StructurePorteuse.objects.get()
 

@@ -146,6 +146,7 @@ def test_modeles_enregistres():
         "marches.propositionattribution",
         "clauses.clauseinsertion",
         "clauses.participant",
+        "clauses.prolongationconservation",
         "clauses.placement",
         "clauses.heuresmensuelles",
         "clauses.sortie",

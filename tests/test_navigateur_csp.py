@@ -134,6 +134,10 @@ def test_aucune_violation_de_la_politique(browser, live_server):
         reverse("clauses:import_portefeuille"),
         reverse("clauses:import_portefeuille_suivi", args=[verifie.pk]),
         reverse("clauses:import_portefeuille_suivi", args=[en_cours.pk]),
+        reverse("clauses:conservation"),
+        reverse("clauses:conservation_prolongation", args=[participant.pk]),
+        reverse("clauses:participant_acces", args=[participant.pk]),
+        reverse("clauses:participant_effacement", args=[participant.pk]),
     ]
     for chemin in pages:
         violations += surveillance.visiter(base + chemin)

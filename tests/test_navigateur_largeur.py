@@ -65,6 +65,7 @@ PAS_UNE_PAGE = {
     "clauses:portefeuille_modele": "téléchargement",
     "clauses:import_portefeuille_rapport": "téléchargement",
     "clauses:portefeuille_export": "téléchargement",
+    "clauses:participant_acces_fichier": "téléchargement",
     "portail:changer_donneur": "POST seulement",
     "portail:convention_document": "téléchargement",
     "portail:avenant_document": "téléchargement",

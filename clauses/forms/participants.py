@@ -313,7 +313,10 @@ class PlacementForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         instance = self.instance
-        self.fields["participant"].queryset = Participant.objects.order_by("nom", "prenom", "pk")
+        # An anonymised person takes no new placement; an existing placement keeps its person.
+        self.fields["participant"].queryset = Participant.objects.filter(
+            Q(anonymise_le__isnull=True) | Q(pk=instance.participant_id)
+        ).order_by("nom", "prenom", "pk")
         self.fields["attribution"].queryset = (
             Attribution.objects.filter(
                 Q(lot__marche__statut__in=STATUTS_PLACEMENT_POSSIBLE) | Q(pk=instance.attribution_id)

@@ -259,8 +259,10 @@ def valider_participants(tableau: Tableau, aujourd_hui: dt.date | None = None) -
 
     existants: dict[tuple, list[dict]] = defaultdict(list)
     for lot in par_lots({ligne.date_naissance for ligne in lignes}):
-        for participant in Participant.objects.filter(date_naissance__in=lot).values(
-            "id", "reference", "nom", "prenom", "date_naissance", *_CHAMPS_PARTICIPANT
+        for participant in (
+            Participant.objects.identifiables()
+            .filter(date_naissance__in=lot)
+            .values("id", "reference", "nom", "prenom", "date_naissance", *_CHAMPS_PARTICIPANT)
         ):
             cle = (normaliser(participant["nom"]), normaliser(participant["prenom"]), participant["date_naissance"])
             existants[cle].append(participant)

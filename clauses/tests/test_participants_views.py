@@ -268,8 +268,9 @@ class TestFicheParticipant:
             )
             HeuresMensuellesFactory(placement=placement, mois=il_y_a(years=3))
             SortieFactory(placement=placement, date_constat=il_y_a(months=n + 1))
-        # The history of changes included, and the structure porteuse's DPO, the access log's row and its volume check.
-        with django_assert_max_num_queries(10):
+        # The history of changes included, the structure porteuse's DPO, the access log's row and its volume check, and
+        # the retention term (one query, clauses.protection.conservation).
+        with django_assert_max_num_queries(11):
             reponse = client_facilitateur.get(reverse("clauses:participant", args=[participant.pk]))
         assert len(reponse.context["placements"]) == 25
         assert len(reponse.context["six_mois_a_saisir"]) == 20

@@ -1,7 +1,13 @@
 """URLs of the clauses app, one module per area of the dashboard."""
 
-from clauses.urls import clause, heures, imports, participants
+from clauses.urls import clause, heures, imports, participants, protection
 
 app_name = "clauses"
 
-urlpatterns = [*clause.urlpatterns, *participants.urlpatterns, *heures.urlpatterns, *imports.urlpatterns]
+urlpatterns = [
+    *clause.urlpatterns,
+    *protection.urlpatterns,
+    *participants.urlpatterns,
+    *heures.urlpatterns,
+    *imports.urlpatterns,
+]

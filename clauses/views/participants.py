@@ -19,6 +19,7 @@ from clauses import services_parcours
 from clauses.filters import ParticipantFilter, PlacementFilter
 from clauses.forms.participants import ParticipantForm, PlacementForm, RemiseNoticeForm, SortieForm
 from clauses.models import ModeRemiseNotice, MomentSortie, Participant, Placement, Sortie
+from clauses.protection import conservation
 from clauses.services_parcours import HEURES
 from config import acces
 from config.definition_liste import DefinitionListe
@@ -58,6 +59,7 @@ class DefinitionParticipants(DefinitionListe):
     filterset_class = ParticipantFilter
     titre = "Participants"
     nom_export = "participants"
+    champ_personne = "pk"
     nominative = True
     tris = {
         "reference": "reference",
@@ -151,6 +153,7 @@ class ParticipantDetail(FacilitateurRequisMixin, DetailView):
             placements=placements,
             six_mois_a_saisir=[p for p in placements if p.six_mois_a_saisir],
             sorties=services_parcours.sorties_du_participant(participant),
+            echeance=conservation.echeance(participant),
             **kwargs,
         )
 
@@ -199,6 +202,10 @@ class ParticipantModification(_ParticipantFormulaire, VueModification):
     titre = "Modifier le participant {objet.reference}"
     success_message = "Le participant %(reference)s a été modifié."
 
+    def get_queryset(self):
+        # An anonymised file is not edited again: nothing identifying may come back into it.
+        return Participant.objects.identifiables()
+
     def get(self, request, *args, **kwargs):
         # The form shows the whole file, as the participant's page does.
         reponse = super().get(request, *args, **kwargs)
@@ -215,6 +222,7 @@ class DefinitionPlacements(DefinitionListe):
     filterset_class = PlacementFilter
     titre = "Placements"
     nom_export = "placements"
+    champ_personne = "participant_id"
     nominative = True
     tris = {
         "participant": "participant__reference",

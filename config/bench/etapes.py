@@ -194,6 +194,19 @@ def pages_a_mesurer(objets: dict, jour: dt.date, agendas: dict[str, str] | None 
     pages += page("Entreprise — la plus grande", "entreprises:entreprise", "entreprise")
     pages += page("Opérateur — le plus grand", "entreprises:operateur", "operateur")
     pages += page("Participant — le plus grand", "clauses:participant", "participant")
+    pages += page("Anonymisations à venir", "clauses:conservation")
+    pages += page(
+        "Prolonger la conservation — le plus grand participant", "clauses:conservation_prolongation", "participant"
+    )
+    pages += page("Droit d'accès — le plus grand participant", "clauses:participant_acces", "participant")
+    pages += page("Effacer un participant — le plus grand", "clauses:participant_effacement", "participant")
+    # Every table that points to the person, walked through the relations (the PDF adds WeasyPrint's time).
+    pages += page(
+        "Droit d'accès, fichier JSON — le plus grand participant",
+        "clauses:participant_acces_fichier",
+        "participant",
+        "json",
+    )
     pages += page("Notice d'information du participant (PDF)", "reporting:notice_participant", "participant")
     pages += page("Placement — le plus grand", "clauses:placement", "placement")
     # The home page counts them; the list shows them.

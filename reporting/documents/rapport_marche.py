@@ -277,7 +277,8 @@ def produire(rapport: Rapport) -> Document:
         f"{periode.fin:%Y-%m-%d}",
         "nominatif" if nominatif else "",
     )
-    return Document(nom=nom, contenu=rendre_pdf(GABARIT, contexte))
+    cites = tuple(sorted({placement.participant_id for placement in donnees.placements}))
+    return Document(nom=nom, contenu=rendre_pdf(GABARIT, contexte), participants=cites)
 
 
 __all__ = [

@@ -1,4 +1,5 @@
-"""What every PDF shares: the WeasyPrint call, the print stylesheet, the structure porteuse's header, file names.
+"""What every PDF of reporting shares: the document (a file name, its bytes, the people it names), file names, and
+the renderer of ``config.pdf`` (the WeasyPrint call, the print stylesheet, the structure porteuse's header).
 
 A document is a template extending ``reporting/pdf/base.html`` (blocks ``titre``, ``sous_titre``, ``contenu``),
 rendered by ``rendre_pdf(gabarit, contexte)``. The base template puts the structure porteuse's name and logo
@@ -11,105 +12,39 @@ and any other URL is refused, so a document renders the same on a machine with n
 """
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-from urllib.request import url2pathname
 
-from django.conf import settings
-from django.contrib.staticfiles import finders
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
 from django.utils.text import slugify
 
-from conventions.models import StructurePorteuse
+# The renderer itself lives in config.pdf (shared with the other apps' documents); its names stay importable here.
+from config.pdf import (
+    FEUILLE_DE_STYLE,
+    RessourceRefusee,
+    contexte_commun,
+    logo_en_data_uri,
+    rendre_html,
+    rendre_pdf,
+)
+
+__all__ = [
+    "FEUILLE_DE_STYLE",
+    "Document",
+    "RessourceRefusee",
+    "contexte_commun",
+    "logo_en_data_uri",
+    "nom_de_fichier",
+    "rendre_html",
+    "rendre_pdf",
+]
 
 
 @dataclass(frozen=True)
 class Document:
     nom: str  # file name, e.g. « bilan-annuel-ville-d-arles-2025-2026.pdf »
     contenu: bytes
-
-
-FEUILLE_DE_STYLE = "css/pdf.css"
-
-
-class RessourceRefusee(ValueError):
-    """A document asked for a URL that is neither a local file nor embedded data."""
-
-
-def _dossier_statique() -> Path:
-    """The directory holding the print stylesheet: the source ``static/`` in development, wherever the
-    finders locate it otherwise (``STATIC_ROOT`` once collected)."""
-    chemin = finders.find(FEUILLE_DE_STYLE)
-    if chemin:
-        return Path(chemin).parent.parent
-    collecte = Path(settings.STATIC_ROOT) / FEUILLE_DE_STYLE
-    if collecte.exists():
-        return Path(settings.STATIC_ROOT)
-    raise FileNotFoundError(f"Feuille de style introuvable : {FEUILLE_DE_STYLE}.")
-
-
-def _recuperateur(dossier: Path):
-    """WeasyPrint's URL fetcher, limited to ``data:`` URIs and files under ``dossier``; anything else stops the
-    rendering (a document whose stylesheet did not load must fail, not come out unstyled)."""
-    from weasyprint.urls import URLFetcher
-
-    racine = dossier.resolve()
-
-    class Recuperateur(URLFetcher):
-        def fetch(self, url, headers=None):
-            if url.startswith("file:"):
-                chemin = Path(url2pathname(url.split("?")[0].removeprefix("file:"))).resolve()
-                if not chemin.is_relative_to(racine):
-                    raise RessourceRefusee(f"Fichier hors des fichiers statiques refusé dans un document : {url}")
-            elif not url.startswith("data:"):
-                raise RessourceRefusee(f"Ressource distante refusée dans un document : {url}")
-            return super().fetch(url, headers)
-
-    return Recuperateur(allowed_protocols={"file", "data"}, fail_on_errors=True)
-
-
-def logo_en_data_uri(structure: StructurePorteuse) -> str | None:
-    """The structure porteuse's logo as a ``data:`` URI; None without a readable logo."""
-    return structure.logo_en_data_uri()
-
-
-def contexte_commun(structure: StructurePorteuse | None = None) -> dict[str, Any]:
-    """What base.html reads besides the document's own context."""
-    structure = structure or StructurePorteuse.get()
-    return {
-        "structure": structure,
-        "logo": logo_en_data_uri(structure),
-        "genere_le": timezone.localdate(),
-    }
-
-
-def rendre_html(gabarit: str, contexte: dict) -> str:
-    """The document's HTML, in French whatever the language of the request or worker that asks for it."""
-    with translation.override("fr"):
-        return render_to_string(gabarit, {**contexte_commun(contexte.get("structure")), **contexte})
-
-
-def rendre_pdf(gabarit: str, contexte: dict) -> bytes:
-    """Render ``gabarit`` (a template extending ``reporting/pdf/base.html``) with ``contexte`` to PDF bytes.
-
-    ``contexte`` may override ``structure`` (default: ``StructurePorteuse.get()``); ``logo`` and
-    ``genere_le`` are added.
-    """
-    from weasyprint import HTML
-    from weasyprint.urls import FatalURLFetchingError
-
-    # base.html links « css/pdf.css »: relative URLs resolve against the static directory, on disk.
-    html = rendre_html(gabarit, contexte)
-    dossier = _dossier_statique()
-    try:
-        return HTML(string=html, base_url=dossier.as_uri() + "/", url_fetcher=_recuperateur(dossier)).write_pdf()
-    except FatalURLFetchingError as erreur:
-        # A BaseException in WeasyPrint: turned into an ordinary error, which a worker records on the report.
-        cause = erreur.__cause__
-        if isinstance(cause, RessourceRefusee):
-            raise RessourceRefusee(str(cause)) from erreur
-        raise RessourceRefusee(f"Ressource introuvable dans un document : {cause or erreur}") from erreur
+    # The participants a nominative document names (the facilitator's copy of a marché report): recorded on its row
+    # (``Rapport.participants_cites``) so that it is deleted with them (``reporting.protection``).
+    participants: tuple[int, ...] = ()
 
 
 # Letters that ASCII folding would drop (« Œuvre » → « uvre »), and apostrophes, which separate words.

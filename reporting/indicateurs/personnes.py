@@ -19,6 +19,7 @@ from django.db.models import (
 
 from clauses.models import (
     CATEGORIE_PAR_SITUATION,
+    LIMITES_D_AGE,
     CategorieSortie,
     Genre,
     MomentSortie,
@@ -158,8 +159,10 @@ def personnes_par_qpv(debut: dt.date, fin: dt.date, **portee) -> list[Part]:
 
 
 def _tranche_d_age(fin: dt.date) -> Case:
-    ne_apres_26 = add_months(fin, -12 * 26)
-    ne_apres_50 = add_months(fin, -12 * 50)
+    # The bounds are the anonymisation's too (clauses.models.LIMITES_D_AGE): it keeps everyone in their band.
+    jeune, senior = LIMITES_D_AGE
+    ne_apres_26 = add_months(fin, -12 * jeune)
+    ne_apres_50 = add_months(fin, -12 * senior)
     return Case(
         When(date_naissance__gt=ne_apres_26, then=Value("moins_26")),
         When(date_naissance__gt=ne_apres_50, then=Value("26_49")),

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from clauses.models import Participant
 from config.fichiers import FichierProtege
 from conventions.models import Convention, DonneurDOrdre
 from marches.models import Marche
@@ -127,6 +128,11 @@ class Rapport(models.Model):
     envoi_commence_le = models.DateTimeField("envoi commencé le", null=True, blank=True, editable=False)
     # Set once its task is handed to the broker: a row « en attente » without it was never queued (broker down).
     mis_en_file_le = models.DateTimeField("mis en file le", null=True, blank=True, editable=False)
+    # Who a nominative copy names, recorded when it is written: the document is deleted when one of them is anonymised
+    # (reporting.protection), and it is listed in that person's access export.
+    participants_cites = models.ManyToManyField(
+        Participant, blank=True, related_name="documents_nominatifs", verbose_name="personnes citées", editable=False
+    )
 
     objects = RapportQuerySet.as_manager()
 
