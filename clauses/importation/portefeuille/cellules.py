@@ -69,7 +69,7 @@ def notes(longueur: int) -> Lecteur:
     lire_texte = texte(longueur)
 
     def lire(valeur: object) -> str:
-        resultat = lire_texte(valeur)
+        resultat = str(lire_texte(valeur))
         mot = minimisation.mot_de_sante(resultat)
         if mot is not None:
             raise Refus(minimisation.MESSAGE_SANTE.format(mot=f"« {mot} »"))
